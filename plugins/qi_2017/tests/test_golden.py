@@ -1,0 +1,7 @@
+"""Golden cases for qi_2017: each file in golden/ is a case and the result it must give."""
+
+from pathlib import Path
+
+from inspectkit.testing import golden_tests
+
+test_golden = golden_tests(Path(__file__).parent / "golden")

@@ -1,0 +1,475 @@
+"""Many cases: numerators, denominators, percentages and ratings, streamed in constant memory.
+
+Each case is assessed by its own edition's engine and then forgotten: only counters are kept. A case
+with errors is reported and left out; it never stops the rest. Percent thresholds compare the exact
+fraction (``Fraction``); only display rounds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator, Mapping
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from inspectkit.engine import NOT_APPLICABLE, CaseResult, Message
+from inspectkit.errors import InputError, Location, suggestion
+from inspectkit.expressions import NA, UNKNOWN, truth
+from inspectkit.model import MET, Band, Framework
+
+INSPECTION_KEYS = ("schema", "kind", "edition", "inspection_id", "answers", "overrides", "notes")
+
+
+@attrs.define
+class ItemTally:
+    """One aggregated item: how many applicable cases, and how many of them were sufficient."""
+
+    id: str
+    title: str = ""
+    numerator: int = 0
+    denominator: int = 0
+    not_applicable: int = 0
+    missing: int = 0
+
+    @property
+    def fraction(self) -> Fraction | None:
+        return Fraction(self.numerator * 100, self.denominator) if self.denominator else None
+
+    @property
+    def percent(self) -> float | None:
+        f = self.fraction
+        return None if f is None else round(float(f), 1)
+
+
+@attrs.frozen
+class StandardRating:
+    """A rated item: the rules-based rating, the final one, and why."""
+
+    id: str
+    title: str
+    status: str  # rated | no_applicable_cases | too_few_cases | missing
+    rules_rating: str | None
+    rating: str | None
+    basis: str
+    override_reason: str | None = None
+
+
+@attrs.frozen
+class CaseProblem:
+    source: str | None
+    case_id: str | None
+    message: Message
+
+    def __str__(self) -> str:
+        where = self.source or ""
+        who = f"case {self.case_id}" if self.case_id else ""
+        q = f"{self.message.question}: " if self.message.question and not self.message.message.startswith(self.message.question) else ""
+        head = ": ".join(p for p in (where, who) if p)
+        return f"{head}: {q}{self.message.message}" if head else f"{q}{self.message.message}"
+
+
+@attrs.define
+class RatingReport:
+    """What ``rate`` found over a set of cases (and an inspection file, where the edition rates)."""
+
+    edition: str
+    inspection_id: str | None = None
+    cases: int = 0
+    excluded: list[dict[str, Any]] = attrs.field(factory=list)
+    items: dict[str, ItemTally] = attrs.field(factory=dict)
+    counts: dict[str, dict[str, dict[str, int]]] = attrs.field(factory=dict)
+    ratings: dict[str, StandardRating] = attrs.field(factory=dict)
+    overall: dict[str, Any] | None = None
+    errors: list[CaseProblem] = attrs.field(factory=list)
+    warnings: int = 0
+    by_edition: dict[str, int] = attrs.field(factory=dict)
+    rates: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "edition": self.edition,
+            "inspection_id": self.inspection_id,
+            "cases": self.cases,
+            "cases_by_edition": dict(self.by_edition),
+            "excluded": list(self.excluded),
+            "items": {
+                i.id: {
+                    "title": i.title,
+                    "numerator": i.numerator,
+                    "denominator": i.denominator,
+                    "percent": i.percent,
+                    "not_applicable": i.not_applicable,
+                    "missing": i.missing,
+                }
+                for i in self.items.values()
+            },
+            "errors": [{"source": p.source, "case_id": p.case_id, **p.message.to_dict()} for p in self.errors],
+            "warnings": self.warnings,
+        }
+        if self.counts:
+            out["counts"] = self.counts
+        if self.rates:
+            out["ratings"] = {r.id: r.rating for r in self.ratings.values()}
+            out["rating_details"] = {
+                r.id: {
+                    "title": r.title,
+                    "status": r.status,
+                    "rules_rating": r.rules_rating,
+                    "rating": r.rating,
+                    "basis": r.basis,
+                    "override_reason": r.override_reason,
+                }
+                for r in self.ratings.values()
+            }
+            out["overall"] = self.overall
+        return out
+
+
+@attrs.frozen
+class CaseInput:
+    """One case to rate: where it came from and its parsed document (or the error reading it)."""
+
+    source: str
+    document: Any
+    error: InputError | None = None
+    line_of: Any = None
+
+
+def _percent_text(f: Fraction | None) -> str:
+    return "-" if f is None else f"{float(f):.1f}%"
+
+
+def band(fraction: Fraction, bands: tuple[Band, ...]) -> str | None:
+    """The band a percentage falls in (bands sorted highest first, compared exactly)."""
+    for b in bands:
+        if fraction >= b.minimum:
+            return b.rating
+    return None
+
+
+class _InspectionEnv:
+    def __init__(self, answers: Mapping[str, Any]):
+        self.answers = answers
+
+    def value(self, qid: str) -> Any:
+        v = self.answers.get(qid)
+        return UNKNOWN if v is None else v
+
+    def answered(self, qid: str) -> bool:
+        return self.answers.get(qid) is not None
+
+
+class Rater:
+    """Counts cases for one rating edition, case by case."""
+
+    def __init__(self, registry: Any, edition: str):
+        self.registry = registry
+        self.framework: Framework = registry.framework(edition)
+        self.edition = edition
+        self.report = RatingReport(edition, rates=self.framework.scoring.ratings is not None)
+        self.feeds: dict[str, list[tuple[str, str, frozenset[str]]]] = {}
+        self.instruments = registry.instruments_for(edition)
+        self._seen: set[bytes] = set()
+        self._declare_items()
+
+    def _declare_items(self) -> None:
+        fw = self.framework
+        items = self.report.items
+
+        def add(item_id: str, title: str = "") -> None:
+            if item_id not in items:
+                node = fw.items.get(item_id)
+                items[item_id] = ItemTally(item_id, title or (node.title or node.text if node else ""))
+
+        ratings = fw.scoring.ratings
+        if ratings is not None:
+            for rated in ratings.rated:
+                for o in rated.of:
+                    add(o)
+        for item in fw.items.values():
+            if item.per_case and item.kind in fw.scoring.aggregate_kinds:
+                add(item.id)
+        for score in fw.scoring.case_scores:
+            add(score.id, score.title)
+        for agg in fw.scoring.items:
+            add(agg.id, agg.title)
+        for count in fw.scoring.counts:
+            self.report.counts[count.id] = {q: {} for q in count.of}
+
+    def _feeds_for(self, case_edition: str) -> list[tuple[str, str, frozenset[str]]]:
+        """(item id, question or score id, sufficient answers) for cases of one edition."""
+        if case_edition in self.feeds:
+            return self.feeds[case_edition]
+        fw = self.registry.framework(case_edition)
+        suff = fw.scoring.sufficient | {MET}
+        out: list[tuple[str, str, frozenset[str]]] = []
+        if case_edition == self.edition:
+            for item in fw.items.values():
+                if item.per_case and item.kind in fw.scoring.aggregate_kinds:
+                    out.append((item.id, item.id, suff))
+            for score in fw.scoring.case_scores:
+                out.append((score.id, score.id, suff))
+            for agg in fw.scoring.items:
+                out.append((agg.id, agg.source, agg.sufficient))
+        for item in fw.items.values():
+            for feed in item.feeds:
+                target_edition, _, target = feed.rpartition(":")
+                if (target_edition or case_edition) == self.edition:
+                    out.append((target, item.id, suff))
+                    if target not in self.report.items:
+                        node = self.framework.items.get(target)
+                        self.report.items[target] = ItemTally(target, node.title or node.text if node else "")
+        self.feeds[case_edition] = out
+        return out
+
+    def add(self, case: CaseInput) -> CaseResult | None:
+        report = self.report
+        if case.error is not None:
+            report.errors.append(CaseProblem(case.source, None, Message(None, case.error.message)))
+            report.excluded.append({"case_id": None, "source": case.source, "reason": f"not read: {case.error.message}"})
+            return None
+        doc = case.document
+        case_edition = doc.get("edition") if isinstance(doc, dict) else None
+        case_edition = case_edition or self.edition
+        if case_edition not in self.instruments:
+            hint = suggestion(str(case_edition), self.instruments)
+            msg = (
+                f"a case of edition {case_edition!r} is not evidence for {self.edition}"
+                f" (cases may be of: {', '.join(self.instruments)})" + (f"; {hint}" if hint else "")
+            )
+            cid = doc.get("case_id") if isinstance(doc, dict) else None
+            report.errors.append(CaseProblem(case.source, str(cid) if cid is not None else None, Message(None, msg)))
+            report.excluded.append({"case_id": cid, "source": case.source, "reason": msg})
+            return None
+        engine = self.registry.engine(case_edition)
+        result = engine.assess(doc, source=case.source, line_of=case.line_of)
+        report.warnings += len(result.warnings)
+        if result.case_id is not None:
+            key = hashlib.blake2b(result.case_id.encode(), digest_size=12).digest()
+            if key in self._seen:
+                result = attrs.evolve(result, errors=result.errors + (Message(None, f"case_id {result.case_id!r} is used by an earlier case too; case ids are unique within an inspection"),))
+            self._seen.add(key)
+        if result.errors:
+            for m in result.errors:
+                report.errors.append(CaseProblem(case.source, result.case_id, m))
+            report.excluded.append({"case_id": result.case_id, "source": case.source, "reason": f"{len(result.errors)} error(s) in the case file"})
+            return result
+        if not result.in_sample:
+            report.excluded.append({"case_id": result.case_id, "source": case.source, "reason": result.excluded_reason})
+            return result
+        report.cases += 1
+        report.by_edition[case_edition] = report.by_edition.get(case_edition, 0) + 1
+        items = report.items
+        questions = result.questions
+        judgements = result.judgements
+        for item_id, src, sufficient in self._feeds_for(case_edition):
+            tally = items[item_id]
+            if src in questions:
+                r = questions[src]
+                if r.status == NOT_APPLICABLE or r.value == NA:
+                    tally.not_applicable += 1
+                    continue
+                value = r.value
+            else:
+                value = judgements.get(src, UNKNOWN)
+                if value is None:
+                    tally.not_applicable += 1
+                    continue
+            if value is None or value is UNKNOWN:
+                tally.missing += 1
+                continue
+            tally.denominator += 1
+            if value in sufficient:
+                tally.numerator += 1
+        if report.counts and case_edition == self.edition:
+            for count in self.framework.scoring.counts:
+                table = report.counts[count.id]
+                for qid in count.of:
+                    r = questions.get(qid)
+                    if r is None or r.value is None or r.value == NA:
+                        continue
+                    values = r.value if isinstance(r.value, list) else [r.value]
+                    bucket = table[qid]
+                    for v in values:
+                        bucket[str(v)] = bucket.get(str(v), 0) + 1
+        return result
+
+    # -- the inspection file and ratings
+    def finish(self, inspection: Mapping[str, Any] | None = None, inspection_source: str | None = None) -> RatingReport:
+        report = self.report
+        ratings = self.framework.scoring.ratings
+        answers, overrides = self._read_inspection(inspection, inspection_source)
+        if ratings is None:
+            if overrides:
+                report.errors.append(CaseProblem(inspection_source, None, Message(None, f"{self.edition} has no ratings, so nothing can be overridden")))
+            return report
+        env = _InspectionEnv(answers)
+        scale = self.framework.scales[ratings.scale]
+        codes = scale.codes
+        for rated in ratings.rated:
+            if rated.when is not None:
+                applies = truth(rated.when(env))
+                if applies is UNKNOWN:
+                    report.errors.append(CaseProblem(inspection_source, None, Message(None, f"cannot tell whether {rated.id} is rated: the inspection file does not say ({rated.when.text})")))
+                    continue
+                if applies is False:
+                    continue
+            title = self.framework.items[rated.id].title if rated.id in self.framework.items else rated.title
+            if rated.rule == "inspection":
+                given = answers.get(rated.answer)
+                if given is None:
+                    report.errors.append(CaseProblem(inspection_source, None, Message(rated.answer, f"{rated.answer} ({title}) is rated by the inspection team: give its rating in the inspection file")))
+                    sr = StandardRating(rated.id, title, "missing", None, None, "the inspection file gives no rating")
+                else:
+                    sr = StandardRating(rated.id, title, "rated", given, given, "the inspection team's rating (inspection file)")
+            else:
+                sr = self._lowest(rated.id, title, rated.of, ratings)
+            report.ratings[rated.id] = sr
+        for rid, ov in overrides.items():
+            if rid not in report.ratings:
+                rated_ids = ", ".join(report.ratings)
+                report.errors.append(CaseProblem(inspection_source, None, Message(rid, f"override for {rid}, which is not rated in this inspection (rated: {rated_ids})")))
+                continue
+            rating, reason = ov
+            current = report.ratings[rid]
+            report.ratings[rid] = attrs.evolve(current, rating=rating, override_reason=reason, status="rated")
+        if ratings.overall is not None:
+            report.overall = self._overall(ratings, codes)
+        return report
+
+    def _lowest(self, rid: str, title: str, of: tuple[str, ...], ratings: Any) -> StandardRating:
+        tallies = [self.report.items[o] for o in of if o in self.report.items]
+        with_cases = [t for t in tallies if t.denominator > 0]
+        if not with_cases:
+            return StandardRating(rid, title, "no_applicable_cases", None, None, "no case to which its key questions apply")
+        too_few = [t for t in with_cases if t.denominator < ratings.minimum_cases]
+        if too_few:
+            names = ", ".join(f"{t.id} ({t.denominator})" for t in too_few)
+            return StandardRating(rid, title, "too_few_cases", None, None, f"too few cases to rate: {names}; at least {ratings.minimum_cases} needed")
+        lowest = min(with_cases, key=lambda t: (t.fraction, t.id))
+        rating = band(lowest.fraction, ratings.bands)  # type: ignore[arg-type]
+        none = [t.id for t in tallies if t.denominator == 0]
+        basis = f"lowest key question {lowest.id}: {lowest.numerator}/{lowest.denominator} = {_percent_text(lowest.fraction)}"
+        if none:
+            basis += f"; no applicable cases for {', '.join(none)}"
+        return StandardRating(rid, title, "rated", rating, rating, basis)
+
+    def _overall(self, ratings: Any, codes: tuple[str, ...]) -> dict[str, Any]:
+        overall = ratings.overall
+        unrated = [r.id for r in self.report.ratings.values() if r.rating is None]
+        if unrated:
+            return {"score": None, "rating": None, "basis": f"not all rated standards have a rating: {', '.join(unrated)}"}
+        score = sum(overall.scores.get(r.rating, 0) for r in self.report.ratings.values())
+        rating = band(Fraction(score), overall.bands)
+        return {"score": score, "rating": rating, "basis": f"sum of {len(self.report.ratings)} standard scores"}
+
+    def _read_inspection(self, inspection: Mapping[str, Any] | None, source: str | None) -> tuple[dict[str, Any], dict[str, tuple[str, str]]]:
+        """Validate the inspection file; every problem is reported as an error on the report."""
+        report = self.report
+        fw = self.framework
+
+        def err(question: str | None, message: str) -> None:
+            report.errors.append(CaseProblem(source, None, Message(question, message)))
+
+        if inspection is None:
+            if fw.inspection_questions or (fw.scoring.ratings and any(r.when or r.rule == "inspection" for r in fw.scoring.ratings.rated)):
+                err(None, f"{self.edition} needs an inspection file (--inspection FILE) for what is judged once per inspection")
+            return {}, {}
+        if not isinstance(inspection, dict):
+            err(None, "an inspection file is a mapping: schema, kind, edition, inspection_id, answers, overrides")
+            return {}, {}
+        for key in inspection:
+            if key not in INSPECTION_KEYS:
+                hint = suggestion(str(key), INSPECTION_KEYS)
+                err(None, f"unknown top-level key {key!r}" + (f"; {hint}" if hint else ""))
+        if inspection.get("kind", "inspection") != "inspection":
+            err(None, f"kind must be 'inspection', not {inspection.get('kind')!r}")
+        edition = inspection.get("edition")
+        if edition is not None and edition != self.edition:
+            err(None, f"this inspection file is for edition {edition!r}, not {self.edition!r}")
+        report.inspection_id = str(inspection.get("inspection_id")) if inspection.get("inspection_id") is not None else None
+        answers: dict[str, Any] = {}
+        raw = inspection.get("answers") or {}
+        if not isinstance(raw, dict):
+            err(None, "answers must be a mapping of question id -> value")
+            raw = {}
+        inspection_ids = [q.id for q in fw.inspection_questions]
+        for key, value in raw.items():
+            qid = str(key)
+            item = fw.items.get(qid)
+            if item is None:
+                hint = suggestion(qid, inspection_ids)
+                err(qid, f"{qid}: no such question in {self.edition}" + (f"; {hint}" if hint else ""))
+                continue
+            if item.kind != "inspection":
+                what = "judged case by case, in case files" if item.per_case or item.kind is None else "not answered"
+                err(qid, f"{qid} is {what}, not in the inspection file")
+                continue
+            if value is None:
+                continue
+            try:
+                answers[qid] = item.answer.make_validator()(value)  # type: ignore[union-attr]
+            except ValueError as exc:
+                err(qid, f"{qid}: {exc}")
+        overrides: dict[str, tuple[str, str]] = {}
+        raw_ov = inspection.get("overrides") or {}
+        if not isinstance(raw_ov, dict):
+            err(None, "overrides must be a mapping of rated id -> {rating, reason}")
+            raw_ov = {}
+        ratings = fw.scoring.ratings
+        codes = fw.scales[ratings.scale].codes if ratings is not None else ()
+        for key, ov in raw_ov.items():
+            rid = str(key)
+            if not isinstance(ov, dict):
+                err(rid, f"override for {rid}: give {{rating: ..., reason: ...}}")
+                continue
+            rating = ov.get("rating")
+            reason = ov.get("reason")
+            if rating not in codes:
+                hint = suggestion(str(rating), codes)
+                err(rid, f"override for {rid}: {rating!r} is not a rating (one of {', '.join(codes)})" + (f"; {hint}" if hint else ""))
+                continue
+            if not isinstance(reason, str) or not reason.strip():
+                err(rid, f"override for {rid} has no reason: professional discretion always records why")
+                continue
+            overrides[rid] = (rating, reason.strip())
+        return answers, overrides
+
+
+def iter_cases(paths: Iterable[Path]) -> Iterator[CaseInput]:
+    """Case files, folders of them and JSON Lines files, one case at a time."""
+    from inspectkit.files import iter_case_paths, iter_json_lines, load_document, yaml_line_of
+
+    for path in iter_case_paths([Path(p) for p in paths]):
+        if path.suffix.lower() == ".jsonl":
+            for number, doc in iter_json_lines(path):
+                source = f"{path}:{number}"
+                if isinstance(doc, InputError):
+                    yield CaseInput(source, None, doc)
+                else:
+                    yield CaseInput(source, doc)
+            continue
+        try:
+            doc = load_document(path)
+        except InputError as exc:
+            yield CaseInput(str(path), None, exc)
+            continue
+        line_of = (lambda keys, _p=path: yaml_line_of(_p, keys)) if path.suffix.lower() in (".yaml", ".yml") else None
+        yield CaseInput(str(path), doc, None, line_of)
+
+
+def rate(registry: Any, edition: str, cases: Iterable[CaseInput | Mapping[str, Any]], inspection: Mapping[str, Any] | None = None, inspection_source: str | None = None) -> RatingReport:
+    """Aggregate cases (CaseInput, or plain mappings) for ``edition`` and apply its rating rules."""
+    rater = Rater(registry, edition)
+    for n, case in enumerate(cases, start=1):
+        if not isinstance(case, CaseInput):
+            case = CaseInput(f"case {n}", case)
+        rater.add(case)
+    return rater.finish(inspection, inspection_source)
+
+
+def inspection_location(path: Path) -> Location:
+    return Location(str(path))

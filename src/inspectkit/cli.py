@@ -1,0 +1,528 @@
+"""The ``inspectkit`` command: frameworks, questions, assess, rate, check and synth.
+
+Exit codes (the contract): 0 done with no errors; 1 done, but the input had errors (each printed);
+2 the command was used wrongly. A user error never prints a traceback; ``--debug`` does.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from inspectkit import __version__
+from inspectkit.errors import InspectkitError, UsageError
+
+FORMATS = ["table", "json"]
+
+
+def _default_format() -> str:
+    return "table" if sys.stdout.isatty() else "json"
+
+
+class _State:
+    def __init__(self, debug: bool, strict: bool):
+        self.debug = debug
+        self.strict = strict
+        self._registry: Any = None
+
+    @property
+    def registry(self) -> Any:
+        if self._registry is None:
+            from inspectkit.plugins import load_registry
+
+            self._registry = load_registry(strict=self.strict or None)
+            for failure in self._registry.failures():
+                click.echo(f"warning: plugin {failure.name!r} {failure.error}", err=True)
+                if self.debug and failure.detail:
+                    click.echo(failure.detail, err=True)
+        return self._registry
+
+
+def _run(fn: Callable[..., int | None]) -> Callable[..., None]:
+    """Turn inspectkit errors into a message and the contract's exit code."""
+
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        state: _State = click.get_current_context().find_object(_State)  # type: ignore[assignment]
+        try:
+            code = fn(*args, **kwargs) or 0
+        except InspectkitError as exc:
+            if state is not None and state.debug:
+                raise
+            for line in str(exc).splitlines():
+                click.echo(f"error: {line}", err=True)
+            code = exc.exit_code
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            code = 130
+        except Exception as exc:
+            if state is not None and state.debug:
+                raise
+            click.echo(f"error: {type(exc).__name__}: {exc} (run with --debug for the details)", err=True)
+            code = 1
+        sys.exit(code)
+
+    return wrapper
+
+
+def _emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def _table(rows: list[list[Any]], headers: list[str]) -> str:
+    from tabulate import tabulate
+
+    return tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True)
+
+
+def _short(text: str, width: int = 90) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="inspectkit")
+@click.option("--debug", is_flag=True, help="Show Python tracebacks for errors (for developers).")
+@click.option("--strict-plugins", is_flag=True, help="Fail if any plugin fails to load (for CI).")
+@click.pass_context
+def main(ctx: click.Context, debug: bool, strict_plugins: bool) -> None:
+    """Run, score and compare probation inspections, one plugin per methodology edition."""
+    ctx.obj = _State(debug, strict_plugins)
+
+
+# ------------------------------------------------------------------------------------------ frameworks
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Output format.")
+@click.pass_obj
+@_run
+def frameworks(state: _State, fmt: str | None) -> int:
+    """List the installed editions with their plugin and version."""
+    registry = state.registry
+    fmt = fmt or _default_format()
+    rows = []
+    for edition in registry.editions():
+        entry = registry.entries[edition]
+        plugin = registry.plugins.get(entry.plugin)
+        rows.append(
+            {
+                "edition": edition,
+                "title": entry.title,
+                "version": entry.version,
+                "date": entry.date,
+                "plugin": entry.plugin,
+                "plugin_version": plugin.version if plugin else "",
+                "evidence_for": entry.evidence_for,
+            }
+        )
+    failures = [{"plugin": f.name, "error": f.error} for f in registry.failures()]
+    if fmt == "json":
+        _emit_json({"frameworks": rows, "failed_plugins": failures})
+    else:
+        if not rows:
+            click.echo("No editions installed. Install a plugin, e.g. pip install -e plugins/<name>.")
+        else:
+            click.echo(
+                _table(
+                    [[r["edition"], _short(r["title"], 60), r["version"], r["date"], f"{r['plugin']} {r['plugin_version']}".strip(), r["evidence_for"] or ""] for r in rows],
+                    ["edition", "title", "data version", "source date", "plugin", "evidence for"],
+                )
+            )
+    return 1 if failures and state.strict else 0
+
+
+# ------------------------------------------------------------------------------------------ questions
+
+
+@main.command()
+@click.option("--edition", "-e", required=True, help="The edition (see `inspectkit frameworks`).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None)
+@click.option("--matrix", is_flag=True, help="Print the edition's two-way matrix (where it has one).")
+@click.option("--id", "item_id", default=None, help="Show one item in full: text, guidance and rules.")
+@click.option("--kind", default=None, help="Only questions of this kind (case_detail, evidence, summary, inspection ...).")
+@click.pass_obj
+@_run
+def questions(state: _State, edition: str, fmt: str | None, matrix: bool, item_id: str | None, kind: str | None) -> int:
+    """Show an edition's questions as the document's tree."""
+    fw = state.registry.framework(edition)
+    fmt = fmt or _default_format()
+    if item_id is not None:
+        return _show_item(fw, item_id, fmt)
+    if matrix:
+        return _show_matrix(fw, fmt)
+    if fmt == "json":
+        _emit_json(
+            {
+                "edition": fw.edition,
+                "title": fw.title,
+                "version": fw.version,
+                "source": dict(fw.source),
+                "items": [_item_dict(i) for i in fw.items.values() if kind is None or i.kind == kind],
+                "reference": [{"id": r.id, "title": r.title, "text": r.text} for r in fw.reference],
+            }
+        )
+        return 0
+    click.echo(f"{fw.title} ({fw.edition}, data version {fw.version})")
+    depth: dict[str, int] = {}
+    for item in fw.items.values():
+        d = depth[item.id] = depth.get(item.parent, -1) + 1 if item.parent else 0
+        if kind is not None and item.kind != kind:
+            continue
+        tag = ""
+        if item.kind:
+            tag = f" [{item.kind}" + (f", {item.answer.describe()}" if item.answer else "") + "]"
+            if item.condition is not None:
+                tag += f" (when {item.condition.text})"
+            if item.derive is not None:
+                tag += " (derived)"
+        label = item.title if item.title and not item.text else (f"{item.title}: {item.text}" if item.title else item.text)
+        click.echo(f"{'  ' * d}{item.id}  {_short(label, max(40, 100 - 2 * d))}{tag}")
+    return 0
+
+
+def _item_dict(item: Any) -> dict[str, Any]:
+    a = item.answer
+    return {
+        "id": item.id,
+        "parent": item.parent,
+        "level": item.level,
+        "kind": item.kind,
+        "title": item.title,
+        "text": item.text,
+        "guidance": item.guidance,
+        "type": a.name if a else None,
+        "choices": [{"code": c.code, "label": c.label} for c in a.choices] if a else None,
+        "na": a.na if a else None,
+        "personal": item.personal,
+        "weight": item.weight,
+        "condition": item.condition.text if item.condition else None,
+        "derive": item.derive.text if item.derive else None,
+        "suggest": item.suggest.text if item.suggest else None,
+        "feeds": list(item.feeds),
+        "source": item.source,
+        "reading": item.reading,
+        "children": list(item.children),
+    }
+
+
+def _show_item(fw: Any, item_id: str, fmt: str) -> int:
+    from inspectkit.errors import suggestion
+
+    item = fw.items.get(item_id)
+    if item is None:
+        hint = suggestion(item_id, fw.items)
+        raise UsageError(f"{item_id}: no such item in {fw.edition}" + (f"; {hint}" if hint else ""))
+    if fmt == "json":
+        _emit_json(_item_dict(item))
+        return 0
+    click.echo(f"{item.id}  {item.title}".rstrip())
+    if item.text:
+        click.echo(textwrap.fill(item.text, 100))
+    for label, value in (
+        ("kind", item.kind),
+        ("answer", item.answer.describe() if item.answer else None),
+        ("applies when", item.condition.text if item.condition else None),
+        ("derived as", item.derive.text if item.derive else None),
+        ("suggested as", item.suggest.text if item.suggest else None),
+        ("feeds", ", ".join(item.feeds) or None),
+        ("source", item.source or None),
+        ("reading", item.reading or None),
+    ):
+        if value:
+            click.echo(f"  {label}: {value}")
+    if item.guidance:
+        click.echo("\nGuidance:")
+        for para in item.guidance.split("\n\n"):
+            click.echo(textwrap.fill(" ".join(para.split()), 100, initial_indent="  ", subsequent_indent="  "))
+    return 0
+
+
+def _show_matrix(fw: Any, fmt: str) -> int:
+    m = fw.matrix
+    if m is None:
+        raise UsageError(f"{fw.edition} has no matrix view")
+    cells = {(r, c): i for r, c, i in m.cells}
+    if fmt == "json":
+        _emit_json({"title": m.title, "rows": [r.code for r in m.rows], "columns": [c.code for c in m.columns], "cells": [{"row": r, "column": c, "item": i} for r, c, i in m.cells]})
+        return 0
+    rows = []
+    for r in m.rows:
+        row = [f"{r.code} {r.label}"]
+        for c in m.columns:
+            item = cells.get((r.code, c.code))
+            row.append(f"{item} {_short(fw.items[item].title or fw.items[item].text, 28)}" if item else "")
+        rows.append(row)
+    if m.title:
+        click.echo(m.title)
+    click.echo(_table(rows, [""] + [f"{c.code} {c.label}" for c in m.columns]))
+    return 0
+
+
+# ------------------------------------------------------------------------------------------ assess
+
+
+@main.command()
+@click.option("--edition", "-e", required=True, help="The edition the case is assessed against.")
+@click.argument("case", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None)
+@click.option("--explain", "explain_ids", multiple=True, metavar="ID", help="Show the rule and answers that decided a question, score or check (repeatable).")
+@click.option("--interactive", "-i", is_flag=True, help="Ask each applicable unanswered question in turn, saving after every answer.")
+@click.option("--case-id", default=None, help="With --interactive: the case id for a new case file.")
+@click.option("--redact", is_flag=True, help="Withhold answers to questions that may hold personal data.")
+@click.pass_obj
+@_run
+def assess(state: _State, edition: str, case: Path, fmt: str | None, explain_ids: tuple[str, ...], interactive: bool, case_id: str | None, redact: bool) -> int:
+    """Assess one case file: what applies, what is missing, derived values, checks and judgement aids."""
+    from inspectkit.files import load_document, yaml_line_of
+
+    engine = state.registry.engine(edition)
+    if interactive:
+        from inspectkit.interactive import run_session
+
+        run_session(engine, case, case_id)
+    if not case.exists():
+        raise UsageError("no such file", _loc(case))
+    doc = load_document(case)
+    result = engine.assess(doc, source=str(case), line_of=lambda keys: yaml_line_of(case, keys))
+    personal = frozenset(i.id for i in engine.case_items if i.personal) if redact else frozenset()
+    fmt = fmt or _default_format()
+    if fmt == "json":
+        data = result.to_dict(redact=personal)
+        if explain_ids:
+            data["explain"] = {t: engine.explain(result, doc if isinstance(doc, dict) else {}, t) for t in explain_ids}
+        _emit_json(data)
+    else:
+        _print_case(engine, result, personal)
+        for target in explain_ids:
+            click.echo("")
+            for line in engine.explain(result, doc if isinstance(doc, dict) else {}, target):
+                click.echo(line)
+    for m in result.errors:
+        click.echo(f"error: {case}: {m.message if m.question is None or m.message.startswith(m.question) else f'{m.question}: {m.message}'}", err=True)
+    return 1 if result.errors else 0
+
+
+def _loc(path: Path) -> Any:
+    from inspectkit.errors import Location
+
+    return Location(str(path))
+
+
+def _print_case(engine: Any, result: Any, personal: frozenset[str]) -> None:
+    fw = engine.framework
+    status = "in the sample" if result.in_sample else f"OUT of the sample: {result.excluded_reason}"
+    click.echo(f"Case {result.case_id} ({fw.edition}): {status}")
+    if result.judgements:
+        rows = []
+        for jid, value in result.judgements.items():
+            aid = result.aids.get(jid)
+            tally = ""
+            if aid is not None:
+                parts = []
+                for weight, counts in aid.tally.items():
+                    shown = " ".join(f"{k}:{v}" for k, v in counts.items() if v)
+                    parts.append(f"{weight} {shown}" if shown else f"{weight} -")
+                tally = "; ".join(parts)
+            over = "; ".join(aid.overriding) if aid is not None else ""
+            q = result.questions.get(jid)
+            shown_value = value if value is not None else ("not applicable" if q is not None and q.status == "not_applicable" else "-")
+            rows.append([jid, shown_value, tally, _short(over, 50)])
+        click.echo("\nJudgements")
+        click.echo(_table(rows, ["id", "judgement", "tally of what it weighs", "overriding factor"]))
+    answered = [(qid, r) for qid, r in result.questions.items() if r.status in ("answered", "derived")]
+    if answered:
+        click.echo("\nAnswers")
+        rows = []
+        for qid, r in answered:
+            value = "[withheld]" if qid in personal else r.value
+            if isinstance(value, (list, dict)):
+                value = json.dumps(value, default=str)
+            extra = f"suggested: {r.suggested}" if r.suggested is not None and r.suggested != r.value else ""
+            rows.append([qid, r.status, _short(str(value), 50), extra])
+        click.echo(_table(rows, ["id", "status", "value", ""]))
+    missing = [qid for qid, r in result.questions.items() if r.status == "missing"]
+    na = [qid for qid, r in result.questions.items() if r.status == "not_applicable"]
+    if missing:
+        click.echo(f"\nStill to answer ({len(missing)}): " + ", ".join(missing))
+    if na:
+        click.echo(f"Not applicable to this case ({len(na)}): " + ", ".join(na))
+    if result.warnings:
+        click.echo("\nWarnings")
+        for m in result.warnings:
+            click.echo(f"  {m.question + ': ' if m.question else ''}{m.message}")
+    if result.errors:
+        click.echo(f"\n{len(result.errors)} error(s): see below")
+
+
+# ------------------------------------------------------------------------------------------ rate
+
+
+@main.command()
+@click.option("--edition", "-e", required=True, help="The edition to rate or score for.")
+@click.argument("cases", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--inspection", type=click.Path(path_type=Path), default=None, help="The inspection file (provider type, domain-one ratings, overrides).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default=None)
+@click.option("--output", "-o", type=click.Path(path_type=Path), default=None, help="Write the report to this file (atomically) instead of standard output.")
+@click.pass_obj
+@_run
+def rate(state: _State, edition: str, cases: tuple[Path, ...], inspection: Path | None, fmt: str | None, output: Path | None) -> int:
+    """Aggregate case files, folders and JSON Lines files: percentages, denominators and ratings."""
+    from inspectkit.aggregate import iter_cases
+    from inspectkit.aggregate import rate as rate_cases
+    from inspectkit.files import load_document
+
+    if not cases:
+        raise UsageError("give at least one case file, folder or JSON Lines file")
+    for p in cases:
+        if not p.exists():
+            raise UsageError("no such file or folder", _loc(p))
+    registry = state.registry
+    registry.framework(edition)
+    inspection_doc = None
+    if inspection is not None:
+        if not inspection.exists():
+            raise UsageError("no such inspection file", _loc(inspection))
+        inspection_doc = load_document(inspection)
+    report = rate_cases(registry, edition, iter_cases(list(cases)), inspection_doc, str(inspection) if inspection else None)
+    fmt = fmt or _default_format()
+    if fmt == "json":
+        text = json.dumps(report.to_dict(), indent=2, ensure_ascii=False, default=str) + "\n"
+    elif fmt == "csv":
+        text = _report_csv(report)
+    else:
+        text = _report_table(registry, report)
+    if output is not None:
+        from inspectkit.files import atomic_write
+
+        atomic_write(output, text)
+    else:
+        click.echo(text, nl=False)
+    for problem in report.errors:
+        click.echo(f"error: {problem}", err=True)
+    return 1 if report.errors else 0
+
+
+def _report_csv(report: Any) -> str:
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["edition", "kind", "id", "title", "numerator", "denominator", "percent", "not_applicable", "missing", "rules_rating", "rating", "override_reason"])
+    for t in report.items.values():
+        w.writerow([report.edition, "item", t.id, t.title, t.numerator, t.denominator, "" if t.percent is None else f"{t.percent:.1f}", t.not_applicable, t.missing, "", "", ""])
+    for r in report.ratings.values():
+        w.writerow([report.edition, "rating", r.id, r.title, "", "", "", "", "", r.rules_rating or "", r.rating or "", r.override_reason or ""])
+    if report.overall is not None:
+        w.writerow([report.edition, "overall", "overall", "", report.overall.get("score"), "", "", "", "", "", report.overall.get("rating") or "", ""])
+    return buf.getvalue()
+
+
+def _word(code: str | None) -> str:
+    return "-" if code is None else code.replace("_", " ").capitalize()
+
+
+def _report_table(registry: Any, report: Any) -> str:
+    fw = registry.framework(report.edition)
+    out = []
+    head = f"{fw.title} ({report.edition})"
+    if report.inspection_id:
+        head += f": inspection {report.inspection_id}"
+    out.append(head)
+    by = ", ".join(f"{n} {e}" for e, n in report.by_edition.items())
+    out.append(f"{report.cases} case(s) counted" + (f" ({by})" if by else "") + f"; {len(report.excluded)} left out")
+    if report.ratings:
+        rows = []
+        for r in report.ratings.values():
+            changed = r.override_reason is not None
+            rows.append([r.id, _short(r.title, 40), _word(r.rules_rating), _word(r.rating) + (" *" if changed else ""), _short(r.basis, 70)])
+        out.append("")
+        out.append(_table(rows, ["standard", "title", "by the rules", "rating", "basis"]))
+        for r in report.ratings.values():
+            if r.override_reason:
+                out.append(f"* {r.id}: changed from {_word(r.rules_rating)} to {_word(r.rating)} by professional discretion: {r.override_reason}")
+        if report.overall is not None:
+            o = report.overall
+            if o.get("rating"):
+                out.append(f"\nOverall: {_word(o['rating'])} (score {o['score']} of {3 * len(report.ratings)}; {o['basis']})")
+            else:
+                out.append(f"\nOverall: not rated ({o['basis']})")
+    rows = []
+    for t in report.items.values():
+        pct = "no applicable cases" if t.denominator == 0 else f"{t.percent:.1f}%"
+        rows.append([t.id, _short(t.title, 60), f"{t.numerator}/{t.denominator}", pct, t.not_applicable or "", t.missing or ""])
+    if rows:
+        out.append("")
+        out.append(_table(rows, ["item", "title", "sufficient", "percent", "n/a", "missing"]))
+    for cid, table in report.counts.items():
+        out.append(f"\n{cid}")
+        for qid, counts in table.items():
+            shown = ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1])) or "none"
+            out.append(f"  {qid}: {shown}")
+    if report.excluded:
+        out.append("\nLeft out")
+        for e in report.excluded:
+            out.append(f"  {e.get('case_id') or e.get('source')}: {e['reason']}")
+    return "\n".join(out) + "\n"
+
+
+# ------------------------------------------------------------------------------------------ check
+
+
+@main.command()
+@click.argument("target")
+@click.pass_obj
+@_run
+def check(state: _State, target: str) -> int:
+    """Validate a framework definition file (or an installed edition), for methodology teams."""
+    from inspectkit.definition import load_framework
+
+    path = Path(target)
+    registry = state.registry
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        if not path.exists():
+            raise UsageError("no such file", _loc(path))
+        fw = load_framework(path, registry.functions, registry.lists)
+        registry._check_feeds(fw)
+    else:
+        fw = registry.framework(target)
+    questions = fw.questions
+    click.echo(
+        f"{fw.path}: {fw.edition} is valid: {len(fw.items)} items, {len(questions)} questions, "
+        f"{sum(1 for q in questions if q.condition)} conditions, {len(fw.checks)} checks, "
+        f"{len(fw.scoring.case_scores)} case scores" + (", ratings" if fw.scoring.ratings else "")
+    )
+    return 0
+
+
+# ------------------------------------------------------------------------------------------ synth
+
+
+@main.command()
+@click.option("--edition", "-e", required=True)
+@click.option("-n", "count", type=click.IntRange(min=1), default=10, show_default=True, help="How many cases.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed (the same seed gives the same cases).")
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="A .jsonl file, or a folder for one YAML file per case.")
+@click.pass_obj
+@_run
+def synth(state: _State, edition: str, count: int, seed: int, output: Path) -> int:
+    """Write valid random cases that respect every condition (for demos, tests and benchmarks)."""
+    from inspectkit.synth import write_cases
+
+    engine = state.registry.engine(edition)
+    written = write_cases(engine, count, seed, output)
+    click.echo(f"wrote {written} {edition} case(s) to {output}", err=True)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,804 @@
+"""Loading a framework definition (a plugin's YAML) into a checked :class:`~inspectkit.model.Framework`.
+
+Every problem found is collected and reported together, each with the definition file, line and item id,
+so a methodology team can fix a whole file in one pass (``inspectkit check FILE``).
+"""
+
+from __future__ import annotations
+
+import collections
+import hashlib
+import os
+import pickle
+from collections.abc import Iterable, Mapping
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from inspectkit import __version__ as _core_version
+from inspectkit.errors import DefinitionError, DefinitionErrors, ExpressionError, Location, suggestion
+from inspectkit.expressions import Expression, Function, ReferenceList, Type, build
+from inspectkit.files import LineDict, load_yaml_lines
+from inspectkit.model import (
+    ANSWER_TYPES,
+    KINDS,
+    MET,
+    NOT_MET,
+    WEIGHTS,
+    AggregateItem,
+    AnswerType,
+    Band,
+    CaseScore,
+    Category,
+    Check,
+    Choice,
+    Count,
+    Framework,
+    Item,
+    Matrix,
+    Overall,
+    Overriding,
+    RatedItem,
+    Ratings,
+    Reference,
+    SampleRule,
+    Scale,
+    Scoring,
+)
+
+TOP_KEYS = {
+    "schema", "edition", "title", "version", "source", "evidence_for", "scales", "items", "checks",
+    "sample", "scoring", "reference", "matrix", "include",
+}
+ITEM_KEYS = {
+    "id", "parent", "level", "title", "text", "guidance", "kind", "type", "na", "personal", "weight",
+    "condition", "derive", "suggest", "weighs", "overriding", "feeds", "source", "reading", "links",
+    "choices", "choices_from", "scale", "max_choices", "min", "max", "integer", "max_words", "categories",
+    "optional",
+}
+MERGED_KEYS = ("items", "scales", "checks", "sample", "reference")
+
+_ORIGIN = "__file__"
+
+
+# --------------------------------------------------------------------------------------------- raw data
+
+
+def _cache_dir() -> Path | None:
+    if os.environ.get("INSPECTKIT_NO_CACHE"):
+        return None
+    base = os.environ.get("INSPECTKIT_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "inspectkit"
+    )
+    return Path(base)
+
+
+def _stamp(paths: Iterable[Path]) -> str:
+    h = hashlib.sha256(_core_version.encode())
+    for p in paths:
+        st = p.stat()
+        h.update(f"{p.resolve()}|{st.st_mtime_ns}|{st.st_size}".encode())
+    return h.hexdigest()[:24]
+
+
+def read_raw(path: Path) -> LineDict:
+    """The definition as data with line numbers, its ``include:`` files merged in.
+
+    Parsed YAML is cached (keyed on the files' paths, sizes and times), so start-up does not re-parse a
+    large definition every time; a cache that cannot be read or written is simply not used.
+    """
+    path = Path(path)
+    cache = _cache_dir()
+    cached = None
+    if cache is not None:
+        key = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:24]
+        cached = cache / f"{key}.pickle"
+        try:
+            with cached.open("rb") as fh:
+                stamp, deps, data = pickle.load(fh)  # noqa: S301 - our own cache file, in the user's cache dir
+            if stamp == _stamp(Path(d) for d in deps):
+                return data
+        except Exception:  # noqa: BLE001 - a stale or broken cache is just rebuilt
+            pass
+    data, deps = _read_uncached(path)
+    if cached is not None:
+        try:
+            from inspectkit.files import atomic_write_bytes
+
+            atomic_write_bytes(cached, pickle.dumps((_stamp(deps), [str(d) for d in deps], data)))
+        except Exception:  # noqa: BLE001 - the cache is an optimisation only
+            pass
+    return data
+
+
+def _read_uncached(path: Path) -> tuple[LineDict, list[Path]]:
+    data = load_yaml_lines(path)
+    if not isinstance(data, LineDict):
+        raise DefinitionErrors([DefinitionError("a framework definition is a mapping (schema, edition, items ...)", Location(str(path), 1))])
+    _tag(data, str(path))
+    deps = [path]
+    includes = data.get("include") or []
+    if isinstance(includes, str):
+        includes = [includes]
+    for name in includes:
+        sub_path = (path.parent / str(name)).resolve()
+        if not sub_path.exists():
+            raise DefinitionErrors(
+                [DefinitionError(f"included file {name!r} not found", Location(str(path), data.line_of("include")))]
+            )
+        sub = load_yaml_lines(sub_path)
+        deps.append(sub_path)
+        if not isinstance(sub, LineDict):
+            raise DefinitionErrors([DefinitionError("an included file is a mapping", Location(str(sub_path), 1))])
+        _tag(sub, str(sub_path))
+        for key, value in sub.items():
+            if key not in MERGED_KEYS:
+                raise DefinitionErrors(
+                    [DefinitionError(f"an included file may hold only {', '.join(MERGED_KEYS)}, not {key!r}", Location(str(sub_path), sub.line_of(key)))]
+                )
+            if key == "scales":
+                merged = data.setdefault("scales", LineDict())
+                if isinstance(merged, dict) and isinstance(value, dict):
+                    merged.update(value)
+                    if isinstance(merged, LineDict):
+                        merged.lines.update(value.lines if isinstance(value, LineDict) else {})
+            else:
+                existing = data.get(key) or []
+                data[key] = list(existing) + list(value or [])
+    return data, deps
+
+
+def _tag(data: Any, origin: str) -> None:
+    """Remember which file each entry came from (for error locations after includes are merged)."""
+    for key in MERGED_KEYS:
+        value = data.get(key)
+        if isinstance(value, list):
+            for entry in value:
+                if isinstance(entry, LineDict):
+                    entry[_ORIGIN] = origin
+        elif isinstance(value, LineDict):
+            for entry in value.values():
+                if isinstance(entry, LineDict):
+                    entry[_ORIGIN] = origin
+    for key in ("scoring",):
+        value = data.get(key)
+        if isinstance(value, LineDict):
+            value[_ORIGIN] = origin
+
+
+# --------------------------------------------------------------------------------------------- building
+
+
+class _Scope:
+    def __init__(self, types: dict[str, Type]):
+        self.types = types
+
+    def type_of(self, qid: str) -> Type | None:
+        return self.types.get(qid)
+
+    def ids(self) -> Iterable[str]:
+        return self.types.keys()
+
+
+class _Builder:
+    def __init__(self, data: LineDict, path: Path, functions: Mapping[str, Function], lists: Mapping[str, ReferenceList]):
+        self.data = data
+        self.path = str(path)
+        self.functions = functions
+        self.lists = lists
+        self.errors: list[DefinitionError] = []
+
+    # -- reporting
+    def error(self, message: str, entry: Any = None, key: str | None = None, item: str | None = None, hint: str | None = None) -> None:
+        file = self.path
+        line = None
+        if isinstance(entry, LineDict):
+            file = entry.get(_ORIGIN, self.path)
+            line = entry.line_of(key) if key else entry.line
+        self.errors.append(DefinitionError(message, Location(file, line, item), hint))
+
+    def text(self, entry: LineDict, key: str, item: str | None, default: str = "") -> str:
+        value = entry.get(key, default)
+        if value is None:
+            return default
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return str(value)
+        if not isinstance(value, str):
+            self.error(f"{key} must be text", entry, key, item)
+            return default
+        return value.strip()
+
+    def ids(self, entry: LineDict, key: str, item: str | None) -> tuple[str, ...]:
+        value = entry.get(key) or []
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            self.error(f"{key} must be a list of ids", entry, key, item)
+            return ()
+        out = []
+        for v in value:
+            if isinstance(v, float):
+                self.error(f"{key}: write the id {v!r} in quotes, or YAML reads it as a number", entry, key, item)
+            out.append(str(v))
+        return tuple(out)
+
+    def expression(self, text: Any, scope: _Scope, entry: Any, key: str, item: str | None, expect: str | None = "bool") -> Expression | None:
+        if text is None:
+            return None
+        if isinstance(text, bool):
+            text = "true" if text else "false"
+        if not isinstance(text, str):
+            self.error(f"{key} must be a rule written as text", entry, key, item)
+            return None
+        try:
+            return build(text, scope, self.functions, self.lists, expect=expect)
+        except ExpressionError as exc:
+            self.error(f"{key}: {exc}", entry, key, item)
+            return None
+
+    # -- pieces
+    def choices(self, raw: Any, entry: Any, key: str, item: str | None) -> tuple[Choice, ...]:
+        if not isinstance(raw, list) or not raw:
+            self.error(f"{key} must be a non-empty list of choices", entry, key, item)
+            return ()
+        out: list[Choice] = []
+        seen: set[str] = set()
+        for c in raw:
+            if isinstance(c, dict):
+                code, label = c.get("code"), c.get("label")
+            else:
+                code, label = c, None
+            if isinstance(code, bool) or code is None:
+                self.error(f"{key}: a choice needs a code in quotes (YAML reads bare yes/no as true/false)", entry, key, item)
+                continue
+            code = str(code)
+            if code in seen:
+                self.error(f"{key}: choice {code!r} is listed twice", entry, key, item)
+            seen.add(code)
+            out.append(Choice(code, str(label) if label is not None else code.replace("_", " ").capitalize()))
+        return tuple(out)
+
+    def scales(self) -> dict[str, Scale]:
+        raw = self.data.get("scales") or {}
+        out: dict[str, Scale] = {}
+        if not isinstance(raw, dict):
+            self.error("scales must be a mapping of name -> choices", self.data, "scales")
+            return out
+        for name, spec in raw.items():
+            if isinstance(spec, list):
+                spec = {"choices": spec}
+            if not isinstance(spec, dict):
+                self.error(f"scale {name}: give choices (and ordered: true for an ordered scale)", raw, name)
+                continue
+            out[str(name)] = Scale(str(name), self.choices(spec.get("choices"), spec, "choices", f"scale {name}"), bool(spec.get("ordered", False)))
+        return out
+
+    def answer_type(self, entry: LineDict, qid: str, scales: dict[str, Scale]) -> AnswerType | None:
+        kind = entry.get("kind")
+        name = entry.get("type")
+        if kind is None or kind == "reserved":
+            if name is not None and kind is None:
+                self.error("an item with a type needs a kind (case_detail, background, evidence, summary or inspection)", entry, "type", qid)
+            return None
+        if name is None:
+            self.error("a question needs a type", entry, "kind", qid, hint=f"one of {', '.join(ANSWER_TYPES)}")
+            return None
+        if name not in ANSWER_TYPES:
+            self.error(f"unknown type {name!r}", entry, "type", qid, hint=suggestion(str(name), ANSWER_TYPES) or f"one of {', '.join(ANSWER_TYPES)}")
+            return None
+        choices: tuple[Choice, ...] = ()
+        ordered = False
+        scale_name = entry.get("scale")
+        if scale_name is not None:
+            scale = scales.get(str(scale_name))
+            if scale is None:
+                self.error(f"unknown scale {scale_name!r}", entry, "scale", qid, hint=suggestion(str(scale_name), scales))
+            else:
+                choices, ordered = scale.choices, scale.ordered
+        elif entry.get("choices") is not None:
+            choices = self.choices(entry.get("choices"), entry, "choices", qid)
+        elif entry.get("choices_from") is not None:
+            ref_list = self.lists.get(str(entry["choices_from"]))
+            if ref_list is None:
+                self.error(f"unknown reference list {entry['choices_from']!r}", entry, "choices_from", qid,
+                           hint=suggestion(str(entry["choices_from"]), self.lists) or "is the plugin that provides it installed?")
+            else:
+                choices = tuple(Choice(code, label) for code, label, _ in ref_list.entries)
+        if name in ("choice", "multi", "rating", "per_category") and not choices:
+            if not any(e.location.item == qid for e in self.errors):
+                self.error(f"a {name} question needs choices or a scale", entry, "type", qid)
+        if name == "rating" and not ordered:
+            self.error("a rating needs an ordered scale", entry, "scale", qid)
+        categories: list[Category] = []
+        if name == "per_category":
+            raw = entry.get("categories")
+            if not isinstance(raw, list) or not raw:
+                self.error("a per_category question needs categories", entry, "type", qid)
+            else:
+                for c in raw:
+                    if not isinstance(c, dict) or "code" not in c:
+                        self.error("each category needs a code", entry, "categories", qid)
+                        continue
+                    categories.append(Category(str(c["code"]), str(c.get("label") or c["code"]), None))
+
+        def num(key: str) -> float | None:
+            v = entry.get(key)
+            if v is None:
+                return None
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                self.error(f"{key} must be a number", entry, key, qid)
+                return None
+            return v
+
+        max_choices = entry.get("max_choices")
+        if max_choices is not None and (not isinstance(max_choices, int) or max_choices < 1):
+            self.error("max_choices must be a whole number of 1 or more", entry, "max_choices", qid)
+            max_choices = None
+        return AnswerType(
+            name=name,
+            choices=choices,
+            ordered=ordered,
+            na=bool(entry.get("na", False)),
+            max_choices=max_choices,
+            minimum=num("min"),
+            maximum=num("max"),
+            integer=bool(entry.get("integer", False)),
+            max_words=entry.get("max_words"),
+            categories=tuple(categories),
+            scale=str(scale_name) if scale_name is not None else None,
+        )
+
+    # -- the whole framework
+    def build(self, plugin: str, plugin_version: str) -> Framework:
+        data = self.data
+        for key in data:
+            if key not in TOP_KEYS and key != _ORIGIN:
+                self.error(f"unknown key {key!r}", data, key, hint=suggestion(str(key), TOP_KEYS) or f"allowed: {', '.join(sorted(TOP_KEYS))}")
+        if data.get("schema") != 1:
+            self.error(f"schema must be 1, not {data.get('schema')!r}", data, "schema")
+        edition = data.get("edition")
+        if not isinstance(edition, str) or not edition:
+            self.error("edition (the framework id) is required", data, "edition")
+            edition = "?"
+        scales = self.scales()
+
+        raw_items = data.get("items")
+        if not isinstance(raw_items, list) or not raw_items:
+            self.error("items must be a non-empty list", data, "items")
+            raw_items = []
+        entries: dict[str, LineDict] = {}
+        types: dict[str, Type] = {}
+        answer_types: dict[str, AnswerType | None] = {}
+        for entry in raw_items:
+            if not isinstance(entry, LineDict):
+                self.error("each item is a mapping with at least an id", data, "items")
+                continue
+            raw_id = entry.get("id")
+            if raw_id is None:
+                self.error("an item needs an id", entry)
+                continue
+            if isinstance(raw_id, float):
+                self.error(f"write the id {raw_id!r} in quotes, or YAML reads it as a number", entry, "id", str(raw_id))
+            qid = str(raw_id)
+            if qid in entries:
+                self.error("id used twice", entry, "id", qid, hint=f"first at line {entries[qid].line}")
+                continue
+            for key in entry:
+                if key not in ITEM_KEYS and key != _ORIGIN:
+                    self.error(f"unknown field {key!r}", entry, key, qid, hint=suggestion(str(key), ITEM_KEYS))
+            kind = entry.get("kind")
+            if kind is not None and kind not in KINDS:
+                self.error(f"unknown kind {kind!r}", entry, "kind", qid, hint=suggestion(str(kind), KINDS) or f"one of {', '.join(KINDS)}")
+            weight = entry.get("weight")
+            if weight is not None and weight not in WEIGHTS:
+                self.error(f"weight must be one of {', '.join(WEIGHTS)}", entry, "weight", qid)
+            entries[qid] = entry
+            at = self.answer_type(entry, qid, scales) if kind in KINDS else None
+            answer_types[qid] = at
+            if at is not None:
+                types[qid] = at.static_type(qid)
+
+        scoring_raw = data.get("scoring") or LineDict()
+        if not isinstance(scoring_raw, dict):
+            self.error("scoring must be a mapping", data, "scoring")
+            scoring_raw = LineDict()
+        score_entries = scoring_raw.get("case_scores") or []
+        for s in score_entries if isinstance(score_entries, list) else []:
+            if isinstance(s, dict) and s.get("id") is not None:
+                sid = str(s["id"])
+                types.setdefault(sid, Type("text", codes=frozenset({MET, NOT_MET}), label=f"{sid} (met/not_met)"))
+
+        case_ids = {qid for qid, e in entries.items() if e.get("kind") in ("case_detail", "background", "evidence", "summary")}
+        case_types = {k: v for k, v in types.items() if k in case_ids or k not in entries}
+        inspection_types = {k: v for k, v in types.items() if entries.get(k, {}).get("kind") == "inspection"}
+        case_scope = _Scope(case_types)
+        inspection_scope = _Scope(inspection_types)
+        all_scope = _Scope(types)
+
+        def expr(text: Any, entry: Any, key: str, item: str | None, expect: str | None = "bool", scope: _Scope = case_scope) -> Expression | None:
+            e = self.expression(text, scope if scope is not case_scope else _ScopeWithHint(case_types, types), entry, key, item, expect)
+            return e
+
+        children: dict[str, list[str]] = collections.defaultdict(list)
+        items: dict[str, Item] = {}
+        for qid, entry in entries.items():
+            parent = entry.get("parent")
+            if parent is not None:
+                parent = str(parent)
+                if parent not in entries:
+                    self.error(f"parent {parent!r} is not an item", entry, "parent", qid, hint=suggestion(parent, entries))
+                    parent = None
+                else:
+                    children[parent].append(qid)
+            kind = entry.get("kind")
+            at = answer_types.get(qid)
+            scope_for = inspection_scope if kind == "inspection" else case_scope
+            condition = expr(entry.get("condition"), entry, "condition", qid, scope=scope_for)
+            derive = expr(entry.get("derive"), entry, "derive", qid, expect=None, scope=scope_for)
+            suggest = expr(entry.get("suggest"), entry, "suggest", qid, expect=None, scope=scope_for)
+            for key, e in (("derive", derive), ("suggest", suggest)):
+                if e is not None and at is not None:
+                    self.check_fits(e, at, entry, key, qid)
+            overriding = []
+            for o in entry.get("overriding") or []:
+                if not isinstance(o, dict) or "when" not in o:
+                    self.error("each overriding factor needs when: and message:", entry, "overriding", qid)
+                    continue
+                w = expr(o.get("when"), o, "when", qid)
+                if w is not None:
+                    overriding.append(Overriding(w, str(o.get("message") or ""), str(o.get("source") or "")))
+            if at is not None and at.categories and isinstance(entry.get("categories"), list):
+                cats = []
+                for raw_cat, cat in zip(entry["categories"], at.categories, strict=False):
+                    cond = expr(raw_cat.get("condition"), raw_cat, "condition", f"{qid}.{cat.code}") if isinstance(raw_cat, dict) else None
+                    cats.append(Category(cat.code, cat.label, cond))
+                at = AnswerType(**{**_fields(at), "categories": tuple(cats)})
+            if kind == "summary" and at is not None and at.name != "yes_no" and not at.codes:
+                self.error("a summary judgement needs yes/no or choices", entry, "type", qid)
+            items[qid] = Item(
+                id=qid,
+                parent=parent,
+                level=self.text(entry, "level", qid),
+                title=self.text(entry, "title", qid),
+                text=self.text(entry, "text", qid),
+                guidance=self.text(entry, "guidance", qid),
+                kind=kind if kind in KINDS else None,
+                answer=at,
+                personal=bool(entry.get("personal", False)),
+                optional=bool(entry.get("optional", False)),
+                weight=entry.get("weight") if entry.get("weight") in WEIGHTS else None,
+                condition=condition,
+                derive=derive,
+                suggest=suggest,
+                weighs=self.ids(entry, "weighs", qid),
+                overriding=tuple(overriding),
+                feeds=self.ids(entry, "feeds", qid),
+                source=self.text(entry, "source", qid),
+                reading=self.text(entry, "reading", qid),
+                links=self.ids(entry, "links", qid),
+                line=entry.line,
+            )
+        for qid, kids in children.items():
+            items[qid] = _with(items[qid], children=tuple(kids))
+        for qid, item in items.items():
+            entry = entries[qid]
+            for w in item.weighs:
+                if w not in items:
+                    self.error(f"weighs: unknown id {w!r}", entry, "weighs", qid, hint=suggestion(w, items))
+            for link in item.links:
+                if link not in items:
+                    self.error(f"links: unknown id {link!r}", entry, "links", qid, hint=suggestion(link, items))
+            if item.kind == "summary" and not item.weighs and item.parent is None:
+                self.error("a summary judgement needs a parent or weighs: to know what it weighs", entry, "kind", qid)
+            if item.derive is not None and item.suggest is not None:
+                self.error("a question is either derived or suggested, not both", entry, "derive", qid)
+
+        checks = self.checks(all_scope)
+        sample = self.sample(case_scope)
+        scoring = self.scoring(scoring_raw, items, case_scope, inspection_scope, scales)
+        self.cycles(items, scoring)
+
+        reference = []
+        for r in data.get("reference") or []:
+            if not isinstance(r, dict) or "id" not in r:
+                self.error("each reference entry needs id, title and text", data, "reference")
+                continue
+            reference.append(Reference(str(r["id"]), str(r.get("title") or ""), str(r.get("text") or "").strip()))
+        source = data.get("source") or {}
+        if isinstance(source, str):
+            source = {"document": source}
+        evidence_for = data.get("evidence_for")
+        return Framework(
+            edition=str(edition),
+            title=self.text(data, "title", None) or str(edition),
+            version=self.text(data, "version", None) or "0",
+            items=items,
+            scales=scales,
+            checks=checks,
+            sample=sample,
+            scoring=scoring,
+            reference=tuple(reference),
+            source={str(k): str(v) for k, v in source.items() if k != _ORIGIN} if isinstance(source, dict) else {},
+            evidence_for=str(evidence_for) if evidence_for else None,
+            matrix=self.matrix(items),
+            path=self.path,
+            plugin=plugin,
+            plugin_version=plugin_version,
+        )
+
+    def check_fits(self, e: Expression, at: AnswerType, entry: Any, key: str, qid: str) -> None:
+        t = e.tree.type
+        if at.name == "yes_no" and (t.kind == "bool" or t.truthy):
+            return
+        if at.name in ("yes_no", "choice", "rating") and t.kind == "text":
+            if t.codes is not None:
+                allowed = set(at.codes) | ({"n/a"} if at.na else set())
+                bad = sorted(t.codes - allowed)
+                if bad:
+                    self.error(f"{key} can give {bad[0]!r}, which is not one of {qid}'s choices", entry, key, qid)
+            return
+        if at.name in ("number", "months") and t.kind == "number":
+            return
+        if at.name == "date" and t.kind == "date":
+            return
+        if at.name == "text" and t.kind == "text":
+            return
+        if t.kind == "any":
+            return
+        self.error(f"{key} gives {t.describe()}, but {qid} is answered as {at.describe()}", entry, key, qid)
+
+    def checks(self, scope: _Scope) -> tuple[Check, ...]:
+        out = []
+        for c in self.data.get("checks") or []:
+            if not isinstance(c, LineDict) or "id" not in c or "when" not in c:
+                self.error("each check needs id, when and message", c if isinstance(c, LineDict) else self.data, None if isinstance(c, LineDict) else "checks")
+                continue
+            cid = str(c["id"])
+            severity = c.get("severity", "warning")
+            if severity not in ("warning", "error"):
+                self.error("severity must be warning or error", c, "severity", cid)
+            question = c.get("question")
+            if question is not None and scope.type_of(str(question)) is None:
+                self.error(f"question {question!r} is not a question", c, "question", cid, hint=suggestion(str(question), scope.ids()))
+            when = self.expression(c["when"], scope, c, "when", cid)
+            if when is not None:
+                out.append(Check(cid, when, str(c.get("message") or cid), severity, str(question) if question is not None else None, str(c.get("source") or ""), c.line, str(c.get("reading") or "")))
+        return tuple(out)
+
+    def sample(self, scope: _Scope) -> tuple[SampleRule, ...]:
+        out = []
+        for s in self.data.get("sample") or []:
+            if not isinstance(s, LineDict) or "id" not in s or "exclude_when" not in s:
+                self.error("each sample rule needs id, exclude_when and reason", s if isinstance(s, LineDict) else self.data, None if isinstance(s, LineDict) else "sample")
+                continue
+            when = self.expression(s["exclude_when"], scope, s, "exclude_when", str(s["id"]))
+            if when is not None:
+                out.append(SampleRule(str(s["id"]), when, str(s.get("reason") or s["id"]), str(s.get("source") or ""), s.line))
+        return tuple(out)
+
+    def bands(self, raw: Any, entry: Any, key: str, codes: set[str] | None) -> tuple[Band, ...]:
+        out = []
+        if not isinstance(raw, list) or not raw:
+            self.error(f"{key} must be a list of {{min, rating}}", entry, key)
+            return ()
+        for b in raw:
+            if not isinstance(b, dict) or "min" not in b or "rating" not in b:
+                self.error(f"{key}: each band needs min and rating", entry, key)
+                continue
+            if codes is not None and b["rating"] not in codes:
+                self.error(f"{key}: {b['rating']!r} is not on the rating scale", b, "rating", hint=suggestion(str(b["rating"]), codes))
+            out.append(Band(Fraction(str(b["min"])), str(b["rating"])))
+        out.sort(key=lambda band: band.minimum, reverse=True)
+        return tuple(out)
+
+    def scoring(self, raw: Any, items: dict[str, Item], case_scope: _Scope, inspection_scope: _Scope, scales: dict[str, Scale]) -> Scoring:
+        sufficient = raw.get("sufficient", ["yes"])
+        sufficient = frozenset("yes" if s is True else "no" if s is False else str(s) for s in (sufficient if isinstance(sufficient, list) else [sufficient]))
+        kinds = tuple(raw.get("aggregate_kinds") or ("summary",))
+        case_scores = []
+        score_ids: set[str] = set()
+        for s in raw.get("case_scores") or []:
+            if not isinstance(s, dict) or "id" not in s:
+                self.error("each case score needs id, rule and of", raw, "case_scores")
+                continue
+            sid = str(s["id"])
+            rule = s.get("rule", "all_met")
+            if rule != "all_met":
+                self.error(f"unknown case score rule {rule!r} (known: all_met)", s, "rule", sid)
+            of = s.get("of", "children")
+            if of == "children":
+                if sid not in items:
+                    self.error("of: children needs the case score's id to be an item", s, "of", sid)
+                    of = ()
+                else:
+                    of = items[sid].children
+            else:
+                of = tuple(str(o) for o in (of or []))
+            judgement = s.get("judgement")
+            if judgement is not None and str(judgement) not in items:
+                self.error(f"judgement {judgement!r} is not a question", s, "judgement", sid)
+            case_scores.append(CaseScore(sid, rule, tuple(of), str(s.get("title") or ""), str(judgement) if judgement is not None else None, str(s.get("reading") or ""), getattr(s, "line", None)))
+            score_ids.add(sid)
+        for cs in case_scores:
+            for o in cs.of:
+                if o not in items and o not in score_ids:
+                    self.error(f"of: unknown id {o!r}", raw, "case_scores", cs.id, hint=suggestion(o, list(items) + list(score_ids)))
+        agg = []
+        for a in raw.get("items") or []:
+            if not isinstance(a, dict) or "id" not in a or "from" not in a:
+                self.error("each aggregated item needs id and from", raw, "items")
+                continue
+            src = str(a["from"])
+            if src not in items and src not in score_ids:
+                self.error(f"from: unknown id {src!r}", a, "from", str(a["id"]), hint=suggestion(src, items))
+            suff = a.get("sufficient")
+            suff_set = frozenset(("yes" if s is True else str(s)) for s in suff) if isinstance(suff, list) else sufficient | {MET}
+            agg.append(AggregateItem(str(a["id"]), src, str(a.get("title") or ""), suff_set, str(a.get("reading") or "")))
+        counts = []
+        for c in raw.get("counts") or []:
+            if not isinstance(c, dict) or "id" not in c:
+                self.error("each count needs id and of", raw, "counts")
+                continue
+            of = tuple(str(o) for o in (c.get("of") or []))
+            for o in of:
+                if o not in items:
+                    self.error(f"counts: unknown id {o!r}", c, "of", str(c["id"]), hint=suggestion(o, items))
+            counts.append(Count(str(c["id"]), of, str(c.get("title") or "")))
+        ratings = None
+        r = raw.get("ratings")
+        if r is not None:
+            ratings = self.ratings(r, items, inspection_scope, scales)
+        return Scoring(sufficient, kinds, tuple(case_scores), tuple(agg), tuple(counts), ratings)
+
+    def ratings(self, r: Any, items: dict[str, Item], scope: _Scope, scales: dict[str, Scale]) -> Ratings | None:
+        if not isinstance(r, dict):
+            self.error("ratings must be a mapping", r)
+            return None
+        scale = scales.get(str(r.get("scale")))
+        if scale is None:
+            self.error(f"ratings: unknown scale {r.get('scale')!r}", r, "scale")
+            codes: set[str] | None = None
+        else:
+            codes = set(scale.codes)
+        bands = self.bands(r.get("bands"), r, "bands", codes)
+        rated = []
+        for entry in r.get("rated") or []:
+            if not isinstance(entry, dict) or "id" not in entry:
+                self.error("each rated item needs id and rule", r, "rated")
+                continue
+            rid = str(entry["id"])
+            rule = entry.get("rule", "lowest")
+            if rule not in ("lowest", "inspection"):
+                self.error(f"unknown rating rule {rule!r} (known: lowest, inspection)", entry, "rule", rid)
+            answer = entry.get("answer")
+            if rule == "inspection":
+                answer = str(answer if answer is not None else rid)
+                if answer not in items or items[answer].kind != "inspection":
+                    self.error(f"answer {answer!r} is not an inspection-level question", entry, "answer", rid)
+            when = self.expression(entry.get("when"), scope, entry, "when", rid)
+            title = items[rid].title if rid in items else ""
+            rated.append(RatedItem(rid, rule, tuple(str(o) for o in entry.get("of") or ()), answer, when, title))
+        overall = None
+        o = r.get("overall")
+        if isinstance(o, dict):
+            scores = {str(k): int(v) for k, v in (o.get("scores") or {}).items()}
+            if codes is not None:
+                for k in scores:
+                    if k not in codes:
+                        self.error(f"overall scores: {k!r} is not on the rating scale", o, "scores")
+            overall = Overall(scores, self.bands(o.get("bands"), o, "bands", codes))
+        minimum = r.get("minimum_cases", 1)
+        return Ratings(
+            scale=str(r.get("scale")),
+            bands=bands,
+            rated=tuple(rated),
+            overall=overall,
+            minimum_cases=int(minimum) if isinstance(minimum, int) else 1,
+            source=str(r.get("source") or "").strip(),
+            minimum_cases_source=str(r.get("minimum_cases_source") or "").strip(),
+        )
+
+    def matrix(self, items: dict[str, Item]) -> Matrix | None:
+        m = self.data.get("matrix")
+        if m is None:
+            return None
+        if not isinstance(m, dict):
+            self.error("matrix must be a mapping of title, rows, columns, cells", self.data, "matrix")
+            return None
+        rows = self.choices(m.get("rows"), m, "rows", "matrix")
+        cols = self.choices(m.get("columns"), m, "columns", "matrix")
+        cells = []
+        for c in m.get("cells") or []:
+            if not isinstance(c, dict):
+                continue
+            item = str(c.get("item"))
+            if item not in items:
+                self.error(f"matrix cell item {item!r} is not an item", m, "cells", hint=suggestion(item, items))
+            cells.append((str(c.get("row")), str(c.get("column")), item))
+        return Matrix(str(m.get("title") or ""), rows, cols, tuple(cells))
+
+    def cycles(self, items: dict[str, Item], scoring: Scoring) -> None:
+        """Report the shortest cycle among conditions, derived values and case scores."""
+        graph: dict[str, set[str]] = {}
+        for qid, item in items.items():
+            deps: set[str] = set()
+            for e in (item.condition, item.derive):
+                if e is not None:
+                    deps |= e.reads
+            if deps:
+                graph[qid] = deps
+        for cs in scoring.case_scores:
+            # the inspector's own judgement may share the score's id (the criterion judged as a whole)
+            graph[cs.id] = set(cs.of) | ({cs.judgement} if cs.judgement and cs.judgement != cs.id else set())
+        best: list[str] | None = None
+        for start in graph:
+            path = _shortest_cycle(graph, start)
+            if path and (best is None or len(path) < len(best)):
+                best = path
+        if best:
+            entry_line = items[best[0]].line if best[0] in items else None
+            self.errors.append(
+                DefinitionError(
+                    "rules form a cycle: " + " -> ".join(best + [best[0]]),
+                    Location(self.path, entry_line, best[0]),
+                    hint="a condition or derived value may not depend, directly or not, on itself",
+                )
+            )
+
+
+class _ScopeWithHint(_Scope):
+    """Case rules see case questions; an inspection-level id gets a clear message instead of 'unknown'."""
+
+    def __init__(self, case_types: dict[str, Type], all_types: dict[str, Type]):
+        super().__init__(case_types)
+        self.all_types = all_types
+
+
+def _shortest_cycle(graph: dict[str, set[str]], start: str) -> list[str] | None:
+    parents: dict[str, str | None] = {start: None}
+    queue = collections.deque([start])
+    while queue:
+        node = queue.popleft()
+        for nxt in sorted(graph.get(node, ())):
+            if nxt == start:
+                path = [node]
+                while parents[path[-1]] is not None:
+                    path.append(parents[path[-1]])  # type: ignore[arg-type]
+                return list(reversed(path))
+            if nxt not in parents:
+                parents[nxt] = node
+                queue.append(nxt)
+    return None
+
+
+def _fields(obj: Any) -> dict[str, Any]:
+    import attrs
+
+    return attrs.asdict(obj, recurse=False)
+
+
+def _with(obj: Any, **changes: Any) -> Any:
+    import attrs
+
+    return attrs.evolve(obj, **changes)
+
+
+def load_framework(
+    path: Path,
+    functions: Mapping[str, Function] | None = None,
+    lists: Mapping[str, ReferenceList] | None = None,
+    plugin: str = "",
+    plugin_version: str = "",
+) -> Framework:
+    """Load and check one framework definition; raises DefinitionErrors listing every problem."""
+    from inspectkit.expressions import builtin_functions
+
+    path = Path(path)
+    data = read_raw(path)
+    fns = dict(builtin_functions())
+    fns.update(functions or {})
+    builder = _Builder(data, path, fns, lists or {})
+    framework = builder.build(plugin, plugin_version)
+    if builder.errors:
+        raise DefinitionErrors(builder.errors)
+    return framework

@@ -1,0 +1,554 @@
+"""One case: which questions apply, derived values, checks, the sample, and aids for each judgement.
+
+The engine reports; it never makes the inspector's judgement for them. A summary judgement is the
+inspector's answer: the engine shows the tally of what it weighs and any overriding factor, and warns
+when a ``yes`` stands against an overriding factor without a note.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from inspectkit.errors import suggestion
+from inspectkit.expressions import NA, UNKNOWN, Expression, truth
+from inspectkit.model import MET, NOT_MET, CaseScore, Framework, InvalidAnswer, Item
+
+ANSWERED, NOT_APPLICABLE, MISSING, DERIVED = "answered", "not_applicable", "missing", "derived"
+CASE_KEYS = ("schema", "edition", "case_id", "answers", "notes")
+
+_NOT_YET = object()
+_IN_PROGRESS = object()
+
+
+@attrs.frozen
+class Message:
+    """An error or warning about one case, on a question (or on the case as a whole: ``question=None``)."""
+
+    question: str | None
+    message: str
+    rule: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"question": self.question, "message": self.message}
+
+
+@attrs.frozen
+class QuestionResult:
+    status: str
+    value: Any = None
+    non_answer: str | None = None  # n/a, not_recorded, missing, not_applicable
+    suggested: Any = None
+
+
+@attrs.frozen
+class JudgementAid:
+    """What an inspector weighs for one summary judgement: the tally and any overriding factor."""
+
+    question: str
+    tally: Mapping[str, Mapping[str, int]]
+    overriding: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class CaseResult:
+    """Everything the engine found for one case."""
+
+    edition: str
+    case_id: str | None
+    questions: Mapping[str, QuestionResult]
+    judgements: Mapping[str, Any]
+    errors: tuple[Message, ...]
+    warnings: tuple[Message, ...]
+    in_sample: bool = True
+    excluded_reason: str | None = None
+    aids: Mapping[str, JudgementAid] = attrs.field(factory=dict)
+    not_applicable_answers: tuple[str, ...] = ()
+    notes: Mapping[str, str] = attrs.field(factory=dict)
+    source: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def to_dict(self, redact: frozenset[str] = frozenset()) -> dict[str, Any]:
+        """Plain data, in the contract's shape (``redact``: ids whose values are withheld)."""
+        questions = {}
+        for qid, r in self.questions.items():
+            value = r.value
+            if isinstance(value, dt.date):
+                value = value.isoformat()
+            if qid in redact and value is not None:
+                value = "[withheld: personal data]"
+            entry: dict[str, Any] = {"status": r.status, "value": value}
+            if r.non_answer:
+                entry["non_answer"] = r.non_answer
+            if r.suggested is not None:
+                entry["suggested"] = r.suggested.isoformat() if isinstance(r.suggested, dt.date) else r.suggested
+            questions[qid] = entry
+        return {
+            "edition": self.edition,
+            "case_id": self.case_id,
+            "source": self.source,
+            "in_sample": self.in_sample,
+            "excluded": self.excluded_reason,
+            "questions": questions,
+            "judgements": dict(self.judgements),
+            "aids": {
+                qid: {"tally": {w: dict(t) for w, t in aid.tally.items()}, "overriding": list(aid.overriding)}
+                for qid, aid in self.aids.items()
+            },
+            "not_applicable_answers": list(self.not_applicable_answers),
+            "errors": [m.to_dict() for m in self.errors],
+            "warnings": [m.to_dict() for m in self.warnings],
+        }
+
+
+class _Env:
+    """The answers of one case as the rules see them, with applicability and derived values memoised."""
+
+    __slots__ = ("engine", "answers", "applies_memo", "value_memo", "scores")
+
+    def __init__(self, engine: Engine, answers: dict[str, Any]):
+        self.engine = engine
+        self.answers = answers
+        self.applies_memo: dict[str, Any] = {}
+        self.value_memo: dict[str, Any] = {}
+        self.scores: dict[str, Any] = {}
+
+    def applies(self, qid: str) -> Any:
+        memo = self.applies_memo.get(qid, _NOT_YET)
+        if memo is not _NOT_YET:
+            return UNKNOWN if memo is _IN_PROGRESS else memo
+        cond = self.engine.conditions.get(qid)
+        if cond is None:
+            parent_applies = self._parent_applies(qid)
+            self.applies_memo[qid] = parent_applies
+            return parent_applies
+        self.applies_memo[qid] = _IN_PROGRESS
+        result = truth(cond(self))
+        if result is not False:
+            parent = self._parent_applies(qid)
+            if parent is False or (parent is UNKNOWN and result is True):
+                result = parent
+        self.applies_memo[qid] = result
+        return result
+
+    def _parent_applies(self, qid: str) -> Any:
+        parent = self.engine.condition_parent.get(qid)
+        return True if parent is None else self.applies(parent)
+
+    def value(self, qid: str) -> Any:
+        memo = self.value_memo.get(qid, _NOT_YET)
+        if memo is not _NOT_YET:
+            return UNKNOWN if memo is _IN_PROGRESS else memo
+        engine = self.engine
+        if qid in engine.score_by_id:
+            return self.score(qid)
+        self.value_memo[qid] = _IN_PROGRESS
+        if self.applies(qid) is False:
+            v = UNKNOWN
+        else:
+            derive = engine.derives.get(qid)
+            if derive is not None:
+                v = engine.to_answer(qid, derive(self))
+            else:
+                v = self.answers.get(qid, UNKNOWN)
+                if v is None:
+                    v = UNKNOWN
+        self.value_memo[qid] = v
+        return v
+
+    def answered(self, qid: str) -> bool:
+        return self.answers.get(qid) is not None
+
+    def score(self, sid: str) -> Any:
+        if sid in self.scores:
+            v = self.scores[sid]
+            return UNKNOWN if v is _IN_PROGRESS else v
+        self.scores[sid] = _IN_PROGRESS
+        v = self.engine.compute_score(self.engine.score_by_id[sid], self)
+        self.scores[sid] = v
+        return v
+
+
+class Engine:
+    """A framework made ready to assess many cases fast (everything per-question is precomputed)."""
+
+    def __init__(self, framework: Framework):
+        self.framework = framework
+        items = framework.items
+        self.items = items
+        self.case_items = [i for i in items.values() if i.per_case]
+        self.validators = {i.id: i.answer.make_validator() for i in self.case_items if i.answer is not None}
+        self.conditions: dict[str, Expression] = {i.id: i.condition for i in self.case_items if i.condition is not None}
+        # a question inside a heading or question whose own condition is false does not apply either
+        self.condition_parent: dict[str, str] = {}
+        for item in items.values():
+            p = item.parent
+            while p is not None:
+                parent = items[p]
+                if parent.condition is not None and parent.per_case:
+                    self.condition_parent[item.id] = p
+                    break
+                p = parent.parent
+        self.derives = {i.id: i.derive for i in self.case_items if i.derive is not None}
+        self.suggests = {i.id: i.suggest for i in self.case_items if i.suggest is not None}
+        self.summaries = [i for i in self.case_items if i.kind == "summary"]
+        self.weighs = {s.id: self._weighed(s) for s in self.summaries}
+        self.score_by_id = {s.id: s for s in framework.scoring.case_scores}
+        self.sufficient = framework.scoring.sufficient
+        self.category_conditions = {
+            i.id: [(c.code, c.condition) for c in i.answer.categories if c.condition is not None]
+            for i in self.case_items
+            if i.answer is not None and i.answer.categories
+        }
+        self.known_ids = list(items)
+
+    def _weighed(self, summary: Item) -> tuple[str, ...]:
+        if summary.weighs:
+            return summary.weighs
+        siblings = self.items[summary.parent].children if summary.parent else ()
+        return tuple(s for s in siblings if s != summary.id and self.items[s].per_case and self.items[s].kind != "summary")
+
+    def to_answer(self, qid: str, value: Any) -> Any:
+        """A derived value in the question's own terms (a yes/no question gets yes or no)."""
+        if value is True or value is False:
+            item = self.items.get(qid)
+            if item is not None and item.answer is not None and item.answer.name == "yes_no":
+                return "yes" if value else "no"
+        return value
+
+    # -- case scores
+    def compute_score(self, score: CaseScore, env: _Env) -> Any:
+        """``all_met``: met when every applicable member is sufficient; None when none applies."""
+        judgement = score.judgement
+        if judgement is not None:
+            given = env.answers.get(judgement)
+            if given in (MET, NOT_MET):
+                return given
+        any_applicable = False
+        unknown = False
+        for member in score.of:
+            if member in self.score_by_id:
+                v = env.score(member)
+                if v is None:
+                    continue
+                if v is UNKNOWN:
+                    unknown = True
+                    continue
+                any_applicable = True
+                if v != MET:
+                    return NOT_MET
+                continue
+            item = self.items[member]
+            if not item.per_case or item.answer is None:
+                continue
+            if env.applies(member) is False:
+                continue
+            v = env.value(member)
+            if v is UNKNOWN:
+                unknown = True
+                continue
+            if v == NA:
+                continue
+            any_applicable = True
+            if v not in self.sufficient and v != MET:
+                return NOT_MET
+        if unknown:
+            return UNKNOWN
+        return MET if any_applicable else None
+
+    # -- one case
+    def assess(self, case: Any, source: str | None = None, line_of: Any = None) -> CaseResult:
+        """Assess one case given as a mapping (a parsed case file).
+
+        ``line_of(keys)`` may give the file line of a key path, for messages about YAML files.
+        """
+        fw = self.framework
+        errors: list[Message] = []
+        warnings: list[Message] = []
+
+        def where(*keys: Any) -> str:
+            if line_of is None:
+                return ""
+            line = line_of(keys)
+            return f" (line {line})" if line else ""
+
+        if not isinstance(case, dict):
+            errors.append(Message(None, f"a case is a mapping with schema, edition, case_id and answers, not {type(case).__name__}"))
+            return CaseResult(fw.edition, None, {}, {}, tuple(errors), (), source=source)
+        for key in case:
+            if key not in CASE_KEYS:
+                hint = suggestion(str(key), CASE_KEYS)
+                errors.append(Message(None, f"unknown top-level key {key!r}{where(key)}" + (f"; {hint}" if hint else f"; allowed: {', '.join(CASE_KEYS)}")))
+        schema = case.get("schema", 1)
+        if schema != 1:
+            errors.append(Message(None, f"schema {schema!r} is not one this version reads (1)"))
+        edition = case.get("edition")
+        if edition is not None and edition != fw.edition:
+            errors.append(Message(None, f"this case is for edition {edition!r}, not {fw.edition!r}"))
+        case_id = case.get("case_id")
+        if case_id is None:
+            errors.append(Message(None, "case_id is missing: give each case an id unique within the inspection"))
+        else:
+            case_id = str(case_id)
+        raw_answers = case.get("answers") or {}
+        if not isinstance(raw_answers, dict):
+            errors.append(Message(None, "answers must be a mapping of question id -> value"))
+            raw_answers = {}
+        notes = case.get("notes") or {}
+        if not isinstance(notes, dict):
+            errors.append(Message(None, "notes must be a mapping of question id -> text"))
+            notes = {}
+        notes = {str(k): str(v) for k, v in notes.items()}
+
+        items = self.items
+        validators = self.validators
+        answers: dict[str, Any] = {}
+        not_recorded: set[str] = set()
+        for key, value in raw_answers.items():
+            qid = key if key.__class__ is str else str(key)
+            validate = validators.get(qid)
+            if validate is None:
+                item = items.get(qid)
+                errors.append(Message(qid, self._not_answerable(qid, item) + where("answers", key)))
+                continue
+            if value is None:
+                not_recorded.add(qid)
+                continue
+            if qid in self.derives:
+                warnings.append(Message(qid, f"{qid} is worked out by the rules ({self.derives[qid].text}); the answer given is ignored{where('answers', key)}"))
+                continue
+            try:
+                answers[qid] = validate(value)
+            except InvalidAnswer as exc:
+                errors.append(Message(qid, f"{exc}{where('answers', key)}"))
+        for qid in notes:
+            if qid not in items and qid not in self.score_by_id:
+                hint = suggestion(qid, self.known_ids)
+                errors.append(Message(qid, f"a note on {qid}, which is not a question in {fw.edition}" + (f"; {hint}" if hint else "")))
+
+        env = _Env(self, answers)
+        questions: dict[str, QuestionResult] = {}
+        not_applicable_answers: list[str] = []
+        for item in self.case_items:
+            qid = item.id
+            applies = env.applies(qid)
+            if applies is False:
+                questions[qid] = QuestionResult(NOT_APPLICABLE, None, "not_applicable")
+                if qid in answers or qid in not_recorded:
+                    not_applicable_answers.append(qid)
+                    errors.append(Message(qid, self._why_not(qid, env) + where("answers", qid)))
+                continue
+            if qid in self.derives:
+                v = env.value(qid)
+                questions[qid] = QuestionResult(DERIVED, None if v is UNKNOWN else v, "missing" if v is UNKNOWN else None)
+                continue
+            if qid in answers:
+                v = answers[qid]
+                cats = self.category_conditions.get(qid)
+                if cats:
+                    v = self._categories(qid, v, cats, env, errors)
+                    answers[qid] = v
+                questions[qid] = QuestionResult(ANSWERED, v, "n/a" if v == NA else None)
+            else:
+                questions[qid] = QuestionResult(MISSING, None, "not_recorded" if qid in not_recorded else "missing")
+        # suggestions
+        for qid, expr in self.suggests.items():
+            r = questions.get(qid)
+            if r is None or r.status == NOT_APPLICABLE:
+                continue
+            s = self.to_answer(qid, expr(env))
+            if s is UNKNOWN:
+                continue
+            questions[qid] = attrs.evolve(r, suggested=s)
+            if r.status == ANSWERED and r.value != s and r.value != NA:
+                shown = s.isoformat() if isinstance(s, dt.date) else s
+                warnings.append(Message(qid, f"the answer {r.value!r} differs from what the rules suggest ({shown!r}, from {expr.text}); check it, or add a note saying why"))
+        # cross-question checks
+        for check in fw.checks:
+            if truth(check.when(env)) is True:
+                (errors if check.severity == "error" else warnings).append(Message(check.question, check.message, check.id))
+        # the sample
+        in_sample, reason = True, None
+        for rule in fw.sample:
+            if truth(rule.exclude_when(env)) is True:
+                in_sample, reason = False, rule.reason
+                break
+        # judgement aids and overriding factors
+        aids: dict[str, JudgementAid] = {}
+        for summary in self.summaries:
+            sid = summary.id
+            if questions[sid].status == NOT_APPLICABLE:
+                continue
+            tally: dict[str, dict[str, int]] = {}
+            for member in self.weighs[sid]:
+                m = items[member]
+                weight = m.weight or "primary"
+                bucket = tally.setdefault(weight, {"yes": 0, "no": 0, "n/a": 0, "not_applicable": 0, "missing": 0, "other": 0})
+                r = questions.get(member)
+                if r is None:
+                    continue
+                if r.status == NOT_APPLICABLE:
+                    bucket["not_applicable"] += 1
+                elif r.value is None:
+                    bucket["missing"] += 1
+                elif r.value in ("yes", "no", NA):
+                    bucket[r.value] += 1
+                else:
+                    bucket["other"] += 1
+            overriding = tuple(o.message for o in summary.overriding if truth(o.when(env)) is True)
+            aids[sid] = JudgementAid(sid, tally, overriding)
+            if overriding and answers.get(sid) == "yes" and not notes.get(sid):
+                warnings.append(Message(sid, f"judged yes, but the guidance says this outweighs the rest: {'; '.join(overriding)}; add a note saying why the judgement is yes"))
+        # judgements: the inspector's summary answers and the case scores the rules compute
+        judgements: dict[str, Any] = {}
+        for summary in self.summaries:
+            r = questions[summary.id]
+            judgements[summary.id] = r.value if r.status == ANSWERED else None
+        for score in fw.scoring.case_scores:
+            v = env.score(score.id)
+            judgements[score.id] = None if v is UNKNOWN else v
+            if score.judgement is not None and answers.get(score.judgement) in (MET, NOT_MET):
+                env.answers = {k: v for k, v in answers.items() if k != score.judgement}
+                env.scores.clear()
+                env.value_memo.clear()
+                computed = env.score(score.id)
+                env.answers = answers
+                env.scores.clear()
+                env.value_memo.clear()
+                if computed not in (UNKNOWN, None) and computed != answers[score.judgement] and not notes.get(score.judgement):
+                    warnings.append(Message(score.judgement, f"judged {answers[score.judgement]}, but by its indicators it is {computed}; add a note saying why"))
+        return CaseResult(
+            edition=fw.edition,
+            case_id=case_id,
+            questions=questions,
+            judgements=judgements,
+            errors=tuple(errors),
+            warnings=tuple(warnings),
+            in_sample=in_sample,
+            excluded_reason=reason,
+            aids=aids,
+            not_applicable_answers=tuple(not_applicable_answers),
+            notes=notes,
+            source=source,
+        )
+
+    def _categories(self, qid: str, value: dict, cats: list, env: _Env, errors: list[Message]) -> dict:
+        out = dict(value)
+        for code, cond in cats:
+            if truth(cond(env)) is False and code in out:
+                errors.append(Message(qid, f"category {code!r} does not apply to this case ({cond.text}); remove it"))
+                del out[code]
+        return out
+
+    def _not_answerable(self, qid: str, item: Item | None) -> str:
+        fw = self.framework
+        if item is None:
+            hint = suggestion(qid, [i.id for i in self.case_items])
+            return f"{qid}: no such question in {fw.edition}" + (f"; {hint}" if hint else "")
+        if item.kind == "inspection":
+            return f"{qid} is judged once per inspection: put it in the inspection file, not a case file"
+        if item.kind == "reserved":
+            return f"{qid} is a number the document marks as not used; it takes no answer"
+        return f"{qid} is a heading ({item.level or 'group'}), not a question; answer the questions under it"
+
+    def _why_not(self, qid: str, env: _Env) -> str:
+        decided_by = qid
+        cond = self.conditions.get(qid)
+        if cond is None or truth(cond(env)) is not False:
+            decided_by = self.condition_parent.get(qid, qid)
+            cond = self.conditions.get(decided_by)
+        reads = ""
+        if cond is not None:
+            shown = []
+            for r in sorted(cond.reads):
+                v = env.value(r)
+                shown.append(f"{r} = {'unanswered' if v is UNKNOWN else v}")
+            reads = f" ({cond.text}; {', '.join(shown)})" if shown else f" ({cond.text})"
+        via = f" because {decided_by} does not" if decided_by != qid else ""
+        return f"{qid} is answered, but it does not apply to this case{via}{reads}; remove the answer or correct the answers it depends on"
+
+    # -- explaining
+    def explain(self, case_result: CaseResult, case: Mapping[str, Any], target: str) -> list[str]:
+        """How the rules reached a question's status, a derived value, a case score or a check."""
+        answers = {}
+        for k, v in (case.get("answers") or {}).items():
+            k = str(k)
+            validate = self.validators.get(k)
+            if validate is None or v is None:
+                continue
+            try:
+                answers[k] = validate(v)
+            except InvalidAnswer:
+                pass
+        env = _Env(self, answers)
+
+        def show(expr: Expression) -> str:
+            parts = []
+            for r in sorted(expr.reads):
+                v = env.value(r)
+                parts.append(f"{r} = {'unanswered' if v is UNKNOWN else v}")
+            result = expr(env)
+            return f"{expr.text}  ->  {'unknown' if result is UNKNOWN else result}" + (f"   [{', '.join(parts)}]" if parts else "")
+
+        lines: list[str] = []
+        item = self.items.get(target)
+        if target in self.score_by_id:
+            score = self.score_by_id[target]
+            lines.append(f"{target}: case score, rule {score.rule}: met when every applicable one of {', '.join(score.of)} is sufficient ({', '.join(sorted(self.sufficient))})")
+            if score.reading:
+                lines.append(f"  reading: {score.reading}")
+            for member in score.of:
+                if member in self.score_by_id:
+                    v = env.score(member)
+                    lines.append(f"  {member}: {'unknown' if v is UNKNOWN else 'not applicable' if v is None else v}")
+                else:
+                    r = case_result.questions.get(member)
+                    lines.append(f"  {member}: {r.status if r else 'not per case'}" + (f" = {r.value}" if r and r.value is not None else ""))
+            if score.judgement and answers.get(score.judgement):
+                lines.append(f"  the inspector's judgement {score.judgement} = {answers[score.judgement]} prevails")
+            lines.append(f"  result: {case_result.judgements.get(target)}")
+            return lines
+        if item is None:
+            check = next((c for c in self.framework.checks if c.id == target), None)
+            if check is not None:
+                lines.append(f"check {check.id} ({check.severity}): {check.message}")
+                lines.append(f"  broken when: {show(check.when)}")
+                if check.source:
+                    lines.append(f"  source: {check.source}")
+                return lines
+            hint = suggestion(target, list(self.items) + list(self.score_by_id))
+            return [f"{target}: no such question, case score or check" + (f"; {hint}" if hint else "")]
+        r = case_result.questions.get(target)
+        lines.append(f"{target}: {item.text or item.title}")
+        if r is not None:
+            lines.append(f"  status: {r.status}" + (f", value: {r.value}" if r.value is not None else ""))
+        if item.condition is not None:
+            lines.append(f"  applies when: {show(item.condition)}")
+        parent = self.condition_parent.get(target)
+        if parent is not None:
+            lines.append(f"  inside {parent}, which applies when: {show(self.items[parent].condition)}")  # type: ignore[arg-type]
+        if item.condition is None and parent is None and item.per_case:
+            lines.append("  applies to every case")
+        if item.derive is not None:
+            lines.append(f"  derived: {show(item.derive)}")
+        if item.suggest is not None:
+            lines.append(f"  suggested: {show(item.suggest)}")
+        if item.source:
+            lines.append(f"  source: {item.source}")
+        if item.reading:
+            lines.append(f"  reading: {item.reading}")
+        aid = case_result.aids.get(target)
+        if aid is not None:
+            lines.append(f"  weighs: {', '.join(self.weighs[target])}")
+            for weight, counts in aid.tally.items():
+                shown = ", ".join(f"{k} {v}" for k, v in counts.items() if v)
+                lines.append(f"  tally ({weight}): {shown or 'nothing answered'}")
+            for o in aid.overriding:
+                lines.append(f"  overriding factor: {o}")
+        return lines

@@ -1,0 +1,102 @@
+"""Errors a user can act on: each names where the problem is and, where possible, the fix.
+
+Nothing here is ever shown as a traceback: the CLI prints ``str(error)`` and exits with the
+contract's code (1 for bad input, 2 for a command used wrongly).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+import attrs
+
+
+@attrs.frozen
+class Location:
+    """Where a problem is: a file, a line in it (YAML only), an item id."""
+
+    file: str | None = None
+    line: int | None = None
+    item: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file or ""
+        if self.file and self.line:
+            where += f":{self.line}"
+        if self.item:
+            where = f"{where}: {self.item}" if where else self.item
+        return where
+
+
+class InspectkitError(Exception):
+    """Base class: a message for a person, with where it happened."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, location: Location | None = None, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.location = location or Location()
+        self.hint = hint
+
+    def __str__(self) -> str:
+        where = str(self.location)
+        text = f"{where}: {self.message}" if where else self.message
+        if self.hint:
+            text += f" ({self.hint})"
+        return text
+
+
+class UsageError(InspectkitError):
+    """The command itself was used wrongly: unknown edition, missing file, bad option."""
+
+    exit_code = 2
+
+
+class InputError(InspectkitError):
+    """A case or inspection file is malformed or holds a wrong value."""
+
+
+class DefinitionError(InspectkitError):
+    """A framework definition (a plugin's data) is wrong: for methodology teams."""
+
+
+class DefinitionErrors(InspectkitError):
+    """Every problem found while checking one framework definition."""
+
+    def __init__(self, errors: list[DefinitionError]):
+        self.errors = errors
+        super().__init__(f"{len(errors)} problem(s) in the framework definition")
+
+    def __str__(self) -> str:
+        return "\n".join(str(e) for e in self.errors)
+
+
+class ExpressionError(InspectkitError):
+    """A condition or rule could not be parsed or does not type-check."""
+
+    def __init__(self, message: str, position: int | None = None, text: str | None = None):
+        super().__init__(message)
+        self.position = position
+        self.text = text
+
+    def __str__(self) -> str:
+        if self.text is not None and self.position is not None:
+            return f"{self.message} at column {self.position + 1} of {self.text!r}"
+        return self.message
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
+    """The closest candidate to a mistyped id or code, if one is close enough."""
+    pool = list(candidates)
+    close = difflib.get_close_matches(word, pool, n=1, cutoff=0.6)
+    if not close:
+        lowered = {c.lower(): c for c in pool}
+        close = [lowered[c] for c in difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)]
+    return close[0] if close else None
+
+
+def suggestion(word: str, candidates: Iterable[str]) -> str | None:
+    near = did_you_mean(word, candidates)
+    return f"did you mean {near}?" if near else None

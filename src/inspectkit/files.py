@@ -1,0 +1,230 @@
+"""Reading and writing files safely: size limits, safe YAML, line numbers, atomic writes."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from inspectkit.errors import InputError, Location, UsageError
+
+try:  # the C loader is several times faster; fall back quietly where libyaml is absent
+    from yaml import CSafeLoader as FastLoader
+except ImportError:  # pragma: no cover - depends on the platform's PyYAML build
+    from yaml import SafeLoader as FastLoader  # type: ignore[assignment]
+
+#: Largest YAML or JSON document read whole (bytes); JSON Lines files are streamed, one line at a time.
+MAX_DOCUMENT_BYTES = int(os.environ.get("INSPECTKIT_MAX_FILE_BYTES", 16 * 1024 * 1024))
+#: Largest single line of a JSON Lines file.
+MAX_LINE_BYTES = int(os.environ.get("INSPECTKIT_MAX_LINE_BYTES", 4 * 1024 * 1024))
+
+CASE_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl")
+
+
+class LineDict(dict):
+    """A mapping from a YAML file that remembers the line of each key (1-based)."""
+
+    __slots__ = ("line", "lines")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.line: int | None = None
+        self.lines: dict[Any, int] = {}
+
+    def __reduce__(self):  # keep line numbers through pickling (the definition cache)
+        return (_rebuild_linedict, (dict(self), self.line, self.lines))
+
+    def line_of(self, key: Any) -> int | None:
+        return self.lines.get(key, self.line)
+
+
+def _rebuild_linedict(data: dict, line: int | None, lines: dict) -> LineDict:
+    d = LineDict(data)
+    d.line = line
+    d.lines = lines
+    return d
+
+
+class _LineLoader(yaml.SafeLoader):
+    """Safe loading that records line numbers; used for definitions and for locating errors."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> LineDict:  # type: ignore[override]
+        self.flatten_mapping(node)
+        result = LineDict()
+        result.line = node.start_mark.line + 1
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                hash(key)
+            except TypeError as exc:
+                raise yaml.constructor.ConstructorError(
+                    "while constructing a mapping", node.start_mark, "found an unhashable key", key_node.start_mark
+                ) from exc
+            if key in result:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                )
+            result[key] = self.construct_object(value_node, deep=True)
+            result.lines[key] = key_node.start_mark.line + 1
+        return result
+
+
+_LineLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+    lambda loader, node: loader.construct_mapping(node, deep=True),
+)
+
+
+def _yaml_error(path: Path, exc: yaml.YAMLError) -> InputError:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    line = mark.line + 1 if mark is not None else None
+    problem = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context", None)
+    message = f"not valid YAML: {problem}" + (f" ({context})" if context else "")
+    return InputError(message, Location(str(path), line), hint="check the indentation and quoting on that line")
+
+
+def check_size(path: Path, limit: int = MAX_DOCUMENT_BYTES) -> None:
+    size = path.stat().st_size
+    if size > limit:
+        raise InputError(
+            f"file is {size:,} bytes, over the limit of {limit:,} bytes for one document",
+            Location(str(path)),
+            hint="split it, use JSON Lines for many cases, or raise INSPECTKIT_MAX_FILE_BYTES",
+        )
+
+
+def read_text(path: Path, limit: int = MAX_DOCUMENT_BYTES) -> str:
+    if not path.exists():
+        raise UsageError("no such file", Location(str(path)))
+    if path.is_dir():
+        raise UsageError("is a folder, not a file", Location(str(path)))
+    check_size(path, limit)
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text (byte {exc.start})", Location(str(path))) from exc
+
+
+def load_yaml_lines(path: Path, text: str | None = None) -> Any:
+    """Load YAML safely, keeping line numbers on every mapping."""
+    text = read_text(path) if text is None else text
+    try:
+        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - _LineLoader is a SafeLoader
+    except yaml.YAMLError as exc:
+        raise _yaml_error(path, exc) from exc
+
+
+def load_document(path: Path) -> Any:
+    """Load one YAML or JSON document fast (C loader for YAML, safe only)."""
+    text = read_text(path)
+    if not text.strip():
+        raise InputError("file is empty", Location(str(path)), hint="a case file holds schema, edition, case_id and answers")
+    if path.suffix.lower() == ".json":
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"not valid JSON: {exc.msg}", Location(str(path), exc.lineno)) from exc
+    try:
+        return yaml.load(text, Loader=FastLoader)  # noqa: S506 - a SafeLoader
+    except yaml.YAMLError as exc:
+        raise _yaml_error(path, exc) from exc
+
+
+def iter_json_lines(path: Path) -> Iterator[tuple[int, Any]]:
+    """Yield (line number, document) from a JSON Lines file, one line in memory at a time.
+
+    A bad line is yielded as an InputError so the caller can report it and carry on.
+    """
+    if not path.exists():
+        raise UsageError("no such file", Location(str(path)))
+    loads = json.loads
+    with path.open("rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            if len(raw) > MAX_LINE_BYTES:
+                yield number, InputError(
+                    f"line is {len(raw):,} bytes, over the limit of {MAX_LINE_BYTES:,}", Location(str(path), number)
+                )
+                continue
+            if not raw.strip():
+                continue
+            try:
+                yield number, loads(raw)
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                msg = getattr(exc, "msg", None) or str(exc)
+                yield number, InputError(f"not valid JSON: {msg}", Location(str(path), number))
+
+
+def yaml_line_of(path: Path, keys: tuple[Any, ...]) -> int | None:
+    """The line of a nested key in a YAML file (re-read with line numbers: used only for error messages)."""
+    if path.suffix.lower() not in (".yaml", ".yml"):
+        return None
+    try:
+        node = load_yaml_lines(path)
+    except Exception:  # noqa: BLE001 - only a nicety for an error message
+        return None
+    line = None
+    for key in keys:
+        if not isinstance(node, LineDict):
+            break
+        if key not in node:
+            # YAML may have read an id like 1.1 as a number
+            match = [k for k in node if str(k) == str(key)]
+            if not match:
+                break
+            key = match[0]
+        line = node.line_of(key)
+        node = node[key]
+    return line
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write a file so that a reader sees the old content or the new, never half of either."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def iter_case_paths(paths: list[Path]) -> Iterator[Path]:
+    """Files named, and case files inside folders named (sorted, recursively)."""
+    for p in paths:
+        if p.is_dir():
+            for child in sorted(p.rglob("*")):
+                if child.is_file() and child.suffix.lower() in CASE_SUFFIXES and not child.name.startswith("."):
+                    yield child
+        else:
+            yield p
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Like :func:`atomic_write`, for bytes (the definition cache)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise

@@ -1,0 +1,115 @@
+"""``inspectkit assess -i``: ask an inspector each applicable, unanswered question in turn.
+
+Every answer is saved at once (atomically) to the case file, so an interrupted session loses nothing
+and simply resumes where it stopped the next time it is run.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import click
+import yaml
+
+from inspectkit.engine import Engine, _Env
+from inspectkit.errors import InputError, Location
+from inspectkit.files import atomic_write, load_document
+from inspectkit.model import InvalidAnswer, Item
+
+HELP = "Enter an answer; '?' shows the guidance, '-' skips for now, 'q' saves and stops."
+
+
+def _load(engine: Engine, path: Path, case_id: str | None) -> dict[str, Any]:
+    if path.exists():
+        doc = load_document(path)
+        if not isinstance(doc, dict):
+            raise InputError("a case file is a mapping", Location(str(path)))
+        doc.setdefault("answers", {})
+        return doc
+    if case_id is None:
+        case_id = click.prompt("Case id")
+    return {"schema": 1, "edition": engine.framework.edition, "case_id": case_id, "answers": {}}
+
+
+def _save(path: Path, doc: dict[str, Any]) -> None:
+    if path.suffix.lower() == ".json":
+        import json
+
+        atomic_write(path, json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n")
+    else:
+        atomic_write(path, yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, default_flow_style=None))
+
+
+def _next_question(engine: Engine, answers: dict[str, Any], skipped: set[str]) -> Item | None:
+    valid = {}
+    for k, v in answers.items():
+        validate = engine.validators.get(str(k))
+        if validate is not None and v is not None:
+            try:
+                valid[str(k)] = validate(v)
+            except InvalidAnswer:
+                pass
+    env = _Env(engine, valid)
+    for item in engine.case_items:
+        if item.answer is None or item.derive is not None or item.id in answers or item.id in skipped:
+            continue
+        if env.applies(item.id) is False:
+            continue
+        return item
+    return None
+
+
+def _parse(item: Item, raw: str) -> Any:
+    a = item.answer
+    assert a is not None
+    raw = raw.strip()
+    if a.name == "multi":
+        return [p.strip() for p in raw.split(",") if p.strip()]
+    if a.name == "per_category":
+        out = {}
+        for part in raw.split(","):
+            if "=" in part:
+                k, v = part.split("=", 1)
+                out[k.strip()] = v.strip()
+        return out
+    return raw
+
+
+def run_session(engine: Engine, path: Path, case_id: str | None) -> None:
+    doc = _load(engine, path, case_id)
+    answers: dict[str, Any] = doc["answers"]
+    skipped: set[str] = set()
+    click.echo(f"Case {doc.get('case_id')} ({engine.framework.edition}), saved to {path} after every answer.")
+    click.echo(HELP)
+    while True:
+        item = _next_question(engine, answers, skipped)
+        if item is None:
+            click.echo("Nothing left to ask.")
+            break
+        assert item.answer is not None
+        click.echo("")
+        click.echo(f"{item.id}  {textwrap.fill(' '.join((item.text or item.title).split()), 96, subsequent_indent='    ')}")
+        click.echo(f"    ({item.answer.describe()})")
+        while True:
+            raw = click.prompt(item.id, default="", show_default=False)
+            if raw.strip() == "?":
+                click.echo(textwrap.indent(item.guidance or "No guidance for this question.", "    "))
+                continue
+            if raw.strip() == "q":
+                _save(path, doc)
+                click.echo(f"Saved {path}. Run the same command to carry on.")
+                return
+            if raw.strip() in ("", "-"):
+                skipped.add(item.id)
+                break
+            try:
+                value = engine.validators[item.id](_parse(item, raw))
+            except InvalidAnswer as exc:
+                click.echo(f"    {exc}")
+                continue
+            answers[item.id] = value.isoformat() if hasattr(value, "isoformat") else value
+            _save(path, doc)
+            break
+    _save(path, doc)

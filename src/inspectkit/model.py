@@ -1,0 +1,449 @@
+"""What a framework *is*: editions, items and questions, answer types, rules and scoring.
+
+These classes are built once, when a framework definition loads (see :mod:`inspectkit.definition`), and
+are read-only afterwards. They name no edition: every edition's words live in its plugin's data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from fractions import Fraction
+from typing import Any
+
+import attrs
+
+from inspectkit.expressions import NA, Expression, Type
+
+KINDS = ("case_detail", "background", "evidence", "summary", "inspection", "reserved")
+CASE_KINDS = frozenset({"case_detail", "background", "evidence", "summary"})
+ANSWER_TYPES = ("yes_no", "choice", "multi", "number", "months", "date", "text", "rating", "per_category")
+WEIGHTS = ("primary", "secondary")
+MET, NOT_MET = "met", "not_met"
+
+
+class InvalidAnswer(ValueError):
+    """A value that does not fit its question; the message says what would."""
+
+
+@attrs.frozen
+class Choice:
+    code: str
+    label: str
+
+
+@attrs.frozen
+class Scale:
+    name: str
+    choices: tuple[Choice, ...]
+    ordered: bool = False
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(c.code for c in self.choices)
+
+
+@attrs.frozen
+class Category:
+    code: str
+    label: str
+    condition: Expression | None = None
+
+
+def _list_codes(codes: tuple[str, ...]) -> str:
+    shown = ", ".join(codes[:12])
+    return shown + (f" ... ({len(codes)} in all)" if len(codes) > 12 else "")
+
+
+@attrs.frozen
+class AnswerType:
+    """How a question is answered, and the check every value goes through."""
+
+    name: str
+    choices: tuple[Choice, ...] = ()
+    ordered: bool = False
+    na: bool = False
+    max_choices: int | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    integer: bool = False
+    max_words: int | None = None
+    categories: tuple[Category, ...] = ()
+    scale: str | None = None
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        if self.name == "yes_no":
+            return ("yes", "no")
+        return tuple(c.code for c in self.choices)
+
+    def static_type(self, qid: str) -> Type:
+        """The type an expression sees when it reads this question."""
+        codes = frozenset(self.codes + ((NA,) if self.na else ()))
+        label = f"{qid} ({self.name.replace('_', '/') if self.name == 'yes_no' else self.name})"
+        if self.name == "yes_no":
+            return Type("text", codes=codes, truthy=True, label=label)
+        if self.name in ("choice", "rating"):
+            return Type("text", codes=codes, order=self.codes if self.ordered else None, label=label)
+        if self.name == "multi":
+            return Type("list", element=Type("text", codes=frozenset(self.codes)), label=label)
+        if self.name in ("number", "months"):
+            return Type("number", label=label)
+        if self.name == "date":
+            return Type("date", label=label)
+        if self.name == "per_category":
+            element = Type("text", codes=codes, order=self.codes if self.ordered else None)
+            return Type("map", element=element, categories=frozenset(c.code for c in self.categories), label=label)
+        return Type("text", label=label)
+
+    def make_validator(self) -> Callable[[Any], Any]:
+        """A fast function that returns the normalised value or raises InvalidAnswer."""
+        na = self.na
+        name = self.name
+        if name in ("yes_no", "choice", "rating"):
+            allowed = frozenset(self.codes + ((NA,) if na else ()))
+            shown = _list_codes(self.codes + ((NA,) if na else ()))
+            by_lower = {c.lower(): c for c in allowed}
+
+            def one(value: Any) -> Any:
+                if value.__class__ is str and value in allowed:
+                    return value
+                if value is True and "yes" in allowed:  # YAML 1.1 reads a bare yes as true
+                    return "yes"
+                if value is False and "no" in allowed:
+                    return "no"
+                if isinstance(value, str):
+                    fixed = by_lower.get(value.strip().lower().replace(" ", "_")) or by_lower.get(value.strip().lower())
+                    if fixed is not None:
+                        return fixed
+                raise InvalidAnswer(f"{value!r} is not one of: {shown}")
+
+            return one
+        if name == "multi":
+            allowed = frozenset(self.codes)
+            shown = _list_codes(self.codes)
+            most = self.max_choices
+
+            def many(value: Any) -> Any:
+                if na and value == NA:
+                    return NA
+                if isinstance(value, str):
+                    value = [value]
+                if not isinstance(value, list):
+                    raise InvalidAnswer(f"expected a list of choices, got {type(value).__name__}")
+                bad = [v for v in value if v not in allowed]
+                if bad:
+                    raise InvalidAnswer(f"{bad[0]!r} is not one of: {shown}")
+                if len(set(value)) != len(value):
+                    raise InvalidAnswer("a choice is listed twice")
+                if most is not None and len(value) > most:
+                    raise InvalidAnswer(f"{len(value)} choices given; at most {most} allowed")
+                return value
+
+            return many
+        if name in ("number", "months"):
+            lo, hi = self.minimum, self.maximum
+            whole = self.integer or name == "months"
+
+            def number(value: Any) -> Any:
+                if na and value == NA:
+                    return NA
+                if isinstance(value, bool) or not isinstance(value, (int, float)):
+                    if isinstance(value, str):
+                        try:
+                            value = float(value) if "." in value else int(value)
+                        except ValueError:
+                            raise InvalidAnswer(f"{value!r} is not a number") from None
+                    else:
+                        raise InvalidAnswer(f"{value!r} is not a number")
+                if whole and value != int(value):
+                    raise InvalidAnswer(f"{value} is not a whole number")
+                if lo is not None and value < lo:
+                    raise InvalidAnswer(f"{value} is below the minimum of {lo:g}")
+                if hi is not None and value > hi:
+                    raise InvalidAnswer(f"{value} is above the maximum of {hi:g}")
+                return int(value) if whole else value
+
+            return number
+        if name == "date":
+
+            def date(value: Any) -> Any:
+                if na and value == NA:
+                    return NA
+                if isinstance(value, dt.datetime):
+                    return value.date()
+                if isinstance(value, dt.date):
+                    return value
+                if isinstance(value, str):
+                    try:
+                        return dt.date.fromisoformat(value.strip())
+                    except ValueError:
+                        pass
+                raise InvalidAnswer(f"{value!r} is not a date; write YYYY-MM-DD")
+
+            return date
+        if name == "text":
+            most_words = self.max_words
+
+            def text(value: Any) -> Any:
+                if isinstance(value, (int, float)) and not isinstance(value, bool):
+                    value = str(value)
+                if not isinstance(value, str):
+                    raise InvalidAnswer(f"expected text, got {type(value).__name__}")
+                if most_words is not None:
+                    words = len(value.split())
+                    if words > most_words:
+                        raise InvalidAnswer(f"{words} words; at most {most_words} allowed")
+                return value
+
+            return text
+        if name == "per_category":
+            cats = {c.code for c in self.categories}
+            allowed = frozenset(self.codes + ((NA,) if na else ()))
+            shown = _list_codes(self.codes + ((NA,) if na else ()))
+
+            def per_category(value: Any) -> Any:
+                if not isinstance(value, dict):
+                    raise InvalidAnswer("expected one answer per category, as a mapping category: value")
+                out = {}
+                for k, v in value.items():
+                    if k not in cats:
+                        raise InvalidAnswer(f"no category {k!r}; categories: {', '.join(sorted(cats))}")
+                    if v is True and "yes" in allowed:
+                        v = "yes"
+                    elif v is False and "no" in allowed:
+                        v = "no"
+                    if v not in allowed:
+                        raise InvalidAnswer(f"{k}: {v!r} is not one of: {shown}")
+                    out[k] = v
+                return out
+
+            return per_category
+        raise AssertionError(name)  # pragma: no cover - checked at load
+
+    def describe(self) -> str:
+        if self.name == "yes_no":
+            return "yes/no" + ("/n/a" if self.na else "")
+        if self.name in ("choice", "rating", "multi", "per_category"):
+            head = {"choice": "one of", "rating": "rating", "multi": "choices", "per_category": "per category"}[self.name]
+            extra = f" (up to {self.max_choices})" if self.max_choices else ""
+            return f"{head}{extra}: {_list_codes(self.codes)}" + (", n/a" if self.na else "")
+        if self.name in ("number", "months"):
+            rng = ""
+            if self.minimum is not None or self.maximum is not None:
+                lo = "" if self.minimum is None else f"{self.minimum:g}"
+                hi = "" if self.maximum is None else f"{self.maximum:g}"
+                rng = f" {lo}..{hi}"
+            return ("whole months" if self.name == "months" else "number") + rng
+        if self.name == "text" and self.max_words:
+            return f"text (at most {self.max_words} words)"
+        return self.name
+
+
+@attrs.frozen
+class Overriding:
+    """A factor the guidance says outweighs the tally of a summary judgement."""
+
+    when: Expression
+    message: str
+    source: str = ""
+
+
+@attrs.frozen
+class Item:
+    """One numbered thing in a document: a heading node, or a question when it has a ``kind``."""
+
+    id: str
+    parent: str | None = None
+    level: str = ""
+    title: str = ""
+    text: str = ""
+    guidance: str = ""
+    kind: str | None = None
+    answer: AnswerType | None = None
+    personal: bool = False
+    optional: bool = False
+    weight: str | None = None
+    condition: Expression | None = None
+    derive: Expression | None = None
+    suggest: Expression | None = None
+    weighs: tuple[str, ...] = ()
+    overriding: tuple[Overriding, ...] = ()
+    feeds: tuple[str, ...] = ()
+    source: str = ""
+    reading: str = ""
+    links: tuple[str, ...] = ()
+    children: tuple[str, ...] = ()
+    line: int | None = None
+
+    @property
+    def is_question(self) -> bool:
+        return self.kind is not None and self.kind != "reserved"
+
+    @property
+    def per_case(self) -> bool:
+        return self.kind in CASE_KINDS
+
+    @property
+    def label(self) -> str:
+        return self.title or self.text
+
+
+@attrs.frozen
+class Check:
+    id: str
+    when: Expression
+    message: str
+    severity: str = "warning"
+    question: str | None = None
+    source: str = ""
+    line: int | None = None
+    reading: str = ""
+
+
+@attrs.frozen
+class SampleRule:
+    id: str
+    exclude_when: Expression
+    reason: str
+    source: str = ""
+    line: int | None = None
+
+
+@attrs.frozen
+class CaseScore:
+    """A judgement the rules compute for one case (for example: a criterion is met)."""
+
+    id: str
+    rule: str
+    of: tuple[str, ...]
+    title: str = ""
+    judgement: str | None = None
+    reading: str = ""
+    line: int | None = None
+
+
+@attrs.frozen
+class AggregateItem:
+    """An item `rate` counts: numerator, denominator and percent over the cases it applies to."""
+
+    id: str
+    source: str  # a question or case score of the case's edition
+    title: str = ""
+    sufficient: frozenset[str] = frozenset({"yes", MET})
+    reading: str = ""
+
+
+@attrs.frozen
+class Count:
+    """A tally of the choices given across cases (for example: barriers found, by domain)."""
+
+    id: str
+    of: tuple[str, ...]
+    title: str = ""
+
+
+@attrs.frozen
+class Band:
+    minimum: Fraction
+    rating: str
+
+
+@attrs.frozen
+class RatedItem:
+    id: str
+    rule: str  # lowest | inspection
+    of: tuple[str, ...] = ()
+    answer: str | None = None
+    when: Expression | None = None
+    title: str = ""
+
+
+@attrs.frozen
+class Overall:
+    scores: Mapping[str, int]
+    bands: tuple[Band, ...]
+
+
+@attrs.frozen
+class Ratings:
+    scale: str
+    bands: tuple[Band, ...]
+    rated: tuple[RatedItem, ...]
+    overall: Overall | None = None
+    minimum_cases: int = 1
+    source: str = ""
+    minimum_cases_source: str = ""
+
+
+@attrs.frozen
+class Scoring:
+    sufficient: frozenset[str] = frozenset({"yes"})
+    aggregate_kinds: tuple[str, ...] = ("summary",)
+    case_scores: tuple[CaseScore, ...] = ()
+    items: tuple[AggregateItem, ...] = ()
+    counts: tuple[Count, ...] = ()
+    ratings: Ratings | None = None
+
+
+@attrs.frozen
+class Reference:
+    id: str
+    title: str
+    text: str
+
+
+@attrs.frozen
+class Matrix:
+    """A two-way view of the tree (for example outcomes by process stages)."""
+
+    title: str
+    rows: tuple[Choice, ...]
+    columns: tuple[Choice, ...]
+    cells: tuple[tuple[str, str, str], ...]  # row code, column code, item id
+
+
+@attrs.frozen
+class Framework:
+    """An edition: its catalogue, rules and scoring, as one plugin registered it."""
+
+    edition: str
+    title: str
+    version: str
+    items: Mapping[str, Item] = attrs.field(repr=False)
+    scales: Mapping[str, Scale] = attrs.field(repr=False, factory=dict)
+    checks: tuple[Check, ...] = ()
+    sample: tuple[SampleRule, ...] = ()
+    scoring: Scoring = Scoring()
+    reference: tuple[Reference, ...] = ()
+    source: Mapping[str, str] = attrs.field(factory=dict)
+    evidence_for: str | None = None
+    matrix: Matrix | None = None
+    path: str | None = None
+    plugin: str = ""
+    plugin_version: str = ""
+
+    @property
+    def questions(self) -> list[Item]:
+        return [i for i in self.items.values() if i.is_question]
+
+    @property
+    def case_questions(self) -> list[Item]:
+        return [i for i in self.items.values() if i.per_case]
+
+    @property
+    def inspection_questions(self) -> list[Item]:
+        return [i for i in self.items.values() if i.kind == "inspection"]
+
+    @property
+    def roots(self) -> list[Item]:
+        return [i for i in self.items.values() if i.parent is None]
+
+    def descendants(self, item_id: str) -> list[Item]:
+        out: list[Item] = []
+        stack = list(reversed(self.items[item_id].children))
+        while stack:
+            child = self.items[stack.pop()]
+            out.append(child)
+            stack.extend(reversed(child.children))
+        return out

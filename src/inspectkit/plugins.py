@@ -1,0 +1,316 @@
+"""Finding plugins and what they register, without letting one broken plugin take the others down.
+
+Plugins are found through the ``inspectkit`` entry-point group. Each is imported and asked for its
+registrations in isolation: a plugin that fails is reported by name, with its cause, and every other
+edition keeps working. ``strict=True`` (or ``INSPECTKIT_STRICT_PLUGINS=1``) turns a failure into an error,
+for CI. ``INSPECTKIT_LOAD_PLUGINS=a,b`` loads only the named plugins (empty: none).
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pluggy
+
+from inspectkit import hookspecs
+from inspectkit.errors import DefinitionError, DefinitionErrors, InspectkitError, Location, UsageError, suggestion
+
+ENTRY_POINT_GROUP = "inspectkit"
+
+
+class PluginError(InspectkitError):
+    """A plugin failed to load or to register (raised only in strict mode)."""
+
+
+@attrs.define
+class PluginInfo:
+    name: str
+    version: str = ""
+    distribution: str = ""
+    error: str | None = None
+    detail: str | None = None  # the chained traceback, for --debug
+
+
+@attrs.define
+class FrameworkEntry:
+    """A registered definition file; the framework itself is built on first use."""
+
+    path: Path
+    plugin: str
+    edition: str = ""
+    title: str = ""
+    version: str = ""
+    evidence_for: str | None = None
+    date: str = ""
+    error: str | None = None
+
+
+class Hooks:
+    """The one door to the plugin hooks: each plugin's implementation is called on its own."""
+
+    def __init__(self, pm: pluggy.PluginManager):
+        self.pm = pm
+
+    def _each(self, hook_name: str) -> Iterable[tuple[str, Callable[..., Any]]]:
+        caller = getattr(self.pm.hook, hook_name)
+        for impl in caller.get_hookimpls():
+            yield impl.plugin_name, impl.function
+
+    def register_frameworks(self) -> Iterable[tuple[str, Callable[..., Any]]]:
+        return self._each("register_frameworks")
+
+    def register_functions(self) -> Iterable[tuple[str, Callable[..., Any]]]:
+        return self._each("register_functions")
+
+    def register_reference_lists(self) -> Iterable[tuple[str, Callable[..., Any]]]:
+        return self._each("register_reference_lists")
+
+
+class Registry:
+    """The installed editions, functions and reference lists, and any plugin that failed."""
+
+    def __init__(self, strict: bool = False):
+        self.strict = strict
+        self.pm = pluggy.PluginManager("inspectkit")
+        self.pm.add_hookspecs(hookspecs)
+        self.hooks = Hooks(self.pm)
+        self.plugins: dict[str, PluginInfo] = {}
+        self.entries: dict[str, FrameworkEntry] = {}
+        self.broken_entries: list[FrameworkEntry] = []
+        self._functions: dict[str, Any] | None = None
+        self._function_specs: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
+        self._list_paths: list[tuple[str, Path]] = []
+        self._lists: dict[str, Any] | None = None
+        self._frameworks: dict[str, Any] = {}
+        self._engines: dict[str, Any] = {}
+
+    # -- loading
+    def fail(self, plugin: str, message: str, exc: BaseException | None = None) -> None:
+        info = self.plugins.setdefault(plugin, PluginInfo(plugin))
+        info.error = message
+        if exc is not None:
+            info.detail = "".join(traceback.format_exception(exc))
+        if self.strict:
+            raise PluginError(f"plugin {plugin!r} failed: {message}") from exc
+
+    def add_plugin(self, obj: Any, name: str, version: str = "", distribution: str = "") -> None:
+        """Register a plugin object or module (entry points do this; tests and embedders may too)."""
+        self.plugins[name] = PluginInfo(name, version, distribution)
+        try:
+            self.pm.register(obj, name=name)
+        except Exception as exc:  # noqa: BLE001 - a bad plugin is reported, not fatal
+            self.fail(name, f"could not be registered: {exc}", exc)
+
+    def load_entry_points(self) -> None:
+        from importlib.metadata import entry_points
+
+        allow = os.environ.get("INSPECTKIT_LOAD_PLUGINS")
+        allowed = None if allow is None else {a.strip() for a in allow.split(",") if a.strip()}
+        for ep in entry_points(group=ENTRY_POINT_GROUP):
+            if allowed is not None and ep.name not in allowed:
+                continue
+            if ep.name in self.plugins:
+                continue
+            dist = getattr(ep, "dist", None)
+            version = getattr(dist, "version", "") or ""
+            dist_name = getattr(dist, "name", "") or ""
+            try:
+                module = ep.load()
+            except Exception as exc:  # noqa: BLE001 - reported by name, the rest keep working
+                self.plugins[ep.name] = PluginInfo(ep.name, version, dist_name)
+                self.fail(ep.name, f"failed on import: {type(exc).__name__}: {exc}", exc)
+                continue
+            self.add_plugin(module, ep.name, version, dist_name)
+
+    def collect(self) -> None:
+        """Ask every plugin for its registrations, each in isolation."""
+        for plugin, fn in self.hooks.register_frameworks():
+            if self.plugins.get(plugin, PluginInfo(plugin)).error:
+                continue
+
+            def register(path: Any, _plugin: str = plugin) -> None:
+                self._add_framework(Path(path), _plugin)
+
+            self._call(plugin, fn, register)
+        for plugin, fn in self.hooks.register_functions():
+
+            def register_fn(name: str, func: Callable[..., Any], *args: Any, _plugin: str = plugin, **kwargs: Any) -> None:
+                self._function_specs.append((_plugin, (name, func, *args), kwargs))
+
+            self._call(plugin, fn, register_fn)
+        for plugin, fn in self.hooks.register_reference_lists():
+
+            def register_list(path: Any, _plugin: str = plugin) -> None:
+                self._list_paths.append((_plugin, Path(path)))
+
+            self._call(plugin, fn, register_list)
+
+    def _call(self, plugin: str, fn: Callable[..., Any], register: Callable[..., None]) -> None:
+        try:
+            fn(register=register)
+        except PluginError:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            self.fail(plugin, f"raised while registering: {type(exc).__name__}: {exc}", exc)
+
+    def _add_framework(self, path: Path, plugin: str) -> None:
+        from inspectkit.definition import read_raw
+
+        entry = FrameworkEntry(path, plugin)
+        try:
+            raw = read_raw(path)
+        except InspectkitError as exc:
+            entry.error = str(exc)
+            self.broken_entries.append(entry)
+            self.fail(plugin, f"its framework definition {path} cannot be read: {exc}", exc)
+            return
+        except OSError as exc:
+            entry.error = str(exc)
+            self.broken_entries.append(entry)
+            self.fail(plugin, f"its framework definition {path} cannot be read: {exc}", exc)
+            return
+        entry.edition = str(raw.get("edition") or "")
+        entry.title = str(raw.get("title") or "")
+        entry.version = str(raw.get("version") or "")
+        entry.evidence_for = raw.get("evidence_for")
+        source = raw.get("source") or {}
+        entry.date = str(source.get("date") or "") if isinstance(source, dict) else ""
+        if not entry.edition:
+            entry.error = "the definition names no edition"
+            self.broken_entries.append(entry)
+            self.fail(plugin, f"{path}: the definition names no edition")
+            return
+        if entry.edition in self.entries:
+            other = self.entries[entry.edition]
+            self.fail(plugin, f"edition {entry.edition!r} is already registered by plugin {other.plugin!r}")
+            return
+        self.entries[entry.edition] = entry
+
+    # -- what is registered
+    @property
+    def functions(self) -> dict[str, Any]:
+        if self._functions is None:
+            from inspectkit.expressions import TYPE_NAMES, Function, builtin_functions
+
+            fns = builtin_functions()
+            fns["in_list"] = Function("in_list", lambda *a: None, ("list_name", "text"), "bool", "the code is on the reference list")
+            fns["list_group"] = Function("list_group", lambda *a: None, ("list_name", "text"), "text", "the group of a code on a reference list")
+            fns["category"] = Function("category", lambda *a: None, ("ref", "text"), "any", "one category's value in a per-category answer")
+            for plugin, args, kwargs in self._function_specs:
+                try:
+                    name, func = args[0], args[1]
+                    params = tuple(kwargs.get("params", args[2] if len(args) > 2 else ()))
+                    returns = kwargs.get("returns", args[3] if len(args) > 3 else "any")
+                    if not callable(func):
+                        raise TypeError(f"{name}: not callable")
+                    for p in params:
+                        if p not in TYPE_NAMES:
+                            raise TypeError(f"{name}: unknown parameter type {p!r}")
+                    if name in fns:
+                        raise ValueError(f"function {name!r} is already registered by {fns[name].plugin}")
+                    fns[name] = Function(name, func, params, returns, kwargs.get("doc", ""), plugin)
+                except Exception as exc:  # noqa: BLE001
+                    self.fail(plugin, f"registered a bad function: {exc}", exc)
+            self._functions = fns
+        return self._functions
+
+    @property
+    def lists(self) -> dict[str, Any]:
+        if self._lists is None:
+            from inspectkit.definition import read_raw
+            from inspectkit.expressions import ReferenceList
+
+            lists: dict[str, ReferenceList] = {}
+            for plugin, path in self._list_paths:
+                try:
+                    raw = read_raw(path)
+                    name = str(raw["name"])
+                    entries = tuple(
+                        (str(e["code"]), str(e.get("label") or e["code"]), str(e["group"]) if e.get("group") else None)
+                        for e in raw.get("entries") or []
+                    )
+                    if name in lists:
+                        raise ValueError(f"reference list {name!r} is already registered by {lists[name].plugin}")
+                    lists[name] = ReferenceList(name, str(raw.get("title") or name), entries, str(raw.get("source") or ""), plugin)
+                except Exception as exc:  # noqa: BLE001
+                    self.fail(plugin, f"its reference list {path} cannot be read: {exc}", exc)
+            self._lists = lists
+        return self._lists
+
+    def editions(self) -> list[str]:
+        return sorted(self.entries)
+
+    def framework(self, edition: str) -> Any:
+        """The checked framework of an edition (built on first use)."""
+        if edition in self._frameworks:
+            return self._frameworks[edition]
+        entry = self.entries.get(edition)
+        if entry is None:
+            hint = suggestion(edition, self.entries)
+            known = ", ".join(self.editions()) or "none installed"
+            broken = [p for p, i in self.plugins.items() if i.error]
+            extra = f"; plugins that failed to load: {', '.join(broken)}" if broken else ""
+            raise UsageError(f"unknown edition {edition!r}" + (f"; {hint}" if hint else f" (installed: {known})") + extra)
+        from inspectkit.definition import load_framework
+
+        plugin = self.plugins.get(entry.plugin, PluginInfo(entry.plugin))
+        framework = load_framework(entry.path, self.functions, self.lists, plugin=entry.plugin, plugin_version=plugin.version)
+        self._check_feeds(framework)
+        self._frameworks[edition] = framework
+        return framework
+
+    def _check_feeds(self, framework: Any) -> None:
+        errors = []
+        for item in framework.items.values():
+            for feed in item.feeds:
+                if ":" not in feed:
+                    continue
+                target_edition, target = feed.split(":", 1)
+                if target_edition == framework.edition:
+                    continue
+                entry = self.entries.get(target_edition)
+                if entry is None:
+                    continue  # the rating edition is not installed: this instrument still assesses cases
+                from inspectkit.definition import read_raw
+
+                ids = {str(i.get("id")) for i in read_raw(entry.path).get("items") or [] if isinstance(i, dict)}
+                if target not in ids:
+                    errors.append(DefinitionError(f"feeds {feed!r}: {target_edition} has no item {target!r}", Location(framework.path, item.line, item.id), suggestion(target, ids)))
+        if errors:
+            raise DefinitionErrors(errors)
+
+    def engine(self, edition: str) -> Any:
+        if edition not in self._engines:
+            from inspectkit.engine import Engine
+
+            self._engines[edition] = Engine(self.framework(edition))
+        return self._engines[edition]
+
+    def instruments_for(self, edition: str) -> list[str]:
+        """Editions whose case files are evidence for ``edition`` (the edition itself first)."""
+        return [edition] + sorted(e for e, entry in self.entries.items() if entry.evidence_for == edition and e != edition)
+
+    def failures(self) -> list[PluginInfo]:
+        return [p for p in self.plugins.values() if p.error]
+
+
+def load_registry(
+    plugins: Iterable[tuple[str, Any]] = (),
+    entry_points: bool = True,
+    strict: bool | None = None,
+) -> Registry:
+    """Discover installed plugins (and any given as ``(name, module)`` pairs) and collect what they register."""
+    if strict is None:
+        strict = os.environ.get("INSPECTKIT_STRICT_PLUGINS", "") not in ("", "0", "false", "no")
+    registry = Registry(strict=strict)
+    for name, obj in plugins:
+        registry.add_plugin(obj, name)
+    if entry_points:
+        registry.load_entry_points()
+    registry.collect()
+    return registry

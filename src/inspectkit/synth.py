@@ -1,0 +1,124 @@
+"""Synthetic cases: valid random answers that respect every condition, for demos, tests and benchmarks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from inspectkit.engine import Engine, _Env
+from inspectkit.expressions import NA, truth
+from inspectkit.files import atomic_write
+from inspectkit.model import Item
+
+_WORDS = (
+    "the case record shows regular contact with the service user and clear attention to risk "
+    "plans were reviewed after a change in circumstances and partners were involved"
+).split()
+_START = dt.date(2018, 1, 1)
+
+
+def _value(item: Item, rng: random.Random) -> Any:
+    a = item.answer
+    assert a is not None
+    if a.na and rng.random() < 0.08:
+        return NA
+    name = a.name
+    if name == "yes_no":
+        # summary judgements and evidence lean to "yes", as most work in a sample is sufficient
+        return "yes" if rng.random() < (0.72 if item.kind in ("summary", "evidence") else 0.5) else "no"
+    if name in ("choice", "rating"):
+        return rng.choice(a.codes)
+    if name == "multi":
+        most = min(a.max_choices or 3, len(a.codes))
+        return rng.sample(list(a.codes), rng.randint(1, most)) if most else []
+    if name in ("number", "months"):
+        lo = int(a.minimum) if a.minimum is not None else (1 if name == "months" else 0)
+        hi = int(a.maximum) if a.maximum is not None else (36 if name == "months" else 40)
+        if a.integer or name == "months":
+            return rng.randint(lo, max(lo, hi))
+        return round(rng.uniform(lo, hi), 2)
+    if name == "date":
+        return (_START + dt.timedelta(days=rng.randint(0, 3 * 365))).isoformat()
+    if name == "text":
+        most = min(a.max_words or 30, 30)
+        return " ".join(rng.choice(_WORDS) for _ in range(rng.randint(3, max(3, most)))).capitalize() + "."
+    if name == "per_category":
+        return {c.code: rng.choice(a.codes) for c in a.categories}
+    raise AssertionError(name)  # pragma: no cover
+
+
+def make_case(engine: Engine, rng: random.Random, case_id: str) -> dict[str, Any]:
+    """One case: answer in document order, asking only what applies given the answers so far."""
+    fw = engine.framework
+    for _attempt in range(25):
+        answers: dict[str, Any] = {}
+        for _round in range(4):
+            env = _Env(engine, answers)
+            changed = False
+            for item in engine.case_items:
+                if item.answer is None or item.derive is not None:
+                    continue
+                applies = env.applies(item.id)
+                if applies is False:
+                    if item.id in answers:
+                        del answers[item.id]
+                        changed = True
+                    continue
+                if item.id not in answers:
+                    value = _value(item, rng)
+                    answers[item.id] = engine.validators[item.id](value) if item.answer.name != "date" else value
+                    env = _Env(engine, answers)
+                    changed = True
+            if not changed:
+                break
+        # drop categories that do not apply
+        env = _Env(engine, answers)
+        for qid, cats in engine.category_conditions.items():
+            if isinstance(answers.get(qid), dict):
+                for code, cond in cats:
+                    if truth(cond(env)) is False:
+                        answers[qid].pop(code, None)
+        case = {"schema": 1, "edition": fw.edition, "case_id": case_id, "answers": answers}
+        result = engine.assess(json.loads(json.dumps(case, default=str)))
+        if not result.errors:
+            return json.loads(json.dumps(case, default=str))
+    return json.loads(json.dumps(case, default=str))
+
+
+def iter_synthetic(engine: Engine, count: int, seed: int) -> Iterator[dict[str, Any]]:
+    rng = random.Random(seed)
+    prefix = engine.framework.edition.upper().replace("_", "-")
+    for n in range(1, count + 1):
+        yield make_case(engine, rng, f"SYN-{prefix}-{seed}-{n:06d}")
+
+
+def write_cases(engine: Engine, count: int, seed: int, output: Path) -> int:
+    """JSON Lines when ``output`` ends in .jsonl (written whole, then moved into place); else one YAML per case."""
+    output = Path(output)
+    if output.suffix.lower() == ".jsonl":
+        import os
+        import tempfile
+
+        output.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                for case in iter_synthetic(engine, count, seed):
+                    fh.write(json.dumps(case, separators=(",", ":")) + "\n")
+            os.replace(tmp, output)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return count
+    import yaml
+
+    output.mkdir(parents=True, exist_ok=True)
+    n = 0
+    for case in iter_synthetic(engine, count, seed):
+        atomic_write(output / f"{case['case_id']}.yaml", yaml.safe_dump(case, sort_keys=False, allow_unicode=True))
+        n += 1
+    return n
