@@ -17,7 +17,7 @@ import attrs
 
 from inspectkit.engine import NOT_APPLICABLE, CaseResult, Message
 from inspectkit.errors import InputError, Location, suggestion
-from inspectkit.expressions import NA, UNKNOWN, truth
+from inspectkit.expressions import NA, UNKNOWN, sufficiency, truth
 from inspectkit.model import MET, Band, Framework
 
 INSPECTION_KEYS = ("schema", "kind", "edition", "inspection_id", "answers", "overrides", "notes")
@@ -138,6 +138,13 @@ class CaseInput:
     line_of: Any = None
 
 
+def _aggregated(fw: Framework, item: Any) -> bool:
+    """A per-case question of an aggregated kind whose answers can be sufficient (yes/no, per category ...)."""
+    if not item.per_case or item.kind not in fw.scoring.aggregate_kinds or item.answer is None:
+        return False
+    return bool(set(item.answer.codes) & (fw.scoring.sufficient | {MET}))
+
+
 def _percent_text(f: Fraction | None) -> str:
     return "-" if f is None else f"{float(f):.1f}%"
 
@@ -190,7 +197,7 @@ class Rater:
                 for o in rated.of:
                     add(o)
         for item in fw.items.values():
-            if item.per_case and item.kind in fw.scoring.aggregate_kinds:
+            if _aggregated(fw, item):
                 add(item.id)
         for score in fw.scoring.case_scores:
             add(score.id, score.title)
@@ -208,7 +215,7 @@ class Rater:
         out: list[tuple[str, str, frozenset[str]]] = []
         if case_edition == self.edition:
             for item in fw.items.values():
-                if item.per_case and item.kind in fw.scoring.aggregate_kinds:
+                if _aggregated(fw, item):
                     out.append((item.id, item.id, suff))
             for score in fw.scoring.case_scores:
                 out.append((score.id, score.id, suff))
@@ -281,8 +288,12 @@ class Rater:
             if value is None or value is UNKNOWN:
                 tally.missing += 1
                 continue
+            ok = sufficiency(value, sufficient)
+            if ok is None:
+                tally.not_applicable += 1
+                continue
             tally.denominator += 1
-            if value in sufficient:
+            if ok:
                 tally.numerator += 1
         if report.counts and case_edition == self.edition:
             for count in self.framework.scoring.counts:
@@ -291,7 +302,11 @@ class Rater:
                     r = questions.get(qid)
                     if r is None or r.value is None or r.value == NA:
                         continue
-                    values = r.value if isinstance(r.value, list) else [r.value]
+                    value = r.value
+                    if isinstance(value, dict):  # per category: count each category's answer
+                        values = [f"{k}: {v}" for k, v in value.items()]
+                    else:
+                        values = value if isinstance(value, list) else [value]
                     bucket = table[qid]
                     for v in values:
                         bucket[str(v)] = bucket.get(str(v), 0) + 1

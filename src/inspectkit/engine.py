@@ -14,7 +14,7 @@ from typing import Any
 import attrs
 
 from inspectkit.errors import suggestion
-from inspectkit.expressions import NA, UNKNOWN, Expression, truth
+from inspectkit.expressions import NA, UNKNOWN, Expression, sufficiency, truth
 from inspectkit.model import MET, NOT_MET, CaseScore, Framework, InvalidAnswer, Item
 
 ANSWERED, NOT_APPLICABLE, MISSING, DERIVED = "answered", "not_applicable", "missing", "derived"
@@ -253,10 +253,11 @@ class Engine:
             if v is UNKNOWN:
                 unknown = True
                 continue
-            if v == NA:
+            ok = sufficiency(v, self.sufficient | {MET})
+            if ok is None:
                 continue
             any_applicable = True
-            if v not in self.sufficient and v != MET:
+            if not ok:
                 return NOT_MET
         if unknown:
             return UNKNOWN

@@ -450,6 +450,10 @@ def builtin_functions() -> dict[str, Function]:
         Function("weeks_between", _whole_weeks, ("date", "date"), "number", "whole weeks from a to b"),
         Function("months_between", _whole_months, ("date", "date"), "number", "whole calendar months from a to b"),
         Function("date", _to_date, ("text",), "date", "a date from YYYY-MM-DD"),
+        # checked and compiled specially (they take a list name or a category code)
+        Function("in_list", lambda *a: None, ("list_name", "text"), "bool", "the code is on the reference list"),
+        Function("list_group", lambda *a: None, ("list_name", "text"), "text", "the group of a code on a reference list"),
+        Function("category", lambda *a: None, ("ref", "text"), "any", "one category's value in a per-category answer"),
     ]
     return {f.name: f for f in fns}
 
@@ -657,6 +661,21 @@ class Checker:
 
 
 Compiled = Callable[[Any], Any]
+
+
+def sufficiency(value: Any, sufficient: frozenset[str] | set[str]) -> Any:
+    """Whether an answer counts as sufficient: True, False, or None where it does not count (n/a).
+
+    A per-category answer is sufficient when every category that was judged (not n/a) is.
+    """
+    if isinstance(value, dict):
+        judged = [v for v in value.values() if v != NA]
+        if not judged:
+            return None
+        return all(v in sufficient for v in judged)
+    if value == NA:
+        return None
+    return value in sufficient
 
 
 def truth(value: Any) -> Any:

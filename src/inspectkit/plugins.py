@@ -198,9 +198,6 @@ class Registry:
             from inspectkit.expressions import TYPE_NAMES, Function, builtin_functions
 
             fns = builtin_functions()
-            fns["in_list"] = Function("in_list", lambda *a: None, ("list_name", "text"), "bool", "the code is on the reference list")
-            fns["list_group"] = Function("list_group", lambda *a: None, ("list_name", "text"), "text", "the group of a code on a reference list")
-            fns["category"] = Function("category", lambda *a: None, ("ref", "text"), "any", "one category's value in a per-category answer")
             for plugin, args, kwargs in self._function_specs:
                 try:
                     name, func = args[0], args[1]

@@ -24,9 +24,9 @@ _START = dt.date(2018, 1, 1)
 def _value(item: Item, rng: random.Random) -> Any:
     a = item.answer
     assert a is not None
-    if a.na and rng.random() < 0.08:
-        return NA
     name = a.name
+    if a.na and name != "per_category" and rng.random() < 0.08:
+        return NA
     if name == "yes_no":
         # summary judgements and evidence lean to "yes", as most work in a sample is sufficient
         return "yes" if rng.random() < (0.72 if item.kind in ("summary", "evidence") else 0.5) else "no"
@@ -47,7 +47,8 @@ def _value(item: Item, rng: random.Random) -> Any:
         most = min(a.max_words or 30, 30)
         return " ".join(rng.choice(_WORDS) for _ in range(rng.randint(3, max(3, most)))).capitalize() + "."
     if name == "per_category":
-        return {c.code: rng.choice(a.codes) for c in a.categories}
+        lean = "yes" in a.codes
+        return {c.code: "yes" if lean and rng.random() < 0.75 else rng.choice(a.codes) for c in a.categories}
     raise AssertionError(name)  # pragma: no cover
 
 
