@@ -87,6 +87,8 @@ class RatingReport:
     warnings: int = 0
     by_edition: dict[str, int] = attrs.field(factory=dict)
     rates: bool = False
+    inspection_answers: dict[str, Any] = attrs.field(factory=dict)
+    inspection_scores: dict[str, Any] = attrs.field(factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -111,6 +113,8 @@ class RatingReport:
         }
         if self.counts:
             out["counts"] = self.counts
+        if self.inspection_answers or self.inspection_scores:
+            out["inspection"] = {"answers": dict(self.inspection_answers), "scores": dict(self.inspection_scores)}
         if self.rates:
             out["ratings"] = {r.id: r.rating for r in self.ratings.values()}
             out["rating_details"] = {
@@ -158,15 +162,33 @@ def band(fraction: Fraction, bands: tuple[Band, ...]) -> str | None:
 
 
 class _InspectionEnv:
-    def __init__(self, answers: Mapping[str, Any]):
+    """The inspection file's answers as rules see them (rating conditions, inspection-level scores)."""
+
+    def __init__(self, answers: Mapping[str, Any], engine: Any = None):
         self.answers = answers
+        self.engine = engine
+        self.scores: dict[str, Any] = {}
 
     def value(self, qid: str) -> Any:
+        if self.engine is not None and qid in self.engine.score_by_id:
+            return self.score(qid)
         v = self.answers.get(qid)
         return UNKNOWN if v is None else v
 
     def answered(self, qid: str) -> bool:
         return self.answers.get(qid) is not None
+
+    def applies(self, qid: str) -> Any:
+        item = self.engine.items.get(qid) if self.engine is not None else None
+        if item is None or item.condition is None:
+            return True
+        return truth(item.condition(self))
+
+    def score(self, sid: str) -> Any:
+        if sid not in self.scores:
+            self.scores[sid] = UNKNOWN
+            self.scores[sid] = self.engine.compute_score(self.engine.score_by_id[sid], self, level="inspection")
+        return self.scores[sid]
 
 
 class Rater:
@@ -199,8 +221,10 @@ class Rater:
         for item in fw.items.values():
             if _aggregated(fw, item):
                 add(item.id)
+        engine = self.registry.engine(self.edition)
         for score in fw.scoring.case_scores:
-            add(score.id, score.title)
+            if engine.score_level[score.id] == "case":
+                add(score.id, score.title)
         for agg in fw.scoring.items:
             add(agg.id, agg.title)
         for count in fw.scoring.counts:
@@ -217,8 +241,10 @@ class Rater:
             for item in fw.items.values():
                 if _aggregated(fw, item):
                     out.append((item.id, item.id, suff))
+            engine = self.registry.engine(case_edition)
             for score in fw.scoring.case_scores:
-                out.append((score.id, score.id, suff))
+                if engine.score_level[score.id] == "case":
+                    out.append((score.id, score.id, suff))
             for agg in fw.scoring.items:
                 out.append((agg.id, agg.source, agg.sufficient))
         for item in fw.items.values():
@@ -317,6 +343,14 @@ class Rater:
         report = self.report
         ratings = self.framework.scoring.ratings
         answers, overrides = self._read_inspection(inspection, inspection_source)
+        if answers:
+            engine = self.registry.engine(self.edition)
+            ienv = _InspectionEnv(answers, engine)
+            report.inspection_answers = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in answers.items()}
+            for score in self.framework.scoring.case_scores:
+                if engine.score_level[score.id] == "inspection":
+                    v = ienv.score(score.id)
+                    report.inspection_scores[score.id] = None if v is UNKNOWN else v
         if ratings is None:
             if overrides:
                 report.errors.append(CaseProblem(inspection_source, None, Message(None, f"{self.edition} has no ratings, so nothing can be overridden")))
@@ -390,7 +424,7 @@ class Rater:
             report.errors.append(CaseProblem(source, None, Message(question, message)))
 
         if inspection is None:
-            if fw.inspection_questions or (fw.scoring.ratings and any(r.when or r.rule == "inspection" for r in fw.scoring.ratings.rated)):
+            if fw.scoring.ratings and any(r.when or r.rule == "inspection" for r in fw.scoring.ratings.rated):
                 err(None, f"{self.edition} needs an inspection file (--inspection FILE) for what is judged once per inspection")
             return {}, {}
         if not isinstance(inspection, dict):

@@ -463,6 +463,13 @@ def _report_table(registry: Any, report: Any) -> str:
     if rows:
         out.append("")
         out.append(_table(rows, ["item", "title", "sufficient", "percent", "n/a", "missing"]))
+    if report.inspection_scores or report.inspection_answers:
+        out.append("\nJudged once per inspection (inspection file)")
+        rows = [[sid, _short(fw.items[sid].text or fw.items[sid].title, 60) if sid in fw.items else "", _word(v) if v else "not judged"] for sid, v in report.inspection_scores.items()]
+        if rows:
+            out.append(_table(rows, ["item", "title", "result"]))
+        answered = [k for k in report.inspection_answers if k not in report.ratings]
+        out.append(f"{len(answered)} inspection-level answer(s) given")
     for cid, table in report.counts.items():
         out.append(f"\n{cid}")
         for qid, counts in table.items():

@@ -594,7 +594,7 @@ class _Builder:
     def scoring(self, raw: Any, items: dict[str, Item], case_scope: _Scope, inspection_scope: _Scope, scales: dict[str, Scale]) -> Scoring:
         sufficient = raw.get("sufficient", ["yes"])
         sufficient = frozenset("yes" if s is True else "no" if s is False else str(s) for s in (sufficient if isinstance(sufficient, list) else [sufficient]))
-        kinds = tuple(raw.get("aggregate_kinds") or ("summary",))
+        kinds = tuple(raw.get("aggregate_kinds", ["summary"]) or ())
         case_scores = []
         score_ids: set[str] = set()
         for s in raw.get("case_scores") or []:

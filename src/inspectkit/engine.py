@@ -207,6 +207,19 @@ class Engine:
             if i.answer is not None and i.answer.categories
         }
         self.known_ids = list(items)
+        self.score_level = {s.id: self._level(s.id, set()) for s in framework.scoring.case_scores}
+
+    def _level(self, sid: str, seen: set[str]) -> str:
+        """``inspection`` when every question a score rests on is answered per inspection, else ``case``."""
+        seen.add(sid)
+        levels = set()
+        for member in self.score_by_id[sid].of:
+            if member in self.score_by_id:
+                if member not in seen:
+                    levels.add(self._level(member, seen))
+            elif member in self.items and self.items[member].answer is not None:
+                levels.add("inspection" if self.items[member].kind == "inspection" else "case")
+        return "inspection" if levels == {"inspection"} else "case"
 
     def _weighed(self, summary: Item) -> tuple[str, ...]:
         if summary.weighs:
@@ -223,8 +236,12 @@ class Engine:
         return value
 
     # -- case scores
-    def compute_score(self, score: CaseScore, env: _Env) -> Any:
-        """``all_met``: met when every applicable member is sufficient; None when none applies."""
+    def compute_score(self, score: CaseScore, env: Any, level: str = "case") -> Any:
+        """``all_met``: met when every applicable member is sufficient; None when none applies.
+
+        ``level`` is ``case`` (members answered per case) or ``inspection`` (members answered in the
+        inspection file): the same rule serves criteria judged case by case and once per inspection.
+        """
         judgement = score.judgement
         if judgement is not None:
             given = env.answers.get(judgement)
@@ -245,7 +262,7 @@ class Engine:
                     return NOT_MET
                 continue
             item = self.items[member]
-            if not item.per_case or item.answer is None:
+            if item.answer is None or (item.per_case if level == "inspection" else not item.per_case):
                 continue
             if env.applies(member) is False:
                 continue
@@ -412,6 +429,8 @@ class Engine:
             r = questions[summary.id]
             judgements[summary.id] = r.value if r.status == ANSWERED else None
         for score in fw.scoring.case_scores:
+            if self.score_level[score.id] == "inspection":
+                continue
             v = env.score(score.id)
             judgements[score.id] = None if v is UNKNOWN else v
             if score.judgement is not None and answers.get(score.judgement) in (MET, NOT_MET):

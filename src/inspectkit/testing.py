@@ -21,7 +21,8 @@ Each ``golden/*.yaml`` holds ``description``, ``case`` (a case file's content) a
 
 or, to check aggregation, ``rate`` (``edition``, ``cases``: a list of case mappings, ``inspection``) and
 ``expect`` with ``cases``, ``items`` (id -> [numerator, denominator]), ``ratings``, ``overall`` and
-``errors`` (substrings that some error message must contain).
+``errors`` (substrings that some error message must contain), and ``inspection_scores`` (scores judged once
+per inspection, from the inspection file).
 """
 
 from __future__ import annotations
@@ -115,6 +116,10 @@ def _check_rate(registry: Registry, golden: dict[str, Any]) -> list[str]:
         for k, v in expect["overall"].items():
             if (report.overall or {}).get(k) != v:
                 problems.append(f"overall {k}: {(report.overall or {}).get(k)!r}, expected {v!r}")
+    for sid, value in (expect.get("inspection_scores") or {}).items():
+        have = report.inspection_scores.get(str(sid), "absent")
+        if have != value:
+            problems.append(f"inspection score {sid}: {have!r}, expected {value!r}")
     texts = [str(p) for p in report.errors]
     for needle in expect.get("errors") or []:
         if not any(needle.lower() in t.lower() for t in texts):
