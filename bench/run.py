@@ -225,11 +225,19 @@ def _check_rate(m: Measure, expected: int, notes: list[str]) -> None:
     if m.rc != 0:
         notes.append(f"WARNING: inspectkit rate exited {m.rc}: {m.err_head()}")
     try:
-        counted = json.loads(m.stdout.read_text(encoding="utf-8")).get("cases")
-    except (OSError, ValueError):
-        counted = None
-    if counted != expected:
-        notes.append(f"WARNING: the report counted {counted} case(s), expected {expected:,}")
+        report = json.loads(m.stdout.read_text(encoding="utf-8"))
+        counted, left_out, errors = report["cases"], len(report["excluded"]), len(report["errors"])
+    except (OSError, ValueError, KeyError, TypeError):
+        notes.append("WARNING: inspectkit rate did not write a readable JSON report")
+        return
+    if counted + left_out != expected or errors:
+        notes.append(
+            f"WARNING: the report counted {counted:,} and left out {left_out:,} ({errors:,} errors), expected {expected:,} in all"
+        )
+    elif left_out:
+        notes.append(
+            f"the report counted {counted:,} cases and left {left_out:,} out of the sample (by the edition's sample rules)"
+        )
 
 
 def _timed_pair(label: str, cmd: list[str], base_cmd: list[str], repeat: int, work: Path) -> tuple[list[Measure], list[Measure]]:
@@ -307,7 +315,14 @@ def fig_memory(cli: str, big_runs: list[Measure], big_n: int, small: Path, small
         f"max RSS of the inspectkit process (getrusage RUSAGE_CHILDREN in a fresh wrapper per run), median of {len(big_runs)} and {repeat}; "
         f"growth {fmt_bytes(big - sm)} over {big_n - small_n:,} more cases = {(big - sm) / max(1, big_n - small_n):.0f} bytes/case"
     )
-    return Row(f"4. peak memory, {big_n:,} vs {small_n:,} cases", fmt_bytes(big), f"{fmt_bytes(sm)} ({small_n:,} cases)", big / sm, 1.2, notes)
+    return Row(
+        f"4. peak memory, {big_n:,} vs {small_n:,} cases",
+        fmt_bytes(big),
+        f"{fmt_bytes(sm)} ({small_n:,} cases)",
+        big / sm,
+        1.2,
+        notes,
+    )
 
 
 # ------------------------------------------------------------------------------------------ report
@@ -339,7 +354,9 @@ def machine() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help="smaller sizes: 10,000 JSON Lines cases, 500 YAML files, 5 start-up runs")
+    ap.add_argument(
+        "--quick", action="store_true", help="smaller sizes: 10,000 JSON Lines cases, 500 YAML files, 5 start-up runs"
+    )
     ap.add_argument("--cases", type=int, help="cases for figures 1 and 4 (default 100,000; --quick 10,000)")
     ap.add_argument("--yaml-cases", type=int, help="YAML case files for figure 2 (default 3,000; --quick 500)")
     ap.add_argument("--small-cases", type=int, help="the smaller run of figure 4 (default a tenth of --cases)")
@@ -388,7 +405,9 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(f"{len(rows) - len(missed)}/{len(rows)} within target" + (f"; missed: {'; '.join(missed)}" if missed else ""))
     if args.json:
-        args.json.write_text(json.dumps({"machine": machine(), "quick": args.quick, "results": [r.to_dict() for r in rows]}, indent=2) + "\n")
+        args.json.write_text(
+            json.dumps({"machine": machine(), "quick": args.quick, "results": [r.to_dict() for r in rows]}, indent=2) + "\n"
+        )
     return 0
 
 

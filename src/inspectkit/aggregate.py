@@ -66,7 +66,11 @@ class CaseProblem:
     def __str__(self) -> str:
         where = self.source or ""
         who = f"case {self.case_id}" if self.case_id else ""
-        q = f"{self.message.question}: " if self.message.question and not self.message.message.startswith(self.message.question) else ""
+        q = (
+            f"{self.message.question}: "
+            if self.message.question and not self.message.message.startswith(self.message.question)
+            else ""
+        )
         head = ": ".join(p for p in (where, who) if p)
         return f"{head}: {q}{self.message.message}" if head else f"{q}{self.message.message}"
 
@@ -283,12 +287,23 @@ class Rater:
         if result.case_id is not None:
             key = hashlib.blake2b(result.case_id.encode(), digest_size=12).digest()
             if key in self._seen:
-                result = attrs.evolve(result, errors=result.errors + (Message(None, f"case_id {result.case_id!r} is used by an earlier case too; case ids are unique within an inspection"),))
+                result = attrs.evolve(
+                    result,
+                    errors=result.errors
+                    + (
+                        Message(
+                            None,
+                            f"case_id {result.case_id!r} is used by an earlier case too; case ids are unique within an inspection",
+                        ),
+                    ),
+                )
             self._seen.add(key)
         if result.errors:
             for m in result.errors:
                 report.errors.append(CaseProblem(case.source, result.case_id, m))
-            report.excluded.append({"case_id": result.case_id, "source": case.source, "reason": f"{len(result.errors)} error(s) in the case file"})
+            report.excluded.append(
+                {"case_id": result.case_id, "source": case.source, "reason": f"{len(result.errors)} error(s) in the case file"}
+            )
             return result
         if not result.in_sample:
             report.excluded.append({"case_id": result.case_id, "source": case.source, "reason": result.excluded_reason})
@@ -353,7 +368,11 @@ class Rater:
                     report.inspection_scores[score.id] = None if v is UNKNOWN else v
         if ratings is None:
             if overrides:
-                report.errors.append(CaseProblem(inspection_source, None, Message(None, f"{self.edition} has no ratings, so nothing can be overridden")))
+                report.errors.append(
+                    CaseProblem(
+                        inspection_source, None, Message(None, f"{self.edition} has no ratings, so nothing can be overridden")
+                    )
+                )
             return report
         env = _InspectionEnv(answers)
         scale = self.framework.scales[ratings.scale]
@@ -362,7 +381,16 @@ class Rater:
             if rated.when is not None:
                 applies = truth(rated.when(env))
                 if applies is UNKNOWN:
-                    report.errors.append(CaseProblem(inspection_source, None, Message(None, f"cannot tell whether {rated.id} is rated: the inspection file does not say ({rated.when.text})")))
+                    report.errors.append(
+                        CaseProblem(
+                            inspection_source,
+                            None,
+                            Message(
+                                None,
+                                f"cannot tell whether {rated.id} is rated: the inspection file does not say ({rated.when.text})",
+                            ),
+                        )
+                    )
                     continue
                 if applies is False:
                     continue
@@ -370,7 +398,16 @@ class Rater:
             if rated.rule == "inspection":
                 given = answers.get(rated.answer)
                 if given is None:
-                    report.errors.append(CaseProblem(inspection_source, None, Message(rated.answer, f"{rated.answer} ({title}) is rated by the inspection team: give its rating in the inspection file")))
+                    report.errors.append(
+                        CaseProblem(
+                            inspection_source,
+                            None,
+                            Message(
+                                rated.answer,
+                                f"{rated.answer} ({title}) is rated by the inspection team: give its rating in the inspection file",
+                            ),
+                        )
+                    )
                     sr = StandardRating(rated.id, title, "missing", None, None, "the inspection file gives no rating")
                 else:
                     sr = StandardRating(rated.id, title, "rated", given, given, "the inspection team's rating (inspection file)")
@@ -380,7 +417,13 @@ class Rater:
         for rid, ov in overrides.items():
             if rid not in report.ratings:
                 rated_ids = ", ".join(report.ratings)
-                report.errors.append(CaseProblem(inspection_source, None, Message(rid, f"override for {rid}, which is not rated in this inspection (rated: {rated_ids})")))
+                report.errors.append(
+                    CaseProblem(
+                        inspection_source,
+                        None,
+                        Message(rid, f"override for {rid}, which is not rated in this inspection (rated: {rated_ids})"),
+                    )
+                )
                 continue
             rating, reason = ov
             current = report.ratings[rid]
@@ -397,7 +440,14 @@ class Rater:
         too_few = [t for t in with_cases if t.denominator < ratings.minimum_cases]
         if too_few:
             names = ", ".join(f"{t.id} ({t.denominator})" for t in too_few)
-            return StandardRating(rid, title, "too_few_cases", None, None, f"too few cases to rate: {names}; at least {ratings.minimum_cases} needed")
+            return StandardRating(
+                rid,
+                title,
+                "too_few_cases",
+                None,
+                None,
+                f"too few cases to rate: {names}; at least {ratings.minimum_cases} needed",
+            )
         lowest = min(with_cases, key=lambda t: (t.fraction, t.id))
         rating = band(lowest.fraction, ratings.bands)  # type: ignore[arg-type]
         none = [t.id for t in tallies if t.denominator == 0]
@@ -415,7 +465,9 @@ class Rater:
         rating = band(Fraction(score), overall.bands)
         return {"score": score, "rating": rating, "basis": f"sum of {len(self.report.ratings)} standard scores"}
 
-    def _read_inspection(self, inspection: Mapping[str, Any] | None, source: str | None) -> tuple[dict[str, Any], dict[str, tuple[str, str]]]:
+    def _read_inspection(
+        self, inspection: Mapping[str, Any] | None, source: str | None
+    ) -> tuple[dict[str, Any], dict[str, tuple[str, str]]]:
         """Validate the inspection file; every problem is reported as an error on the report."""
         report = self.report
         fw = self.framework
@@ -479,7 +531,10 @@ class Rater:
             reason = ov.get("reason")
             if rating not in codes:
                 hint = suggestion(str(rating), codes)
-                err(rid, f"override for {rid}: {rating!r} is not a rating (one of {', '.join(codes)})" + (f"; {hint}" if hint else ""))
+                err(
+                    rid,
+                    f"override for {rid}: {rating!r} is not a rating (one of {', '.join(codes)})" + (f"; {hint}" if hint else ""),
+                )
                 continue
             if not isinstance(reason, str) or not reason.strip():
                 err(rid, f"override for {rid} has no reason: professional discretion always records why")
@@ -510,7 +565,13 @@ def iter_cases(paths: Iterable[Path]) -> Iterator[CaseInput]:
         yield CaseInput(str(path), doc, None, line_of)
 
 
-def rate(registry: Any, edition: str, cases: Iterable[CaseInput | Mapping[str, Any]], inspection: Mapping[str, Any] | None = None, inspection_source: str | None = None) -> RatingReport:
+def rate(
+    registry: Any,
+    edition: str,
+    cases: Iterable[CaseInput | Mapping[str, Any]],
+    inspection: Mapping[str, Any] | None = None,
+    inspection_source: str | None = None,
+) -> RatingReport:
     """Aggregate cases (CaseInput, or plain mappings) for ``edition`` and apply its rating rules."""
     rater = Rater(registry, edition)
     for n, case in enumerate(cases, start=1):

@@ -133,7 +133,17 @@ def frameworks(state: _State, fmt: str | None) -> int:
         else:
             click.echo(
                 _table(
-                    [[r["edition"], _short(r["title"], 60), r["version"], r["date"], f"{r['plugin']} {r['plugin_version']}".strip(), r["evidence_for"] or ""] for r in rows],
+                    [
+                        [
+                            r["edition"],
+                            _short(r["title"], 60),
+                            r["version"],
+                            r["date"],
+                            f"{r['plugin']} {r['plugin_version']}".strip(),
+                            r["evidence_for"] or "",
+                        ]
+                        for r in rows
+                    ],
                     ["edition", "title", "data version", "source date", "plugin", "evidence for"],
                 )
             )
@@ -252,7 +262,14 @@ def _show_matrix(fw: Any, fmt: str) -> int:
         raise UsageError(f"{fw.edition} has no matrix view")
     cells = {(r, c): i for r, c, i in m.cells}
     if fmt == "json":
-        _emit_json({"title": m.title, "rows": [r.code for r in m.rows], "columns": [c.code for c in m.columns], "cells": [{"row": r, "column": c, "item": i} for r, c, i in m.cells]})
+        _emit_json(
+            {
+                "title": m.title,
+                "rows": [r.code for r in m.rows],
+                "columns": [c.code for c in m.columns],
+                "cells": [{"row": r, "column": c, "item": i} for r, c, i in m.cells],
+            }
+        )
         return 0
     rows = []
     for r in m.rows:
@@ -274,13 +291,30 @@ def _show_matrix(fw: Any, fmt: str) -> int:
 @click.option("--edition", "-e", required=True, help="The edition the case is assessed against.")
 @click.argument("case", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None)
-@click.option("--explain", "explain_ids", multiple=True, metavar="ID", help="Show the rule and answers that decided a question, score or check (repeatable).")
-@click.option("--interactive", "-i", is_flag=True, help="Ask each applicable unanswered question in turn, saving after every answer.")
+@click.option(
+    "--explain",
+    "explain_ids",
+    multiple=True,
+    metavar="ID",
+    help="Show the rule and answers that decided a question, score or check (repeatable).",
+)
+@click.option(
+    "--interactive", "-i", is_flag=True, help="Ask each applicable unanswered question in turn, saving after every answer."
+)
 @click.option("--case-id", default=None, help="With --interactive: the case id for a new case file.")
 @click.option("--redact", is_flag=True, help="Withhold answers to questions that may hold personal data.")
 @click.pass_obj
 @_run
-def assess(state: _State, edition: str, case: Path, fmt: str | None, explain_ids: tuple[str, ...], interactive: bool, case_id: str | None, redact: bool) -> int:
+def assess(
+    state: _State,
+    edition: str,
+    case: Path,
+    fmt: str | None,
+    explain_ids: tuple[str, ...],
+    interactive: bool,
+    case_id: str | None,
+    redact: bool,
+) -> int:
     """Assess one case file: what applies, what is missing, derived values, checks and judgement aids."""
     from inspectkit.files import load_document, yaml_line_of
 
@@ -307,7 +341,10 @@ def assess(state: _State, edition: str, case: Path, fmt: str | None, explain_ids
             for line in engine.explain(result, doc if isinstance(doc, dict) else {}, target):
                 click.echo(line)
     for m in result.errors:
-        click.echo(f"error: {case}: {m.message if m.question is None or m.message.startswith(m.question) else f'{m.question}: {m.message}'}", err=True)
+        click.echo(
+            f"error: {case}: {m.message if m.question is None or m.message.startswith(m.question) else f'{m.question}: {m.message}'}",
+            err=True,
+        )
     return 1 if result.errors else 0
 
 
@@ -334,7 +371,9 @@ def _print_case(engine: Any, result: Any, personal: frozenset[str]) -> None:
                 tally = "; ".join(parts)
             over = "; ".join(aid.overriding) if aid is not None else ""
             q = result.questions.get(jid)
-            shown_value = value if value is not None else ("not applicable" if q is not None and q.status == "not_applicable" else "-")
+            shown_value = (
+                value if value is not None else ("not applicable" if q is not None and q.status == "not_applicable" else "-")
+            )
             rows.append([jid, shown_value, tally, _short(over, 50)])
         click.echo("\nJudgements")
         click.echo(_table(rows, ["id", "judgement", "tally of what it weighs", "overriding factor"]))
@@ -369,12 +408,25 @@ def _print_case(engine: Any, result: Any, personal: frozenset[str]) -> None:
 @main.command()
 @click.option("--edition", "-e", required=True, help="The edition to rate or score for.")
 @click.argument("cases", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--inspection", type=click.Path(path_type=Path), default=None, help="The inspection file (provider type, domain-one ratings, overrides).")
+@click.option(
+    "--inspection",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The inspection file (provider type, domain-one ratings, overrides).",
+)
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default=None)
-@click.option("--output", "-o", type=click.Path(path_type=Path), default=None, help="Write the report to this file (atomically) instead of standard output.")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write the report to this file (atomically) instead of standard output.",
+)
 @click.pass_obj
 @_run
-def rate(state: _State, edition: str, cases: tuple[Path, ...], inspection: Path | None, fmt: str | None, output: Path | None) -> int:
+def rate(
+    state: _State, edition: str, cases: tuple[Path, ...], inspection: Path | None, fmt: str | None, output: Path | None
+) -> int:
     """Aggregate case files, folders and JSON Lines files: percentages, denominators and ratings."""
     from inspectkit.aggregate import iter_cases
     from inspectkit.aggregate import rate as rate_cases
@@ -417,13 +469,73 @@ def _report_csv(report: Any) -> str:
 
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["edition", "kind", "id", "title", "numerator", "denominator", "percent", "not_applicable", "missing", "rules_rating", "rating", "override_reason"])
+    w.writerow(
+        [
+            "edition",
+            "kind",
+            "id",
+            "title",
+            "numerator",
+            "denominator",
+            "percent",
+            "not_applicable",
+            "missing",
+            "rules_rating",
+            "rating",
+            "override_reason",
+        ]
+    )
     for t in report.items.values():
-        w.writerow([report.edition, "item", t.id, t.title, t.numerator, t.denominator, "" if t.percent is None else f"{t.percent:.1f}", t.not_applicable, t.missing, "", "", ""])
+        w.writerow(
+            [
+                report.edition,
+                "item",
+                t.id,
+                t.title,
+                t.numerator,
+                t.denominator,
+                "" if t.percent is None else f"{t.percent:.1f}",
+                t.not_applicable,
+                t.missing,
+                "",
+                "",
+                "",
+            ]
+        )
     for r in report.ratings.values():
-        w.writerow([report.edition, "rating", r.id, r.title, "", "", "", "", "", r.rules_rating or "", r.rating or "", r.override_reason or ""])
+        w.writerow(
+            [
+                report.edition,
+                "rating",
+                r.id,
+                r.title,
+                "",
+                "",
+                "",
+                "",
+                "",
+                r.rules_rating or "",
+                r.rating or "",
+                r.override_reason or "",
+            ]
+        )
     if report.overall is not None:
-        w.writerow([report.edition, "overall", "overall", "", report.overall.get("score"), "", "", "", "", "", report.overall.get("rating") or "", ""])
+        w.writerow(
+            [
+                report.edition,
+                "overall",
+                "overall",
+                "",
+                report.overall.get("score"),
+                "",
+                "",
+                "",
+                "",
+                "",
+                report.overall.get("rating") or "",
+                "",
+            ]
+        )
     return buf.getvalue()
 
 
@@ -444,12 +556,22 @@ def _report_table(registry: Any, report: Any) -> str:
         rows = []
         for r in report.ratings.values():
             changed = r.override_reason is not None
-            rows.append([r.id, _short(r.title, 40), _word(r.rules_rating), _word(r.rating) + (" *" if changed else ""), _short(r.basis, 70)])
+            rows.append(
+                [
+                    r.id,
+                    _short(r.title, 40),
+                    _word(r.rules_rating),
+                    _word(r.rating) + (" *" if changed else ""),
+                    _short(r.basis, 70),
+                ]
+            )
         out.append("")
         out.append(_table(rows, ["standard", "title", "by the rules", "rating", "basis"]))
         for r in report.ratings.values():
             if r.override_reason:
-                out.append(f"* {r.id}: changed from {_word(r.rules_rating)} to {_word(r.rating)} by professional discretion: {r.override_reason}")
+                out.append(
+                    f"* {r.id}: changed from {_word(r.rules_rating)} to {_word(r.rating)} by professional discretion: {r.override_reason}"
+                )
         if report.overall is not None:
             o = report.overall
             if o.get("rating"):
@@ -465,7 +587,14 @@ def _report_table(registry: Any, report: Any) -> str:
         out.append(_table(rows, ["item", "title", "sufficient", "percent", "n/a", "missing"]))
     if report.inspection_scores or report.inspection_answers:
         out.append("\nJudged once per inspection (inspection file)")
-        rows = [[sid, _short(fw.items[sid].text or fw.items[sid].title, 60) if sid in fw.items else "", _word(v) if v else "not judged"] for sid, v in report.inspection_scores.items()]
+        rows = [
+            [
+                sid,
+                _short(fw.items[sid].text or fw.items[sid].title, 60) if sid in fw.items else "",
+                _word(v) if v else "not judged",
+            ]
+            for sid, v in report.inspection_scores.items()
+        ]
         if rows:
             out.append(_table(rows, ["item", "title", "result"]))
         answered = [k for k in report.inspection_answers if k not in report.ratings]
@@ -518,7 +647,13 @@ def check(state: _State, target: str) -> int:
 @click.option("--edition", "-e", required=True)
 @click.option("-n", "count", type=click.IntRange(min=1), default=10, show_default=True, help="How many cases.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed (the same seed gives the same cases).")
-@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="A .jsonl file, or a folder for one YAML file per case.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="A .jsonl file, or a folder for one YAML file per case.",
+)
 @click.pass_obj
 @_run
 def synth(state: _State, edition: str, count: int, seed: int, output: Path) -> int:

@@ -47,13 +47,51 @@ from inspectkit.model import (
 )
 
 TOP_KEYS = {
-    "schema", "edition", "title", "version", "source", "evidence_for", "scales", "items", "checks",
-    "sample", "scoring", "reference", "matrix", "include",
+    "schema",
+    "edition",
+    "title",
+    "version",
+    "source",
+    "evidence_for",
+    "scales",
+    "items",
+    "checks",
+    "sample",
+    "scoring",
+    "reference",
+    "matrix",
+    "include",
 }
 ITEM_KEYS = {
-    "id", "parent", "level", "title", "text", "guidance", "kind", "type", "na", "personal", "weight",
-    "condition", "derive", "suggest", "weighs", "overriding", "feeds", "source", "reading", "links",
-    "choices", "choices_from", "scale", "max_choices", "min", "max", "integer", "max_words", "categories",
+    "id",
+    "parent",
+    "level",
+    "title",
+    "text",
+    "guidance",
+    "kind",
+    "type",
+    "na",
+    "personal",
+    "weight",
+    "condition",
+    "derive",
+    "suggest",
+    "weighs",
+    "overriding",
+    "feeds",
+    "source",
+    "reading",
+    "links",
+    "choices",
+    "choices_from",
+    "scale",
+    "max_choices",
+    "min",
+    "max",
+    "integer",
+    "max_words",
+    "categories",
     "optional",
 }
 MERGED_KEYS = ("items", "scales", "checks", "sample", "reference")
@@ -114,7 +152,9 @@ def read_raw(path: Path) -> LineDict:
 def _read_uncached(path: Path) -> tuple[LineDict, list[Path]]:
     data = load_yaml_lines(path)
     if not isinstance(data, LineDict):
-        raise DefinitionErrors([DefinitionError("a framework definition is a mapping (schema, edition, items ...)", Location(str(path), 1))])
+        raise DefinitionErrors(
+            [DefinitionError("a framework definition is a mapping (schema, edition, items ...)", Location(str(path), 1))]
+        )
     _tag(data, str(path))
     deps = [path]
     includes = data.get("include") or []
@@ -134,7 +174,12 @@ def _read_uncached(path: Path) -> tuple[LineDict, list[Path]]:
         for key, value in sub.items():
             if key not in MERGED_KEYS:
                 raise DefinitionErrors(
-                    [DefinitionError(f"an included file may hold only {', '.join(MERGED_KEYS)}, not {key!r}", Location(str(sub_path), sub.line_of(key)))]
+                    [
+                        DefinitionError(
+                            f"an included file may hold only {', '.join(MERGED_KEYS)}, not {key!r}",
+                            Location(str(sub_path), sub.line_of(key)),
+                        )
+                    ]
                 )
             if key == "scales":
                 merged = data.setdefault("scales", LineDict())
@@ -189,7 +234,9 @@ class _Builder:
         self.errors: list[DefinitionError] = []
 
     # -- reporting
-    def error(self, message: str, entry: Any = None, key: str | None = None, item: str | None = None, hint: str | None = None) -> None:
+    def error(
+        self, message: str, entry: Any = None, key: str | None = None, item: str | None = None, hint: str | None = None
+    ) -> None:
         file = self.path
         line = None
         if isinstance(entry, LineDict):
@@ -222,7 +269,9 @@ class _Builder:
             out.append(str(v))
         return tuple(out)
 
-    def expression(self, text: Any, scope: _Scope, entry: Any, key: str, item: str | None, expect: str | None = "bool") -> Expression | None:
+    def expression(
+        self, text: Any, scope: _Scope, entry: Any, key: str, item: str | None, expect: str | None = "bool"
+    ) -> Expression | None:
         if text is None:
             return None
         if isinstance(text, bool):
@@ -270,7 +319,9 @@ class _Builder:
             if not isinstance(spec, dict):
                 self.error(f"scale {name}: give choices (and ordered: true for an ordered scale)", raw, name)
                 continue
-            out[str(name)] = Scale(str(name), self.choices(spec.get("choices"), spec, "choices", f"scale {name}"), bool(spec.get("ordered", False)))
+            out[str(name)] = Scale(
+                str(name), self.choices(spec.get("choices"), spec, "choices", f"scale {name}"), bool(spec.get("ordered", False))
+            )
         return out
 
     def answer_type(self, entry: LineDict, qid: str, scales: dict[str, Scale]) -> AnswerType | None:
@@ -278,13 +329,24 @@ class _Builder:
         name = entry.get("type")
         if kind is None or kind == "reserved":
             if name is not None and kind is None:
-                self.error("an item with a type needs a kind (case_detail, background, evidence, summary or inspection)", entry, "type", qid)
+                self.error(
+                    "an item with a type needs a kind (case_detail, background, evidence, summary or inspection)",
+                    entry,
+                    "type",
+                    qid,
+                )
             return None
         if name is None:
             self.error("a question needs a type", entry, "kind", qid, hint=f"one of {', '.join(ANSWER_TYPES)}")
             return None
         if name not in ANSWER_TYPES:
-            self.error(f"unknown type {name!r}", entry, "type", qid, hint=suggestion(str(name), ANSWER_TYPES) or f"one of {', '.join(ANSWER_TYPES)}")
+            self.error(
+                f"unknown type {name!r}",
+                entry,
+                "type",
+                qid,
+                hint=suggestion(str(name), ANSWER_TYPES) or f"one of {', '.join(ANSWER_TYPES)}",
+            )
             return None
         choices: tuple[Choice, ...] = ()
         ordered = False
@@ -300,8 +362,13 @@ class _Builder:
         elif entry.get("choices_from") is not None:
             ref_list = self.lists.get(str(entry["choices_from"]))
             if ref_list is None:
-                self.error(f"unknown reference list {entry['choices_from']!r}", entry, "choices_from", qid,
-                           hint=suggestion(str(entry["choices_from"]), self.lists) or "is the plugin that provides it installed?")
+                self.error(
+                    f"unknown reference list {entry['choices_from']!r}",
+                    entry,
+                    "choices_from",
+                    qid,
+                    hint=suggestion(str(entry["choices_from"]), self.lists) or "is the plugin that provides it installed?",
+                )
             else:
                 choices = tuple(Choice(code, label) for code, label, _ in ref_list.entries)
         if name in ("choice", "multi", "rating", "per_category") and not choices:
@@ -353,7 +420,12 @@ class _Builder:
         data = self.data
         for key in data:
             if key not in TOP_KEYS and key != _ORIGIN:
-                self.error(f"unknown key {key!r}", data, key, hint=suggestion(str(key), TOP_KEYS) or f"allowed: {', '.join(sorted(TOP_KEYS))}")
+                self.error(
+                    f"unknown key {key!r}",
+                    data,
+                    key,
+                    hint=suggestion(str(key), TOP_KEYS) or f"allowed: {', '.join(sorted(TOP_KEYS))}",
+                )
         if data.get("schema") != 1:
             self.error(f"schema must be 1, not {data.get('schema')!r}", data, "schema")
         edition = data.get("edition")
@@ -388,7 +460,13 @@ class _Builder:
                     self.error(f"unknown field {key!r}", entry, key, qid, hint=suggestion(str(key), ITEM_KEYS))
             kind = entry.get("kind")
             if kind is not None and kind not in KINDS:
-                self.error(f"unknown kind {kind!r}", entry, "kind", qid, hint=suggestion(str(kind), KINDS) or f"one of {', '.join(KINDS)}")
+                self.error(
+                    f"unknown kind {kind!r}",
+                    entry,
+                    "kind",
+                    qid,
+                    hint=suggestion(str(kind), KINDS) or f"one of {', '.join(KINDS)}",
+                )
             weight = entry.get("weight")
             if weight is not None and weight not in WEIGHTS:
                 self.error(f"weight must be one of {', '.join(WEIGHTS)}", entry, "weight", qid)
@@ -415,8 +493,12 @@ class _Builder:
         inspection_scope = _Scope(inspection_types)
         all_scope = _Scope(types)
 
-        def expr(text: Any, entry: Any, key: str, item: str | None, expect: str | None = "bool", scope: _Scope = case_scope) -> Expression | None:
-            e = self.expression(text, scope if scope is not case_scope else _ScopeWithHint(case_types, types), entry, key, item, expect)
+        def expr(
+            text: Any, entry: Any, key: str, item: str | None, expect: str | None = "bool", scope: _Scope = case_scope
+        ) -> Expression | None:
+            e = self.expression(
+                text, scope if scope is not case_scope else _ScopeWithHint(case_types, types), entry, key, item, expect
+            )
             return e
 
         children: dict[str, list[str]] = collections.defaultdict(list)
@@ -450,7 +532,11 @@ class _Builder:
             if at is not None and at.categories and isinstance(entry.get("categories"), list):
                 cats = []
                 for raw_cat, cat in zip(entry["categories"], at.categories, strict=False):
-                    cond = expr(raw_cat.get("condition"), raw_cat, "condition", f"{qid}.{cat.code}") if isinstance(raw_cat, dict) else None
+                    cond = (
+                        expr(raw_cat.get("condition"), raw_cat, "condition", f"{qid}.{cat.code}")
+                        if isinstance(raw_cat, dict)
+                        else None
+                    )
                     cats.append(Category(cat.code, cat.label, cond))
                 at = AnswerType(**{**_fields(at), "categories": tuple(cats)})
             if kind == "summary" and at is not None and at.name != "yes_no" and not at.codes:
@@ -551,7 +637,11 @@ class _Builder:
         out = []
         for c in self.data.get("checks") or []:
             if not isinstance(c, LineDict) or "id" not in c or "when" not in c:
-                self.error("each check needs id, when and message", c if isinstance(c, LineDict) else self.data, None if isinstance(c, LineDict) else "checks")
+                self.error(
+                    "each check needs id, when and message",
+                    c if isinstance(c, LineDict) else self.data,
+                    None if isinstance(c, LineDict) else "checks",
+                )
                 continue
             cid = str(c["id"])
             severity = c.get("severity", "warning")
@@ -559,17 +649,34 @@ class _Builder:
                 self.error("severity must be warning or error", c, "severity", cid)
             question = c.get("question")
             if question is not None and scope.type_of(str(question)) is None:
-                self.error(f"question {question!r} is not a question", c, "question", cid, hint=suggestion(str(question), scope.ids()))
+                self.error(
+                    f"question {question!r} is not a question", c, "question", cid, hint=suggestion(str(question), scope.ids())
+                )
             when = self.expression(c["when"], scope, c, "when", cid)
             if when is not None:
-                out.append(Check(cid, when, str(c.get("message") or cid), severity, str(question) if question is not None else None, str(c.get("source") or ""), c.line, str(c.get("reading") or "")))
+                out.append(
+                    Check(
+                        cid,
+                        when,
+                        str(c.get("message") or cid),
+                        severity,
+                        str(question) if question is not None else None,
+                        str(c.get("source") or ""),
+                        c.line,
+                        str(c.get("reading") or ""),
+                    )
+                )
         return tuple(out)
 
     def sample(self, scope: _Scope) -> tuple[SampleRule, ...]:
         out = []
         for s in self.data.get("sample") or []:
             if not isinstance(s, LineDict) or "id" not in s or "exclude_when" not in s:
-                self.error("each sample rule needs id, exclude_when and reason", s if isinstance(s, LineDict) else self.data, None if isinstance(s, LineDict) else "sample")
+                self.error(
+                    "each sample rule needs id, exclude_when and reason",
+                    s if isinstance(s, LineDict) else self.data,
+                    None if isinstance(s, LineDict) else "sample",
+                )
                 continue
             when = self.expression(s["exclude_when"], scope, s, "exclude_when", str(s["id"]))
             if when is not None:
@@ -586,14 +693,21 @@ class _Builder:
                 self.error(f"{key}: each band needs min and rating", entry, key)
                 continue
             if codes is not None and b["rating"] not in codes:
-                self.error(f"{key}: {b['rating']!r} is not on the rating scale", b, "rating", hint=suggestion(str(b["rating"]), codes))
+                self.error(
+                    f"{key}: {b['rating']!r} is not on the rating scale", b, "rating", hint=suggestion(str(b["rating"]), codes)
+                )
             out.append(Band(Fraction(str(b["min"])), str(b["rating"])))
         out.sort(key=lambda band: band.minimum, reverse=True)
         return tuple(out)
 
-    def scoring(self, raw: Any, items: dict[str, Item], case_scope: _Scope, inspection_scope: _Scope, scales: dict[str, Scale]) -> Scoring:
+    def scoring(
+        self, raw: Any, items: dict[str, Item], case_scope: _Scope, inspection_scope: _Scope, scales: dict[str, Scale]
+    ) -> Scoring:
         sufficient = raw.get("sufficient", ["yes"])
-        sufficient = frozenset("yes" if s is True else "no" if s is False else str(s) for s in (sufficient if isinstance(sufficient, list) else [sufficient]))
+        sufficient = frozenset(
+            "yes" if s is True else "no" if s is False else str(s)
+            for s in (sufficient if isinstance(sufficient, list) else [sufficient])
+        )
         kinds = tuple(raw.get("aggregate_kinds", ["summary"]) or ())
         case_scores = []
         score_ids: set[str] = set()
@@ -617,12 +731,24 @@ class _Builder:
             judgement = s.get("judgement")
             if judgement is not None and str(judgement) not in items:
                 self.error(f"judgement {judgement!r} is not a question", s, "judgement", sid)
-            case_scores.append(CaseScore(sid, rule, tuple(of), str(s.get("title") or ""), str(judgement) if judgement is not None else None, str(s.get("reading") or ""), getattr(s, "line", None)))
+            case_scores.append(
+                CaseScore(
+                    sid,
+                    rule,
+                    tuple(of),
+                    str(s.get("title") or ""),
+                    str(judgement) if judgement is not None else None,
+                    str(s.get("reading") or ""),
+                    getattr(s, "line", None),
+                )
+            )
             score_ids.add(sid)
         for cs in case_scores:
             for o in cs.of:
                 if o not in items and o not in score_ids:
-                    self.error(f"of: unknown id {o!r}", raw, "case_scores", cs.id, hint=suggestion(o, list(items) + list(score_ids)))
+                    self.error(
+                        f"of: unknown id {o!r}", raw, "case_scores", cs.id, hint=suggestion(o, list(items) + list(score_ids))
+                    )
         agg = []
         for a in raw.get("items") or []:
             if not isinstance(a, dict) or "id" not in a or "from" not in a:

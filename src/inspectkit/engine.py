@@ -297,12 +297,20 @@ class Engine:
             return f" (line {line})" if line else ""
 
         if not isinstance(case, dict):
-            errors.append(Message(None, f"a case is a mapping with schema, edition, case_id and answers, not {type(case).__name__}"))
+            errors.append(
+                Message(None, f"a case is a mapping with schema, edition, case_id and answers, not {type(case).__name__}")
+            )
             return CaseResult(fw.edition, None, {}, {}, tuple(errors), (), source=source)
         for key in case:
             if key not in CASE_KEYS:
                 hint = suggestion(str(key), CASE_KEYS)
-                errors.append(Message(None, f"unknown top-level key {key!r}{where(key)}" + (f"; {hint}" if hint else f"; allowed: {', '.join(CASE_KEYS)}")))
+                errors.append(
+                    Message(
+                        None,
+                        f"unknown top-level key {key!r}{where(key)}"
+                        + (f"; {hint}" if hint else f"; allowed: {', '.join(CASE_KEYS)}"),
+                    )
+                )
         schema = case.get("schema", 1)
         if schema != 1:
             errors.append(Message(None, f"schema {schema!r} is not one this version reads (1)"))
@@ -339,7 +347,12 @@ class Engine:
                 not_recorded.add(qid)
                 continue
             if qid in self.derives:
-                warnings.append(Message(qid, f"{qid} is worked out by the rules ({self.derives[qid].text}); the answer given is ignored{where('answers', key)}"))
+                warnings.append(
+                    Message(
+                        qid,
+                        f"{qid} is worked out by the rules ({self.derives[qid].text}); the answer given is ignored{where('answers', key)}",
+                    )
+                )
                 continue
             try:
                 answers[qid] = validate(value)
@@ -348,7 +361,9 @@ class Engine:
         for qid in notes:
             if qid not in items and qid not in self.score_by_id:
                 hint = suggestion(qid, self.known_ids)
-                errors.append(Message(qid, f"a note on {qid}, which is not a question in {fw.edition}" + (f"; {hint}" if hint else "")))
+                errors.append(
+                    Message(qid, f"a note on {qid}, which is not a question in {fw.edition}" + (f"; {hint}" if hint else ""))
+                )
 
         env = _Env(self, answers)
         questions: dict[str, QuestionResult] = {}
@@ -386,7 +401,12 @@ class Engine:
             questions[qid] = attrs.evolve(r, suggested=s)
             if r.status == ANSWERED and r.value != s and r.value != NA:
                 shown = s.isoformat() if isinstance(s, dt.date) else s
-                warnings.append(Message(qid, f"the answer {r.value!r} differs from what the rules suggest ({shown!r}, from {expr.text}); check it, or add a note saying why"))
+                warnings.append(
+                    Message(
+                        qid,
+                        f"the answer {r.value!r} differs from what the rules suggest ({shown!r}, from {expr.text}); check it, or add a note saying why",
+                    )
+                )
         # cross-question checks
         for check in fw.checks:
             if truth(check.when(env)) is True:
@@ -422,7 +442,12 @@ class Engine:
             overriding = tuple(o.message for o in summary.overriding if truth(o.when(env)) is True)
             aids[sid] = JudgementAid(sid, tally, overriding)
             if overriding and answers.get(sid) == "yes" and not notes.get(sid):
-                warnings.append(Message(sid, f"judged yes, but the guidance says this outweighs the rest: {'; '.join(overriding)}; add a note saying why the judgement is yes"))
+                warnings.append(
+                    Message(
+                        sid,
+                        f"judged yes, but the guidance says this outweighs the rest: {'; '.join(overriding)}; add a note saying why the judgement is yes",
+                    )
+                )
         # judgements: the inspector's summary answers and the case scores the rules compute
         judgements: dict[str, Any] = {}
         for summary in self.summaries:
@@ -442,7 +467,12 @@ class Engine:
                 env.scores.clear()
                 env.value_memo.clear()
                 if computed not in (UNKNOWN, None) and computed != answers[score.judgement] and not notes.get(score.judgement):
-                    warnings.append(Message(score.judgement, f"judged {answers[score.judgement]}, but by its indicators it is {computed}; add a note saying why"))
+                    warnings.append(
+                        Message(
+                            score.judgement,
+                            f"judged {answers[score.judgement]}, but by its indicators it is {computed}; add a note saying why",
+                        )
+                    )
         return CaseResult(
             edition=fw.edition,
             case_id=case_id,
@@ -514,13 +544,17 @@ class Engine:
                 v = env.value(r)
                 parts.append(f"{r} = {'unanswered' if v is UNKNOWN else v}")
             result = expr(env)
-            return f"{expr.text}  ->  {'unknown' if result is UNKNOWN else result}" + (f"   [{', '.join(parts)}]" if parts else "")
+            return f"{expr.text}  ->  {'unknown' if result is UNKNOWN else result}" + (
+                f"   [{', '.join(parts)}]" if parts else ""
+            )
 
         lines: list[str] = []
         item = self.items.get(target)
         if target in self.score_by_id:
             score = self.score_by_id[target]
-            lines.append(f"{target}: case score, rule {score.rule}: met when every applicable one of {', '.join(score.of)} is sufficient ({', '.join(sorted(self.sufficient))})")
+            lines.append(
+                f"{target}: case score, rule {score.rule}: met when every applicable one of {', '.join(score.of)} is sufficient ({', '.join(sorted(self.sufficient))})"
+            )
             if score.reading:
                 lines.append(f"  reading: {score.reading}")
             for member in score.of:
@@ -529,7 +563,10 @@ class Engine:
                     lines.append(f"  {member}: {'unknown' if v is UNKNOWN else 'not applicable' if v is None else v}")
                 else:
                     r = case_result.questions.get(member)
-                    lines.append(f"  {member}: {r.status if r else 'not per case'}" + (f" = {r.value}" if r and r.value is not None else ""))
+                    lines.append(
+                        f"  {member}: {r.status if r else 'not per case'}"
+                        + (f" = {r.value}" if r and r.value is not None else "")
+                    )
             if score.judgement and answers.get(score.judgement):
                 lines.append(f"  the inspector's judgement {score.judgement} = {answers[score.judgement]} prevails")
             lines.append(f"  result: {case_result.judgements.get(target)}")

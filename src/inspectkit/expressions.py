@@ -443,9 +443,17 @@ def _to_date(value: Any) -> Any:
 
 def builtin_functions() -> dict[str, Function]:
     fns = [
-        Function("answered", lambda env, qid: env.answered(qid), ("ref",), "bool", "the case gives an answer (n/a included)", raw=True),
+        Function(
+            "answered", lambda env, qid: env.answered(qid), ("ref",), "bool", "the case gives an answer (n/a included)", raw=True
+        ),
         Function("is_na", lambda env, qid: env.value(qid) == NA, ("ref",), "bool", "the question was answered n/a", raw=True),
-        Function("count", lambda v: len(v) if isinstance(v, (list, tuple)) else 0, ("list",), "number", "number of choices in a multi answer"),
+        Function(
+            "count",
+            lambda v: len(v) if isinstance(v, (list, tuple)) else 0,
+            ("list",),
+            "number",
+            "number of choices in a multi answer",
+        ),
         Function("days_between", lambda a, b: (b - a).days, ("date", "date"), "number", "days from a to b"),
         Function("weeks_between", _whole_weeks, ("date", "date"), "number", "whole weeks from a to b"),
         Function("months_between", _whole_months, ("date", "date"), "number", "whole calendar months from a to b"),
@@ -549,9 +557,7 @@ class Checker:
         if t.kind == "bool" or t.truthy or t.kind == "any":
             return
         what = node.id if isinstance(node, Ref) else "this"
-        raise self.fail(
-            f"{what} is {t.describe()}, not yes/no: compare it, e.g. {what} == \"...\"", node
-        )
+        raise self.fail(f'{what} is {t.describe()}, not yes/no: compare it, e.g. {what} == "..."', node)
 
     def check_codes(self, side: Node, t: Type, literal: Node, lt: Type) -> None:
         if t.codes is None or lt.codes is None:
@@ -589,9 +595,7 @@ class Checker:
             if lt.kind == "text":
                 ordered = lt if lt.order else rt if rt.order else None
                 if ordered is None:
-                    raise self.fail(
-                        f"'{node.op}' needs numbers, dates or an ordered scale; {lt.describe()} has no order", node
-                    )
+                    raise self.fail(f"'{node.op}' needs numbers, dates or an ordered scale; {lt.describe()} has no order", node)
             elif lt.kind not in ("number", "date", "any"):
                 raise self.fail(f"'{node.op}' needs numbers, dates or an ordered scale, not {lt.describe()}", node)
         return BOOL
@@ -651,9 +655,7 @@ class Checker:
             raise self.fail("category() takes the category code in quotes", code)
         if t.categories is not None and code.value not in t.categories:
             hint = suggestion(code.value, t.categories)
-            raise self.fail(
-                f"{node.args[0].id} has no category {code.value!r}" + (f"; {hint}" if hint else ""), code
-            )
+            raise self.fail(f"{node.args[0].id} has no category {code.value!r}" + (f"; {hint}" if hint else ""), code)
         return t.element or ANY
 
 

@@ -66,9 +66,7 @@ class _LineLoader(yaml.SafeLoader):
                     "while constructing a mapping", node.start_mark, "found an unhashable key", key_node.start_mark
                 ) from exc
             if key in result:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r}", key_node.start_mark
-                )
+                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
             result[key] = self.construct_object(value_node, deep=True)
             result.lines[key] = key_node.start_mark.line + 1
         return result
@@ -147,8 +145,9 @@ def iter_json_lines(path: Path) -> Iterator[tuple[int, Any]]:
     with path.open("rb") as fh:
         for number, raw in enumerate(fh, start=1):
             if len(raw) > MAX_LINE_BYTES:
-                yield number, InputError(
-                    f"line is {len(raw):,} bytes, over the limit of {MAX_LINE_BYTES:,}", Location(str(path), number)
+                yield (
+                    number,
+                    InputError(f"line is {len(raw):,} bytes, over the limit of {MAX_LINE_BYTES:,}", Location(str(path), number)),
                 )
                 continue
             if not raw.strip():

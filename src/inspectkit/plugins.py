@@ -233,7 +233,9 @@ class Registry:
                     )
                     if name in lists:
                         raise ValueError(f"reference list {name!r} is already registered by {lists[name].plugin}")
-                    lists[name] = ReferenceList(name, str(raw.get("title") or name), entries, str(raw.get("source") or ""), plugin)
+                    lists[name] = ReferenceList(
+                        name, str(raw.get("title") or name), entries, str(raw.get("source") or ""), plugin
+                    )
                 except Exception as exc:  # noqa: BLE001
                     self.fail(plugin, f"its reference list {path} cannot be read: {exc}", exc)
             self._lists = lists
@@ -277,7 +279,13 @@ class Registry:
 
                 ids = {str(i.get("id")) for i in read_raw(entry.path).get("items") or [] if isinstance(i, dict)}
                 if target not in ids:
-                    errors.append(DefinitionError(f"feeds {feed!r}: {target_edition} has no item {target!r}", Location(framework.path, item.line, item.id), suggestion(target, ids)))
+                    errors.append(
+                        DefinitionError(
+                            f"feeds {feed!r}: {target_edition} has no item {target!r}",
+                            Location(framework.path, item.line, item.id),
+                            suggestion(target, ids),
+                        )
+                    )
         if errors:
             raise DefinitionErrors(errors)
 
