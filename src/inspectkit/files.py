@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import pickle
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from inspectkit.errors import InputError, Location, UsageError
+from inspectkit import __version__ as _core_version
+from inspectkit.errors import DefinitionError, InputError, Location, UsageError
 
 try:  # the C loader is several times faster; fall back quietly where libyaml is absent
     from yaml import CSafeLoader as FastLoader
@@ -227,3 +230,123 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+MERGED_KEYS = ("items", "scales", "checks", "sample", "reference")
+_ORIGIN = "__file__"
+
+
+def _definition_error(errors: list[DefinitionError]) -> Exception:
+    from inspectkit.errors import DefinitionErrors
+
+    return DefinitionErrors(errors)
+
+
+# --------------------------------------------------------------------------------------------- definitions
+
+
+def _cache_dir() -> Path | None:
+    if os.environ.get("INSPECTKIT_NO_CACHE"):
+        return None
+    base = os.environ.get("INSPECTKIT_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "inspectkit"
+    )
+    return Path(base)
+
+
+def _stamp(paths: Iterable[Path]) -> str:
+    h = hashlib.sha256(_core_version.encode())
+    for p in paths:
+        st = p.stat()
+        h.update(f"{p.resolve()}|{st.st_mtime_ns}|{st.st_size}".encode())
+    return h.hexdigest()[:24]
+
+
+def read_raw(path: Path) -> LineDict:
+    """The definition as data with line numbers, its ``include:`` files merged in.
+
+    Parsed YAML is cached (keyed on the files' paths, sizes and times), so start-up does not re-parse a
+    large definition every time; a cache that cannot be read or written is simply not used.
+    """
+    path = Path(path)
+    cache = _cache_dir()
+    cached = None
+    if cache is not None:
+        key = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:24]
+        cached = cache / f"{key}.pickle"
+        try:
+            with cached.open("rb") as fh:
+                stamp, deps, data = pickle.load(fh)  # noqa: S301 - our own cache file, in the user's cache dir
+            if stamp == _stamp(Path(d) for d in deps):
+                return data
+        except Exception:  # noqa: BLE001 - a stale or broken cache is just rebuilt
+            pass
+    data, deps = _read_uncached(path)
+    if cached is not None:
+        try:
+            atomic_write_bytes(cached, pickle.dumps((_stamp(deps), [str(d) for d in deps], data)))
+        except Exception:  # noqa: BLE001 - the cache is an optimisation only
+            pass
+    return data
+
+
+def _read_uncached(path: Path) -> tuple[LineDict, list[Path]]:
+    data = load_yaml_lines(path)
+    if not isinstance(data, LineDict):
+        raise _definition_error(
+            [DefinitionError("a framework definition is a mapping (schema, edition, items ...)", Location(str(path), 1))]
+        )
+    _tag(data, str(path))
+    deps = [path]
+    includes = data.get("include") or []
+    if isinstance(includes, str):
+        includes = [includes]
+    for name in includes:
+        sub_path = (path.parent / str(name)).resolve()
+        if not sub_path.exists():
+            raise _definition_error(
+                [DefinitionError(f"included file {name!r} not found", Location(str(path), data.line_of("include")))]
+            )
+        sub = load_yaml_lines(sub_path)
+        deps.append(sub_path)
+        if not isinstance(sub, LineDict):
+            raise _definition_error([DefinitionError("an included file is a mapping", Location(str(sub_path), 1))])
+        _tag(sub, str(sub_path))
+        for key, value in sub.items():
+            if key not in MERGED_KEYS:
+                raise _definition_error(
+                    [
+                        DefinitionError(
+                            f"an included file may hold only {', '.join(MERGED_KEYS)}, not {key!r}",
+                            Location(str(sub_path), sub.line_of(key)),
+                        )
+                    ]
+                )
+            if key == "scales":
+                merged = data.setdefault("scales", LineDict())
+                if isinstance(merged, dict) and isinstance(value, dict):
+                    merged.update(value)
+                    if isinstance(merged, LineDict):
+                        merged.lines.update(value.lines if isinstance(value, LineDict) else {})
+            else:
+                existing = data.get(key) or []
+                data[key] = list(existing) + list(value or [])
+    return data, deps
+
+
+def _tag(data: Any, origin: str) -> None:
+    """Remember which file each entry came from (for error locations after includes are merged)."""
+    for key in MERGED_KEYS:
+        value = data.get(key)
+        if isinstance(value, list):
+            for entry in value:
+                if isinstance(entry, LineDict):
+                    entry[_ORIGIN] = origin
+        elif isinstance(value, LineDict):
+            for entry in value.values():
+                if isinstance(entry, LineDict):
+                    entry[_ORIGIN] = origin
+    for key in ("scoring",):
+        value = data.get(key)
+        if isinstance(value, LineDict):
+            value[_ORIGIN] = origin

@@ -159,7 +159,7 @@ class Registry:
             self.fail(plugin, f"raised while registering: {type(exc).__name__}: {exc}", exc)
 
     def _add_framework(self, path: Path, plugin: str) -> None:
-        from inspectkit.definition import read_raw
+        from inspectkit.files import read_raw
 
         entry = FrameworkEntry(path, plugin)
         try:
@@ -219,8 +219,8 @@ class Registry:
     @property
     def lists(self) -> dict[str, Any]:
         if self._lists is None:
-            from inspectkit.definition import read_raw
             from inspectkit.expressions import ReferenceList
+            from inspectkit.files import read_raw
 
             lists: dict[str, ReferenceList] = {}
             for plugin, path in self._list_paths:
@@ -275,7 +275,7 @@ class Registry:
                 entry = self.entries.get(target_edition)
                 if entry is None:
                     continue  # the rating edition is not installed: this instrument still assesses cases
-                from inspectkit.definition import read_raw
+                from inspectkit.files import read_raw
 
                 ids = {str(i.get("id")) for i in read_raw(entry.path).get("items") or [] if isinstance(i, dict)}
                 if target not in ids:
