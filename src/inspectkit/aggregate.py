@@ -93,6 +93,7 @@ class RatingReport:
     rates: bool = False
     inspection_answers: dict[str, Any] = attrs.field(factory=dict)
     inspection_scores: dict[str, Any] = attrs.field(factory=dict)
+    sources: dict[str, list[str]] = attrs.field(factory=dict)  # item id -> "edition:question" it is counted from
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -260,6 +261,8 @@ class Rater:
                         node = self.framework.items.get(target)
                         self.report.items[target] = ItemTally(target, node.title or node.text if node else "")
         self.feeds[case_edition] = out
+        for item_id, src, _ in out:
+            self.report.sources.setdefault(item_id, []).append(f"{case_edition}:{src}")
         return out
 
     def add(self, case: CaseInput) -> CaseResult | None:
@@ -583,3 +586,60 @@ def rate(
 
 def inspection_location(path: Path) -> Location:
     return Location(str(path))
+
+
+def explain(registry: Any, report: RatingReport, target: str) -> list[str]:
+    """How ``rate`` reached an item's percentage, a rating or the overall rating."""
+    fw = registry.framework(report.edition)
+    ratings = fw.scoring.ratings
+    lines: list[str] = []
+
+    def item_line(t: ItemTally) -> str:
+        pct = "no applicable cases" if t.denominator == 0 else _percent_text(t.fraction)
+        extra = f"; not applicable {t.not_applicable}" if t.not_applicable else ""
+        extra += f"; missing {t.missing}" if t.missing else ""
+        return f"{t.id}: {t.numerator} sufficient of {t.denominator} applicable = {pct}{extra}"
+
+    if target == "overall":
+        if ratings is None or ratings.overall is None or report.overall is None:
+            return [f"{report.edition} has no overall rating"]
+        o = ratings.overall
+        lines.append("overall: the sum of the rated standards' scores, banded")
+        for r in report.ratings.values():
+            lines.append(f"  {r.id} {r.rating or 'not rated'}: {o.scores.get(r.rating, 0) if r.rating else '-'}")
+        lines.append("  bands: " + ", ".join(f"{b.rating} from {b.minimum}" for b in o.bands))
+        lines.append(
+            f"  result: score {report.overall.get('score')}, {report.overall.get('rating') or 'not rated'} ({report.overall.get('basis')})"
+        )
+        return lines
+    if target in report.ratings:
+        r = report.ratings[target]
+        rule = next((x for x in ratings.rated if x.id == target), None) if ratings else None
+        if rule is not None and rule.rule == "lowest":
+            lines.append(f"{target} {r.title}: the band of its lowest key question ({', '.join(rule.of)})")
+            for o in rule.of:
+                if o in report.items:
+                    lines.append("  " + item_line(report.items[o]))
+            lines.append("  bands: " + ", ".join(f"{b.rating} from {b.minimum}%" for b in ratings.bands))  # type: ignore[union-attr]
+            lines.append(f"  at least {ratings.minimum_cases} applicable cases per key question")  # type: ignore[union-attr]
+        elif rule is not None:
+            lines.append(f"{target} {r.title}: rated by the inspection team ({rule.answer} in the inspection file)")
+        if rule is not None and rule.when is not None:
+            lines.append(f"  rated when: {rule.when.text}")
+        lines.append(f"  by the rules: {r.rules_rating or 'not rated'} ({r.basis})")
+        if r.override_reason:
+            lines.append(f"  changed by professional discretion to {r.rating}: {r.override_reason}")
+        return lines
+    if target in report.items:
+        t = report.items[target]
+        lines.append(f"{target} {t.title}".rstrip())
+        lines.append("  " + item_line(t))
+        sources = report.sources.get(target, [])
+        if sources:
+            lines.append("  counted from: " + ", ".join(sources))
+        suff = ", ".join(sorted(fw.scoring.sufficient))
+        lines.append(f"  sufficient answers: {suff}; n/a and not applicable are left out of the denominator")
+        return lines
+    known = list(report.items) + list(report.ratings) + ["overall"]
+    hint = suggestion(target, known)
+    return [f"{target}: not an item or rating of this report" + (f"; {hint}" if hint else "")]

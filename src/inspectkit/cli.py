@@ -422,10 +422,23 @@ def _print_case(engine: Any, result: Any, personal: frozenset[str]) -> None:
     default=None,
     help="Write the report to this file (atomically) instead of standard output.",
 )
+@click.option(
+    "--explain",
+    "explain_ids",
+    multiple=True,
+    metavar="ID",
+    help="Show how an item, a rating or 'overall' was reached (repeatable).",
+)
 @click.pass_obj
 @_run
 def rate(
-    state: _State, edition: str, cases: tuple[Path, ...], inspection: Path | None, fmt: str | None, output: Path | None
+    state: _State,
+    edition: str,
+    cases: tuple[Path, ...],
+    inspection: Path | None,
+    fmt: str | None,
+    output: Path | None,
+    explain_ids: tuple[str, ...],
 ) -> int:
     """Aggregate case files, folders and JSON Lines files: percentages, denominators and ratings."""
     from inspectkit.aggregate import iter_cases
@@ -446,12 +459,19 @@ def rate(
         inspection_doc = load_document(inspection)
     report = rate_cases(registry, edition, iter_cases(list(cases)), inspection_doc, str(inspection) if inspection else None)
     fmt = fmt or _default_format()
+    from inspectkit.aggregate import explain
+
     if fmt == "json":
-        text = json.dumps(report.to_dict(), indent=2, ensure_ascii=False, default=str) + "\n"
+        data = report.to_dict()
+        if explain_ids:
+            data["explain"] = {t: explain(registry, report, t) for t in explain_ids}
+        text = json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
     elif fmt == "csv":
         text = _report_csv(report)
     else:
         text = _report_table(registry, report)
+        for target in explain_ids:
+            text += "\n" + "\n".join(explain(registry, report, target)) + "\n"
     if output is not None:
         from inspectkit.files import atomic_write
 
