@@ -64,15 +64,13 @@ class CaseProblem:
     message: Message
 
     def __str__(self) -> str:
-        where = self.source or ""
-        who = f"case {self.case_id}" if self.case_id else ""
-        q = (
-            f"{self.message.question}: "
-            if self.message.question and not self.message.message.startswith(self.message.question)
-            else ""
-        )
-        head = ": ".join(p for p in (where, who) if p)
-        return f"{head}: {q}{self.message.message}" if head else f"{q}{self.message.message}"
+        source = self.source
+        if self.case_id and source:
+            source = f"{source} (case {self.case_id})" if not self.message.line else source
+        text = self.message.describe(source)
+        if self.case_id and self.message.line:
+            text += f" (case {self.case_id})"
+        return text
 
 
 @attrs.define

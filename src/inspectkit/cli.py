@@ -63,6 +63,11 @@ def _run(fn: Callable[..., int | None]) -> Callable[..., None]:
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             code = 130
+        except BrokenPipeError:  # the reader (head, less) stopped reading: nothing more to say
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            code = 0
         except Exception as exc:
             if state is not None and state.debug:
                 raise
@@ -341,10 +346,7 @@ def assess(
             for line in engine.explain(result, doc if isinstance(doc, dict) else {}, target):
                 click.echo(line)
     for m in result.errors:
-        click.echo(
-            f"error: {case}: {m.message if m.question is None or m.message.startswith(m.question) else f'{m.question}: {m.message}'}",
-            err=True,
-        )
+        click.echo(f"error: {m.describe(str(case))}", err=True)
     return 1 if result.errors else 0
 
 

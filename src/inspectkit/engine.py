@@ -31,9 +31,21 @@ class Message:
     question: str | None
     message: str
     rule: str | None = None
+    line: int | None = None  # in the case file, for YAML files
 
     def to_dict(self) -> dict[str, Any]:
-        return {"question": self.question, "message": self.message}
+        out: dict[str, Any] = {"question": self.question, "message": self.message}
+        if self.line is not None:
+            out["line"] = self.line
+        return out
+
+    def describe(self, source: str | None = None) -> str:
+        """``file:line: question: message``, as the CLI prints it."""
+        where = f"{source}:{self.line}" if source and self.line else source or ""
+        text = self.message
+        if self.question and not text.startswith(self.question):
+            text = f"{self.question}: {text}"
+        return f"{where}: {text}" if where else text
 
 
 @attrs.frozen
@@ -199,6 +211,10 @@ class Engine:
         self.suggests = {i.id: i.suggest for i in self.case_items if i.suggest is not None}
         self.summaries = [i for i in self.case_items if i.kind == "summary"]
         self.weighs = {s.id: self._weighed(s) for s in self.summaries}
+        # primary (linked) questions first, so tallies read in order of weight
+        self.weighs_sorted = {
+            sid: tuple(sorted(ids, key=lambda q: items[q].weight == "secondary")) for sid, ids in self.weighs.items()
+        }
         self.score_by_id = {s.id: s for s in framework.scoring.case_scores}
         self.sufficient = framework.scoring.sufficient
         self.category_conditions = {
@@ -290,11 +306,8 @@ class Engine:
         errors: list[Message] = []
         warnings: list[Message] = []
 
-        def where(*keys: Any) -> str:
-            if line_of is None:
-                return ""
-            line = line_of(keys)
-            return f" (line {line})" if line else ""
+        def where(*keys: Any) -> int | None:
+            return line_of(keys) if line_of is not None else None
 
         if not isinstance(case, dict):
             errors.append(
@@ -307,8 +320,8 @@ class Engine:
                 errors.append(
                     Message(
                         None,
-                        f"unknown top-level key {key!r}{where(key)}"
-                        + (f"; {hint}" if hint else f"; allowed: {', '.join(CASE_KEYS)}"),
+                        f"unknown top-level key {key!r}" + (f"; {hint}" if hint else f"; allowed: {', '.join(CASE_KEYS)}"),
+                        line=where(key),
                     )
                 )
         schema = case.get("schema", 1)
@@ -341,7 +354,7 @@ class Engine:
             validate = validators.get(qid)
             if validate is None:
                 item = items.get(qid)
-                errors.append(Message(qid, self._not_answerable(qid, item) + where("answers", key)))
+                errors.append(Message(qid, self._not_answerable(qid, item), line=where("answers", key)))
                 continue
             if value is None:
                 not_recorded.add(qid)
@@ -350,19 +363,24 @@ class Engine:
                 warnings.append(
                     Message(
                         qid,
-                        f"{qid} is worked out by the rules ({self.derives[qid].text}); the answer given is ignored{where('answers', key)}",
+                        f"{qid} is worked out by the rules ({self.derives[qid].text}); the answer given is ignored",
+                        line=where("answers", key),
                     )
                 )
                 continue
             try:
                 answers[qid] = validate(value)
             except InvalidAnswer as exc:
-                errors.append(Message(qid, f"{exc}{where('answers', key)}"))
+                errors.append(Message(qid, str(exc), line=where("answers", key)))
         for qid in notes:
             if qid not in items and qid not in self.score_by_id:
                 hint = suggestion(qid, self.known_ids)
                 errors.append(
-                    Message(qid, f"a note on {qid}, which is not a question in {fw.edition}" + (f"; {hint}" if hint else ""))
+                    Message(
+                        qid,
+                        f"a note on {qid}, which is not a question in {fw.edition}" + (f"; {hint}" if hint else ""),
+                        line=where("notes", qid),
+                    )
                 )
 
         env = _Env(self, answers)
@@ -375,7 +393,7 @@ class Engine:
                 questions[qid] = QuestionResult(NOT_APPLICABLE, None, "not_applicable")
                 if qid in answers or qid in not_recorded:
                     not_applicable_answers.append(qid)
-                    errors.append(Message(qid, self._why_not(qid, env) + where("answers", qid)))
+                    errors.append(Message(qid, self._why_not(qid, env), line=where("answers", qid)))
                 continue
             if qid in self.derives:
                 v = env.value(qid)
@@ -424,7 +442,7 @@ class Engine:
             if questions[sid].status == NOT_APPLICABLE:
                 continue
             tally: dict[str, dict[str, int]] = {}
-            for member in self.weighs[sid]:
+            for member in self.weighs_sorted[sid]:
                 m = items[member]
                 weight = m.weight or "primary"
                 bucket = tally.setdefault(weight, {"yes": 0, "no": 0, "n/a": 0, "not_applicable": 0, "missing": 0, "other": 0})
@@ -544,9 +562,8 @@ class Engine:
                 v = env.value(r)
                 parts.append(f"{r} = {'unanswered' if v is UNKNOWN else v}")
             result = expr(env)
-            return f"{expr.text}  ->  {'unknown' if result is UNKNOWN else result}" + (
-                f"   [{', '.join(parts)}]" if parts else ""
-            )
+            shown = "unknown" if result is UNKNOWN else str(result).lower() if isinstance(result, bool) else result
+            return f"{expr.text}  ->  {shown}" + (f"   [{', '.join(parts)}]" if parts else "")
 
         lines: list[str] = []
         item = self.items.get(target)
@@ -606,6 +623,7 @@ class Engine:
             for weight, counts in aid.tally.items():
                 shown = ", ".join(f"{k} {v}" for k, v in counts.items() if v)
                 lines.append(f"  tally ({weight}): {shown or 'nothing answered'}")
-            for o in aid.overriding:
-                lines.append(f"  overriding factor: {o}")
+        for o in item.overriding:
+            lines.append(f"  overriding factor: {o.message}")
+            lines.append(f"    holds when: {show(o.when)}")
         return lines

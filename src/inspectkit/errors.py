@@ -88,8 +88,17 @@ class ExpressionError(InspectkitError):
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
-    """The closest candidate to a mistyped id or code, if one is close enough."""
-    pool = list(candidates)
+    """The closest candidate to a mistyped id or code, if one is close enough.
+
+    Ids under the same parent are preferred (``A1.7`` suggests ``A1.6`` before ``P1.7``).
+    """
+    pool = [str(c) for c in candidates]
+    if "." in word:
+        parent = word.rsplit(".", 1)[0] + "."
+        siblings = [c for c in pool if c.startswith(parent)]
+        close = difflib.get_close_matches(word, siblings, n=1, cutoff=0.5)
+        if close:
+            return close[0]
     close = difflib.get_close_matches(word, pool, n=1, cutoff=0.6)
     if not close:
         lowered = {c.lower(): c for c in pool}
