@@ -39,7 +39,7 @@ def _save(path: Path, doc: dict[str, Any]) -> None:
 
         atomic_write(path, json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n")
     else:
-        atomic_write(path, yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, default_flow_style=None))
+        atomic_write(path, yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, default_flow_style=False))
 
 
 def _next_question(engine: Engine, answers: dict[str, Any], skipped: set[str]) -> Item | None:
@@ -61,12 +61,24 @@ def _next_question(engine: Engine, answers: dict[str, Any], skipped: set[str]) -
     return None
 
 
+def _choice(a: Any, word: str) -> str:
+    """A choice typed as its number in the list shown, or as its code; y/n for yes/no."""
+    word = word.strip()
+    if a.name == "yes_no":
+        return {"y": "yes", "n": "no"}.get(word.lower(), word)
+    if word.isdigit() and a.choices and 1 <= int(word) <= len(a.choices):
+        return a.choices[int(word) - 1].code
+    return word
+
+
 def _parse(item: Item, raw: str) -> Any:
     a = item.answer
     assert a is not None
     raw = raw.strip()
     if a.name == "multi":
-        return [p.strip() for p in raw.split(",") if p.strip()]
+        return [_choice(a, p) for p in raw.split(",") if p.strip()]
+    if a.name in ("yes_no", "choice", "rating"):
+        return _choice(a, raw)
     if a.name == "per_category":
         out = {}
         for part in raw.split(","):
@@ -91,7 +103,16 @@ def run_session(engine: Engine, path: Path, case_id: str | None) -> None:
         assert item.answer is not None
         click.echo("")
         click.echo(f"{item.id}  {textwrap.fill(' '.join((item.text or item.title).split()), 96, subsequent_indent='    ')}")
-        click.echo(f"    ({item.answer.describe()})")
+        a = item.answer
+        if a.choices and a.name in ("choice", "rating", "multi", "per_category") and len(a.choices) <= 30:
+            for n, c in enumerate(a.choices, start=1):
+                click.echo(f"    {n:>2}. {c.label} [{c.code}]")
+            if a.name == "multi":
+                click.echo(f"    (several: numbers or codes separated by commas{f', at most {a.max_choices}' if a.max_choices else ''})")
+            if a.name == "per_category":
+                click.echo("    (one per category: category=choice, separated by commas)")
+        else:
+            click.echo(f"    ({a.describe()})")
         while True:
             raw = click.prompt(item.id, default="", show_default=False)
             if raw.strip() == "?":
