@@ -196,14 +196,17 @@ class Engine:
         self.items = items
         self.case_items = [i for i in items.values() if i.per_case]
         self.validators = {i.id: i.answer.make_validator() for i in self.case_items if i.answer is not None}
-        self.conditions: dict[str, Expression] = {i.id: i.condition for i in self.case_items if i.condition is not None}
+        # headings may carry a condition too: it covers every question under them
+        self.conditions: dict[str, Expression] = {
+            i.id: i.condition for i in items.values() if i.condition is not None and (i.per_case or i.kind is None)
+        }
         # a question inside a heading or question whose own condition is false does not apply either
         self.condition_parent: dict[str, str] = {}
         for item in items.values():
             p = item.parent
             while p is not None:
                 parent = items[p]
-                if parent.condition is not None and parent.per_case:
+                if p in self.conditions:
                     self.condition_parent[item.id] = p
                     break
                 p = parent.parent
