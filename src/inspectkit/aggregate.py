@@ -15,7 +15,7 @@ from typing import Any
 
 import attrs
 
-from inspectkit.engine import NOT_APPLICABLE, CaseResult, Message
+from inspectkit.engine import NOT_APPLICABLE, Evaluation, Message
 from inspectkit.errors import InputError, Location, suggestion
 from inspectkit.expressions import NA, UNKNOWN, sufficiency, truth
 from inspectkit.model import MET, Band, Framework
@@ -202,9 +202,11 @@ class Rater:
         self.framework: Framework = registry.framework(edition)
         self.edition = edition
         self.report = RatingReport(edition, rates=self.framework.scoring.ratings is not None)
-        self.feeds: dict[str, list[tuple[str, str, frozenset[str]]]] = {}
+        self.feeds: dict[str, list[tuple[str, str, frozenset[str], bool]]] = {}
+        self.engines: dict[str, Any] = {}
         self.instruments = registry.instruments_for(edition)
-        self._seen: set[bytes] = set()
+        self._seen: set[int] = set()
+        self._invalid: set[str] = set()
         self._declare_items()
 
     def _declare_items(self) -> None:
@@ -233,102 +235,102 @@ class Rater:
         for count in fw.scoring.counts:
             self.report.counts[count.id] = {q: {} for q in count.of}
 
-    def _feeds_for(self, case_edition: str) -> list[tuple[str, str, frozenset[str]]]:
-        """(item id, question or score id, sufficient answers) for cases of one edition."""
+    def _feeds_for(self, case_edition: str) -> list[tuple[str, str, frozenset[str], bool]]:
+        """(item id, question or score id, sufficient answers, is a case score) for cases of one edition."""
         if case_edition in self.feeds:
             return self.feeds[case_edition]
         fw = self.registry.framework(case_edition)
+        engine = self.registry.engine(case_edition)
+        case_scores = {sid for sid, level in engine.score_level.items() if level == "case"}
         suff = fw.scoring.sufficient | {MET}
-        out: list[tuple[str, str, frozenset[str]]] = []
+        out: list[tuple[str, str, frozenset[str], bool]] = []
         if case_edition == self.edition:
             for item in fw.items.values():
-                if _aggregated(fw, item):
-                    out.append((item.id, item.id, suff))
-            engine = self.registry.engine(case_edition)
-            for score in fw.scoring.case_scores:
-                if engine.score_level[score.id] == "case":
-                    out.append((score.id, score.id, suff))
+                if _aggregated(fw, item) and item.id not in case_scores:  # a score of the same id prevails
+                    out.append((item.id, item.id, suff, False))
+            for sid in case_scores:
+                out.append((sid, sid, suff, True))
             for agg in fw.scoring.items:
-                out.append((agg.id, agg.source, agg.sufficient))
+                out.append((agg.id, agg.source, agg.sufficient, agg.source in case_scores))
         for item in fw.items.values():
             for feed in item.feeds:
                 target_edition, _, target = feed.rpartition(":")
                 if (target_edition or case_edition) == self.edition:
-                    out.append((target, item.id, suff))
+                    out.append((target, item.id, suff, False))
                     if target not in self.report.items:
                         node = self.framework.items.get(target)
                         self.report.items[target] = ItemTally(target, node.title or node.text if node else "")
         self.feeds[case_edition] = out
-        for item_id, src, _ in out:
+        for item_id, src, _, _ in out:
             self.report.sources.setdefault(item_id, []).append(f"{case_edition}:{src}")
         return out
 
-    def add(self, case: CaseInput) -> CaseResult | None:
+    def add(self, case: CaseInput) -> Evaluation | None:
         report = self.report
         if case.error is not None:
             report.errors.append(CaseProblem(case.source, None, Message(None, case.error.message)))
             report.excluded.append({"case_id": None, "source": case.source, "reason": f"not read: {case.error.message}"})
             return None
         doc = case.document
-        case_edition = doc.get("edition") if isinstance(doc, dict) else None
-        case_edition = case_edition or self.edition
-        if case_edition not in self.instruments:
-            hint = suggestion(str(case_edition), self.instruments)
-            msg = (
-                f"a case of edition {case_edition!r} is not evidence for {self.edition}"
-                f" (cases may be of: {', '.join(self.instruments)})" + (f"; {hint}" if hint else "")
-            )
-            cid = doc.get("case_id") if isinstance(doc, dict) else None
-            report.errors.append(CaseProblem(case.source, str(cid) if cid is not None else None, Message(None, msg)))
-            report.excluded.append({"case_id": cid, "source": case.source, "reason": msg})
-            return None
-        engine = self.registry.engine(case_edition)
-        result = engine.assess(doc, source=case.source, line_of=case.line_of)
-        report.warnings += len(result.warnings)
-        if result.case_id is not None:
-            key = hashlib.blake2b(result.case_id.encode(), digest_size=12).digest()
+        case_edition = (doc.get("edition") if isinstance(doc, dict) else None) or self.edition
+        engine = self.engines.get(case_edition)
+        if engine is None:
+            if case_edition not in self.instruments:
+                hint = suggestion(str(case_edition), self.instruments)
+                msg = (
+                    f"a case of edition {case_edition!r} is not evidence for {self.edition}"
+                    f" (cases may be of: {', '.join(self.instruments)})" + (f"; {hint}" if hint else "")
+                )
+                cid = doc.get("case_id") if isinstance(doc, dict) else None
+                report.errors.append(CaseProblem(case.source, str(cid) if cid is not None else None, Message(None, msg)))
+                report.excluded.append({"case_id": cid, "source": case.source, "reason": msg})
+                return None
+            engine = self.engines[case_edition] = self.registry.engine(case_edition)
+        ev = engine.evaluate(doc, line_of=case.line_of)
+        report.warnings += len(ev.warnings)
+        if ev.case_id is not None:
+            key = int.from_bytes(hashlib.blake2b(ev.case_id.encode(), digest_size=8).digest(), "little")
             if key in self._seen:
-                result = attrs.evolve(
-                    result,
-                    errors=result.errors
-                    + (
-                        Message(
-                            None,
-                            f"case_id {result.case_id!r} is used by an earlier case too; case ids are unique within an inspection",
-                        ),
-                    ),
+                ev.errors.append(
+                    Message(
+                        None, f"case_id {ev.case_id!r} is used by an earlier case too; case ids are unique within an inspection"
+                    )
                 )
             self._seen.add(key)
-        if result.errors:
-            for m in result.errors:
-                report.errors.append(CaseProblem(case.source, result.case_id, m))
+        if ev.errors:
+            for m in ev.errors:
+                report.errors.append(CaseProblem(case.source, ev.case_id, m))
             report.excluded.append(
-                {"case_id": result.case_id, "source": case.source, "reason": f"{len(result.errors)} error(s) in the case file"}
+                {"case_id": ev.case_id, "source": case.source, "reason": f"{len(ev.errors)} error(s) in the case file"}
             )
-            return result
-        if not result.in_sample:
-            report.excluded.append({"case_id": result.case_id, "source": case.source, "reason": result.excluded_reason})
-            return result
+            return ev
+        if not ev.in_sample:
+            report.excluded.append({"case_id": ev.case_id, "source": case.source, "reason": ev.reason})
+            return ev
         report.cases += 1
         report.by_edition[case_edition] = report.by_edition.get(case_edition, 0) + 1
         items = report.items
-        questions = result.questions
-        judgements = result.judgements
-        for item_id, src, sufficient in self._feeds_for(case_edition):
+        scores = ev.env.scores
+        outcome = ev.outcome
+        for item_id, src, sufficient, is_score in self._feeds_for(case_edition):
             tally = items[item_id]
-            if src in questions:
-                r = questions[src]
-                if r.status == NOT_APPLICABLE or r.value == NA:
+            if is_score:
+                value = scores.get(src)
+                if value is None:
                     tally.not_applicable += 1
                     continue
-                value = r.value
             else:
-                value = judgements.get(src, UNKNOWN)
-                if value is None:
+                value = outcome(src)
+                if value is NOT_APPLICABLE or value == NA:
                     tally.not_applicable += 1
                     continue
             if value is None or value is UNKNOWN:
                 tally.missing += 1
+                continue
+            if value.__class__ is str:
+                tally.denominator += 1
+                if value in sufficient:
+                    tally.numerator += 1
                 continue
             ok = sufficiency(value, sufficient)
             if ok is None:
@@ -341,10 +343,9 @@ class Rater:
             for count in self.framework.scoring.counts:
                 table = report.counts[count.id]
                 for qid in count.of:
-                    r = questions.get(qid)
-                    if r is None or r.value is None or r.value == NA:
+                    value = outcome(qid)
+                    if value is None or value is NOT_APPLICABLE or value == NA:
                         continue
-                    value = r.value
                     if isinstance(value, dict):  # per category: count each category's answer
                         values = [f"{k}: {v}" for k, v in value.items()]
                     else:
@@ -352,7 +353,7 @@ class Rater:
                     bucket = table[qid]
                     for v in values:
                         bucket[str(v)] = bucket.get(str(v), 0) + 1
-        return result
+        return ev
 
     # -- the inspection file and ratings
     def finish(self, inspection: Mapping[str, Any] | None = None, inspection_source: str | None = None) -> RatingReport:
@@ -382,23 +383,18 @@ class Rater:
             if rated.when is not None:
                 applies = truth(rated.when(env))
                 if applies is UNKNOWN:
-                    report.errors.append(
-                        CaseProblem(
-                            inspection_source,
-                            None,
-                            Message(
-                                None,
-                                f"cannot tell whether {rated.id} is rated: the inspection file does not say ({rated.when.text})",
-                            ),
-                        )
-                    )
+                    why = f"cannot tell whether {rated.id} is rated: the inspection file does not say ({rated.when.text})"
+                    report.errors.append(CaseProblem(inspection_source, None, Message(None, why)))
+                    report.ratings[rated.id] = StandardRating(rated.id, rated.title, "undecided", None, None, why)
                     continue
                 if applies is False:
                     continue
             title = self.framework.items[rated.id].title if rated.id in self.framework.items else rated.title
             if rated.rule == "inspection":
                 given = answers.get(rated.answer)
-                if given is None:
+                if given is None and rated.answer in self._invalid:
+                    sr = StandardRating(rated.id, title, "missing", None, None, "the inspection file's rating is not valid")
+                elif given is None:
                     report.errors.append(
                         CaseProblem(
                             inspection_source,
@@ -515,6 +511,7 @@ class Rater:
             try:
                 answers[qid] = item.answer.make_validator()(value)  # type: ignore[union-attr]
             except ValueError as exc:
+                self._invalid.add(qid)
                 err(qid, f"{qid}: {exc}")
         overrides: dict[str, tuple[str, str]] = {}
         raw_ov = inspection.get("overrides") or {}

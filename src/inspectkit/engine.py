@@ -19,6 +19,7 @@ from inspectkit.model import MET, NOT_MET, CaseScore, Framework, InvalidAnswer, 
 
 ANSWERED, NOT_APPLICABLE, MISSING, DERIVED = "answered", "not_applicable", "missing", "derived"
 CASE_KEYS = ("schema", "edition", "case_id", "answers", "notes")
+_CASE_KEY_SET = frozenset(CASE_KEYS)
 
 _NOT_YET = object()
 _IN_PROGRESS = object()
@@ -120,71 +121,113 @@ class CaseResult:
 
 
 class _Env:
-    """The answers of one case as the rules see them, with applicability and derived values memoised."""
+    """The answers of one case as the rules see them.
 
-    __slots__ = ("engine", "answers", "applies_memo", "value_memo", "scores")
+    Built eagerly: the engine's plan lists every conditional question, derived value and case score in an
+    order where each comes after what it depends on, so one pass settles applicability (``na``: ids that
+    do not apply, or whose applicability is unknown), derived values and scores, and every rule then reads
+    plain values from ``vals``.
+    """
+
+    __slots__ = ("engine", "answers", "vals", "na", "scores")
 
     def __init__(self, engine: Engine, answers: dict[str, Any]):
         self.engine = engine
         self.answers = answers
-        self.applies_memo: dict[str, Any] = {}
-        self.value_memo: dict[str, Any] = {}
-        self.scores: dict[str, Any] = {}
+        vals = self.vals = dict(answers)
+        na: dict[str, Any] = {}
+        self.na = na
+        scores: dict[str, Any] = {}
+        self.scores = scores
+        to_answer = engine.to_answer
+        for qid, cond, parent, derive, score in engine.plan:
+            if score is not None:
+                v = engine.compute_score(score, self)
+                scores[qid] = v
+                vals[qid] = UNKNOWN if v is None else v
+                continue
+            applies: Any = True
+            if cond is not None:
+                applies = truth(cond(self))
+            if parent is not None:
+                above = na.get(parent, True)
+                if above is False or (above is UNKNOWN and applies is True):
+                    applies = above
+            if applies is not True:
+                na[qid] = applies
+                if applies is False:
+                    vals.pop(qid, None)
+                    continue
+            if derive is not None:
+                v = to_answer(qid, derive(self))
+                if v is UNKNOWN:
+                    vals.pop(qid, None)
+                else:
+                    vals[qid] = v
 
     def applies(self, qid: str) -> Any:
-        memo = self.applies_memo.get(qid, _NOT_YET)
-        if memo is not _NOT_YET:
-            return UNKNOWN if memo is _IN_PROGRESS else memo
-        cond = self.engine.conditions.get(qid)
-        if cond is None:
-            parent_applies = self._parent_applies(qid)
-            self.applies_memo[qid] = parent_applies
-            return parent_applies
-        self.applies_memo[qid] = _IN_PROGRESS
-        result = truth(cond(self))
-        if result is not False:
-            parent = self._parent_applies(qid)
-            if parent is False or (parent is UNKNOWN and result is True):
-                result = parent
-        self.applies_memo[qid] = result
-        return result
-
-    def _parent_applies(self, qid: str) -> Any:
-        parent = self.engine.condition_parent.get(qid)
-        return True if parent is None else self.applies(parent)
+        return self.na.get(qid, True)
 
     def value(self, qid: str) -> Any:
-        memo = self.value_memo.get(qid, _NOT_YET)
-        if memo is not _NOT_YET:
-            return UNKNOWN if memo is _IN_PROGRESS else memo
-        engine = self.engine
-        if qid in engine.score_by_id:
-            return self.score(qid)
-        self.value_memo[qid] = _IN_PROGRESS
-        if self.applies(qid) is False:
-            v = UNKNOWN
-        else:
-            derive = engine.derives.get(qid)
-            if derive is not None:
-                v = engine.to_answer(qid, derive(self))
-            else:
-                v = self.answers.get(qid, UNKNOWN)
-                if v is None:
-                    v = UNKNOWN
-        self.value_memo[qid] = v
-        return v
+        return self.vals.get(qid, UNKNOWN)
 
     def answered(self, qid: str) -> bool:
         return self.answers.get(qid) is not None
 
     def score(self, sid: str) -> Any:
-        if sid in self.scores:
-            v = self.scores[sid]
-            return UNKNOWN if v is _IN_PROGRESS else v
-        self.scores[sid] = _IN_PROGRESS
-        v = self.engine.compute_score(self.engine.score_by_id[sid], self)
-        self.scores[sid] = v
+        return self.scores.get(sid)
+
+
+class Evaluation:
+    """One case checked and its rules settled (what ``rate`` counts from)."""
+
+    __slots__ = ("case_id", "answers", "not_recorded", "notes", "env", "errors", "warnings", "in_sample", "reason", "suggested")
+
+    def __init__(
+        self,
+        case_id: str | None,
+        answers: dict[str, Any],
+        not_recorded: set[str],
+        notes: dict[str, str],
+        env: _Env,
+        errors: list[Message],
+        warnings: list[Message],
+        in_sample: bool = True,
+        reason: str | None = None,
+        suggested: dict[str, Any] | None = None,
+    ):
+        self.case_id = case_id
+        self.answers = answers
+        self.not_recorded = not_recorded
+        self.notes = notes
+        self.env = env
+        self.errors = errors
+        self.warnings = warnings
+        self.in_sample = in_sample
+        self.reason = reason
+        self.suggested = suggested or {}
+
+    def outcome(self, qid: str) -> Any:
+        """A question's value for counting: NOT_APPLICABLE, None (missing), or the value (n/a included)."""
+        env = self.env
+        if env.na.get(qid, True) is False:
+            return NOT_APPLICABLE
+        v = self.answers.get(qid)
+        if v is None and qid in env.engine.derives:
+            v = env.vals.get(qid)
+            return None if v is UNKNOWN else v
         return v
+
+    def judgements(self) -> dict[str, Any]:
+        """The inspector's summary judgements and the case scores the rules compute."""
+        engine = self.env.engine
+        out: dict[str, Any] = {}
+        for summary in engine.summaries:
+            v = self.outcome(summary.id)
+            out[summary.id] = None if v is NOT_APPLICABLE else v
+        for sid, v in self.env.scores.items():
+            out[sid] = None if v is UNKNOWN else v
+        return out
 
 
 class Engine:
@@ -227,6 +270,62 @@ class Engine:
         }
         self.known_ids = list(items)
         self.score_level = {s.id: self._level(s.id, set()) for s in framework.scoring.case_scores}
+        self.plan = self._plan()
+        self.overridable = [s for s in self.summaries if s.overriding]
+        self.judged_scores = [
+            s for s in framework.scoring.case_scores if s.judgement is not None and self.score_level[s.id] == "case"
+        ]
+        # fast validation: answers to one-choice questions are checked by set membership
+        self.allowed: dict[str, frozenset[str]] = {
+            i.id: frozenset(i.answer.codes + (("n/a",) if i.answer.na else ()))
+            for i in self.case_items
+            if i.answer is not None and i.answer.name in ("yes_no", "choice", "rating")
+        }
+
+    def _plan(self) -> list[tuple[str, Expression | None, str | None, Expression | None, CaseScore | None]]:
+        """Conditional questions, derived values and case scores, each after everything it depends on.
+
+        Nodes are ``("q", id)`` for a question or heading and ``("s", id)`` for a case score (a criterion may
+        be both: the inspector's judgement and the score the rules compute, which rules then read).
+        """
+        scores = {sid for sid, level in self.score_level.items() if level == "case"}
+
+        def node(ref: str) -> tuple[str, str]:
+            return ("s", ref) if ref in scores else ("q", ref)
+
+        deps: dict[tuple[str, str], set[tuple[str, str]]] = {}
+        for qid, cond in self.conditions.items():
+            deps.setdefault(("q", qid), set()).update(node(r) for r in cond.reads)
+        for qid, parent in self.condition_parent.items():
+            deps.setdefault(("q", qid), set()).add(("q", parent))
+        for qid, derive in self.derives.items():
+            deps.setdefault(("q", qid), set()).update(node(r) for r in derive.reads)
+        for sid in scores:
+            deps.setdefault(("s", sid), set()).update(node(m) for m in self.score_by_id[sid].of)
+        for sid in scores:
+            if ("q", sid) in deps:
+                deps[("s", sid)].add(("q", sid))
+        order: list[tuple[str, str]] = []
+        state: dict[tuple[str, str], int] = {}
+
+        def visit(n: tuple[str, str]) -> None:
+            if state.get(n):  # done, or a cycle (refused when the definition loads)
+                return
+            state[n] = 1
+            for d in sorted(deps.get(n, ())):
+                if d in deps:
+                    visit(d)
+            order.append(n)
+
+        for n in list(deps):
+            visit(n)
+        plan = []
+        for kind, ref in order:
+            if kind == "s":
+                plan.append((ref, None, None, None, self.score_by_id[ref]))
+            elif ref in self.items:
+                plan.append((ref, self.conditions.get(ref), self.condition_parent.get(ref), self.derives.get(ref), None))
+        return plan
 
     def _level(self, sid: str, seen: set[str]) -> str:
         """``inspection`` when every question a score rests on is answered per inspection, else ``case``."""
@@ -300,9 +399,10 @@ class Engine:
         return MET if any_applicable else None
 
     # -- one case
-    def assess(self, case: Any, source: str | None = None, line_of: Any = None) -> CaseResult:
-        """Assess one case given as a mapping (a parsed case file).
+    def evaluate(self, case: Any, line_of: Any = None) -> Evaluation:
+        """Check one case and settle its rules: errors, warnings, the sample, applicability and values.
 
+        This is all ``rate`` needs; :meth:`assess` adds the per-question view and the judgement aids.
         ``line_of(keys)`` may give the file line of a key path, for messages about YAML files.
         """
         fw = self.framework
@@ -316,17 +416,18 @@ class Engine:
             errors.append(
                 Message(None, f"a case is a mapping with schema, edition, case_id and answers, not {type(case).__name__}")
             )
-            return CaseResult(fw.edition, None, {}, {}, tuple(errors), (), source=source)
-        for key in case:
-            if key not in CASE_KEYS:
-                hint = suggestion(str(key), CASE_KEYS)
-                errors.append(
-                    Message(
-                        None,
-                        f"unknown top-level key {key!r}" + (f"; {hint}" if hint else f"; allowed: {', '.join(CASE_KEYS)}"),
-                        line=where(key),
+            return Evaluation(None, {}, set(), {}, _Env(self, {}), errors, warnings)
+        if len(case) > 5 or not case.keys() <= _CASE_KEY_SET:
+            for key in case:
+                if key not in _CASE_KEY_SET:
+                    hint = suggestion(str(key), CASE_KEYS)
+                    errors.append(
+                        Message(
+                            None,
+                            f"unknown top-level key {key!r}" + (f"; {hint}" if hint else f"; allowed: {', '.join(CASE_KEYS)}"),
+                            line=where(key),
+                        )
                     )
-                )
         schema = case.get("schema", 1)
         if schema != 1:
             errors.append(Message(None, f"schema {schema!r} is not one this version reads (1)"))
@@ -346,27 +447,32 @@ class Engine:
         if not isinstance(notes, dict):
             errors.append(Message(None, "notes must be a mapping of question id -> text"))
             notes = {}
-        notes = {str(k): str(v) for k, v in notes.items()}
+        elif notes:
+            notes = {str(k): str(v) for k, v in notes.items()}
 
-        items = self.items
         validators = self.validators
+        allowed = self.allowed
+        derives = self.derives
         answers: dict[str, Any] = {}
         not_recorded: set[str] = set()
         for key, value in raw_answers.items():
             qid = key if key.__class__ is str else str(key)
+            ok = allowed.get(qid)
+            if ok is not None and value.__class__ is str and value in ok and qid not in derives:
+                answers[qid] = value  # the common case: a valid code, checked by set membership
+                continue
             validate = validators.get(qid)
             if validate is None:
-                item = items.get(qid)
-                errors.append(Message(qid, self._not_answerable(qid, item), line=where("answers", key)))
+                errors.append(Message(qid, self._not_answerable(qid, self.items.get(qid)), line=where("answers", key)))
                 continue
             if value is None:
                 not_recorded.add(qid)
                 continue
-            if qid in self.derives:
+            if qid in derives:
                 warnings.append(
                     Message(
                         qid,
-                        f"{qid} is worked out by the rules ({self.derives[qid].text}); the answer given is ignored",
+                        f"{qid} is worked out by the rules ({derives[qid].text}); the answer given is ignored",
                         line=where("answers", key),
                     )
                 )
@@ -376,7 +482,7 @@ class Engine:
             except InvalidAnswer as exc:
                 errors.append(Message(qid, str(exc), line=where("answers", key)))
         for qid in notes:
-            if qid not in items and qid not in self.score_by_id:
+            if qid not in self.items and qid not in self.score_by_id:
                 hint = suggestion(qid, self.known_ids)
                 errors.append(
                     Message(
@@ -387,58 +493,95 @@ class Engine:
                 )
 
         env = _Env(self, answers)
-        questions: dict[str, QuestionResult] = {}
-        not_applicable_answers: list[str] = []
-        for item in self.case_items:
-            qid = item.id
-            applies = env.applies(qid)
-            if applies is False:
-                questions[qid] = QuestionResult(NOT_APPLICABLE, None, "not_applicable")
-                if qid in answers or qid in not_recorded:
-                    not_applicable_answers.append(qid)
-                    errors.append(Message(qid, self._why_not(qid, env), line=where("answers", qid)))
-                continue
-            if qid in self.derives:
-                v = env.value(qid)
-                questions[qid] = QuestionResult(DERIVED, None if v is UNKNOWN else v, "missing" if v is UNKNOWN else None)
-                continue
-            if qid in answers:
-                v = answers[qid]
-                cats = self.category_conditions.get(qid)
-                if cats:
-                    v = self._categories(qid, v, cats, env, errors)
-                    answers[qid] = v
-                questions[qid] = QuestionResult(ANSWERED, v, "n/a" if v == NA else None)
-            else:
-                questions[qid] = QuestionResult(MISSING, None, "not_recorded" if qid in not_recorded else "missing")
-        # suggestions
+        # answers to questions that the case's own answers make not applicable
+        for qid, applies in env.na.items():
+            if applies is False and (qid in answers or qid in not_recorded) and qid in validators:
+                errors.append(Message(qid, self._why_not(qid, env), line=where("answers", qid)))
+        for qid, cats in self.category_conditions.items():
+            if qid in answers and env.na.get(qid, True) is not False:
+                answers[qid] = env.vals[qid] = self._categories(qid, answers[qid], cats, env, errors)
+        # what the rules suggest, where the inspector answered otherwise
+        suggested: dict[str, Any] = {}
         for qid, expr in self.suggests.items():
-            r = questions.get(qid)
-            if r is None or r.status == NOT_APPLICABLE:
+            if env.na.get(qid, True) is False:
                 continue
-            s = self.to_answer(qid, expr(env))
-            if s is UNKNOWN:
+            sv = self.to_answer(qid, expr(env))
+            if sv is UNKNOWN:
                 continue
-            questions[qid] = attrs.evolve(r, suggested=s)
-            if r.status == ANSWERED and r.value != s and r.value != NA:
-                shown = s.isoformat() if isinstance(s, dt.date) else s
+            suggested[qid] = sv
+            given = answers.get(qid)
+            if given is not None and given != sv and given != NA and not notes.get(qid):
+                shown = sv.isoformat() if isinstance(sv, dt.date) else sv
                 warnings.append(
                     Message(
                         qid,
-                        f"the answer {r.value!r} differs from what the rules suggest ({shown!r}, from {expr.text}); check it, or add a note saying why",
+                        f"the answer {given!r} differs from what the rules suggest ({shown!r}, from {expr.text}); check it, or add a note saying why",
                     )
                 )
-        # cross-question checks
         for check in fw.checks:
             if truth(check.when(env)) is True:
-                (errors if check.severity == "error" else warnings).append(Message(check.question, check.message, check.id))
-        # the sample
+                if check.severity == "error":
+                    errors.append(Message(check.question, check.message, check.id))
+                elif not (check.question and notes.get(check.question)):  # a note on the question answers a warning
+                    warnings.append(Message(check.question, check.message, check.id))
         in_sample, reason = True, None
         for rule in fw.sample:
             if truth(rule.exclude_when(env)) is True:
                 in_sample, reason = False, rule.reason
                 break
-        # judgement aids and overriding factors
+        for summary in self.overridable:
+            sid = summary.id
+            if answers.get(sid) != "yes" or notes.get(sid) or env.na.get(sid, True) is False:
+                continue
+            factors = [o.message for o in summary.overriding if truth(o.when(env)) is True]
+            if factors:
+                warnings.append(
+                    Message(
+                        sid,
+                        f"judged yes, but the guidance says this outweighs the rest: {'; '.join(factors)}; add a note saying why the judgement is yes",
+                    )
+                )
+        # a criterion judged by the inspector against what its indicators give
+        judged = [s for s in self.judged_scores if answers.get(s.judgement) in (MET, NOT_MET)]  # type: ignore[arg-type]
+        if judged:
+            for score in judged:
+                without = _Env(self, {k: v for k, v in answers.items() if k != score.judgement})
+                computed = without.scores.get(score.id)
+                given = answers[score.judgement]  # type: ignore[index]
+                if computed not in (UNKNOWN, None) and computed != given and not notes.get(score.judgement):  # type: ignore[arg-type]
+                    warnings.append(
+                        Message(score.judgement, f"judged {given}, but by its indicators it is {computed}; add a note saying why")
+                    )
+        return Evaluation(case_id, answers, not_recorded, notes, env, errors, warnings, in_sample, reason, suggested)
+
+    def assess(self, case: Any, source: str | None = None, line_of: Any = None) -> CaseResult:
+        """Assess one case given as a mapping (a parsed case file): everything an inspector sees."""
+        fw = self.framework
+        ev = self.evaluate(case, line_of)
+        if not isinstance(case, dict):
+            return CaseResult(fw.edition, None, {}, {}, tuple(ev.errors), (), source=source)
+        env, answers, not_recorded = ev.env, ev.answers, ev.not_recorded
+        na = env.na
+        questions: dict[str, QuestionResult] = {}
+        not_applicable_answers: list[str] = []
+        for item in self.case_items:
+            qid = item.id
+            applies = na.get(qid, True)
+            if applies is False:
+                questions[qid] = QuestionResult(NOT_APPLICABLE, None, "not_applicable")
+                if qid in answers or qid in not_recorded:
+                    not_applicable_answers.append(qid)
+                continue
+            if qid in self.derives:
+                v = env.vals.get(qid, UNKNOWN)
+                questions[qid] = QuestionResult(DERIVED, None if v is UNKNOWN else v, "missing" if v is UNKNOWN else None)
+            elif qid in answers:
+                v = answers[qid]
+                questions[qid] = QuestionResult(ANSWERED, v, "n/a" if v == NA else None)
+            else:
+                questions[qid] = QuestionResult(MISSING, None, "not_recorded" if qid in not_recorded else "missing")
+            if qid in ev.suggested:
+                questions[qid] = attrs.evolve(questions[qid], suggested=ev.suggested[qid])
         aids: dict[str, JudgementAid] = {}
         for summary in self.summaries:
             sid = summary.id
@@ -446,8 +589,7 @@ class Engine:
                 continue
             tally: dict[str, dict[str, int]] = {}
             for member in self.weighs_sorted[sid]:
-                m = items[member]
-                weight = m.weight or "primary"
+                weight = self.items[member].weight or "primary"
                 bucket = tally.setdefault(weight, {"yes": 0, "no": 0, "n/a": 0, "not_applicable": 0, "missing": 0, "other": 0})
                 r = questions.get(member)
                 if r is None:
@@ -462,50 +604,18 @@ class Engine:
                     bucket["other"] += 1
             overriding = tuple(o.message for o in summary.overriding if truth(o.when(env)) is True)
             aids[sid] = JudgementAid(sid, tally, overriding)
-            if overriding and answers.get(sid) == "yes" and not notes.get(sid):
-                warnings.append(
-                    Message(
-                        sid,
-                        f"judged yes, but the guidance says this outweighs the rest: {'; '.join(overriding)}; add a note saying why the judgement is yes",
-                    )
-                )
-        # judgements: the inspector's summary answers and the case scores the rules compute
-        judgements: dict[str, Any] = {}
-        for summary in self.summaries:
-            r = questions[summary.id]
-            judgements[summary.id] = r.value if r.status == ANSWERED else None
-        for score in fw.scoring.case_scores:
-            if self.score_level[score.id] == "inspection":
-                continue
-            v = env.score(score.id)
-            judgements[score.id] = None if v is UNKNOWN else v
-            if score.judgement is not None and answers.get(score.judgement) in (MET, NOT_MET):
-                env.answers = {k: v for k, v in answers.items() if k != score.judgement}
-                env.scores.clear()
-                env.value_memo.clear()
-                computed = env.score(score.id)
-                env.answers = answers
-                env.scores.clear()
-                env.value_memo.clear()
-                if computed not in (UNKNOWN, None) and computed != answers[score.judgement] and not notes.get(score.judgement):
-                    warnings.append(
-                        Message(
-                            score.judgement,
-                            f"judged {answers[score.judgement]}, but by its indicators it is {computed}; add a note saying why",
-                        )
-                    )
         return CaseResult(
             edition=fw.edition,
-            case_id=case_id,
+            case_id=ev.case_id,
             questions=questions,
-            judgements=judgements,
-            errors=tuple(errors),
-            warnings=tuple(warnings),
-            in_sample=in_sample,
-            excluded_reason=reason,
+            judgements=ev.judgements(),
+            errors=tuple(ev.errors),
+            warnings=tuple(ev.warnings),
+            in_sample=ev.in_sample,
+            excluded_reason=ev.reason,
             aids=aids,
             not_applicable_answers=tuple(not_applicable_answers),
-            notes=notes,
+            notes=ev.notes,
             source=source,
         )
 

@@ -207,11 +207,15 @@ class IfElse(Node):
     otherwise: Node
 
 
+MAX_DEPTH = 64  # nesting deeper than any rule a person writes; a guard against runaway input
+
+
 class _Parser:
     def __init__(self, text: str):
         self.text = text
         self.tokens = tokenize(text)
         self.i = 0
+        self.depth = 0
 
     def peek(self) -> Token:
         return self.tokens[self.i]
@@ -246,6 +250,15 @@ class _Parser:
         return node
 
     def expr(self) -> Node:
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise ExpressionError(f"nested more than {MAX_DEPTH} levels deep", self.peek().pos, self.text)
+            return self._expr()
+        finally:
+            self.depth -= 1
+
+    def _expr(self) -> Node:
         tok = self.peek()
         if tok.kind == "kw" and tok.value == "if":
             self.next()
@@ -274,8 +287,17 @@ class _Parser:
     def not_expr(self) -> Node:
         tok = self.accept("kw", "not")
         if tok:
-            return Unary(tok.pos, "not", self.not_expr())
+            return Unary(tok.pos, "not", self.expr_guard(self.not_expr))
         return self.comparison()
+
+    def expr_guard(self, parse: Any) -> Node:
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise ExpressionError(f"nested more than {MAX_DEPTH} levels deep", self.peek().pos, self.text)
+            return parse()
+        finally:
+            self.depth -= 1
 
     def comparison(self) -> Node:
         left = self.sum()
@@ -304,7 +326,7 @@ class _Parser:
     def unary(self) -> Node:
         tok = self.accept("op", "-")
         if tok:
-            return Unary(tok.pos, "-", self.unary())
+            return Unary(tok.pos, "-", self.expr_guard(self.unary))
         return self.atom()
 
     def atom(self) -> Node:

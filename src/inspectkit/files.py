@@ -17,9 +17,32 @@ from inspectkit import __version__ as _core_version
 from inspectkit.errors import DefinitionError, InputError, Location, UsageError
 
 try:  # the C loader is several times faster; fall back quietly where libyaml is absent
-    from yaml import CSafeLoader as FastLoader
+    from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover - depends on the platform's PyYAML build
-    from yaml import SafeLoader as FastLoader  # type: ignore[assignment]
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+
+class FastLoader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """Safe loading through libyaml, refusing a key given twice (a question answered twice)."""
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        keys = [k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)]
+        if len(keys) != len(set(keys)):
+            seen: set[str] = set()
+            for k, _ in node.value:
+                if isinstance(k, yaml.ScalarNode):
+                    if k.value in seen:
+                        raise yaml.constructor.ConstructorError(
+                            None, None, f"duplicate key {k.value!r}: it is given twice; keep one", k.start_mark
+                        )
+                    seen.add(k.value)
+        return super().construct_mapping(node, deep)
+
+
+FastLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+    lambda loader, node: loader.construct_mapping(node, deep=True),
+)
 
 #: Largest YAML or JSON document read whole (bytes); JSON Lines files are streamed, one line at a time.
 MAX_DOCUMENT_BYTES = int(os.environ.get("INSPECTKIT_MAX_FILE_BYTES", 16 * 1024 * 1024))
@@ -90,7 +113,8 @@ def _yaml_error(path: Path, exc: yaml.YAMLError) -> InputError:
     return InputError(message, Location(str(path), line), hint="check the indentation and quoting on that line")
 
 
-def check_size(path: Path, limit: int = MAX_DOCUMENT_BYTES) -> None:
+def check_size(path: Path, limit: int | None = None) -> None:
+    limit = MAX_DOCUMENT_BYTES if limit is None else limit
     size = path.stat().st_size
     if size > limit:
         raise InputError(
@@ -100,7 +124,7 @@ def check_size(path: Path, limit: int = MAX_DOCUMENT_BYTES) -> None:
         )
 
 
-def read_text(path: Path, limit: int = MAX_DOCUMENT_BYTES) -> str:
+def read_text(path: Path, limit: int | None = None) -> str:
     if not path.exists():
         raise UsageError("no such file", Location(str(path)))
     if path.is_dir():
@@ -126,15 +150,18 @@ def load_document(path: Path) -> Any:
     text = read_text(path)
     if not text.strip():
         raise InputError("file is empty", Location(str(path)), hint="a case file holds schema, edition, case_id and answers")
-    if path.suffix.lower() == ".json":
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"not valid JSON: {exc.msg}", Location(str(path), exc.lineno)) from exc
     try:
-        return yaml.load(text, Loader=FastLoader)  # noqa: S506 - a SafeLoader
-    except yaml.YAMLError as exc:
-        raise _yaml_error(path, exc) from exc
+        if path.suffix.lower() == ".json":
+            try:
+                return json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"not valid JSON: {exc.msg}", Location(str(path), exc.lineno)) from exc
+        try:
+            return yaml.load(text, Loader=FastLoader)  # noqa: S506 - a SafeLoader
+        except yaml.YAMLError as exc:
+            raise _yaml_error(path, exc) from exc
+    except RecursionError as exc:
+        raise InputError("nested too deeply to be a case file", Location(str(path))) from exc
 
 
 def iter_json_lines(path: Path) -> Iterator[tuple[int, Any]]:
@@ -157,6 +184,8 @@ def iter_json_lines(path: Path) -> Iterator[tuple[int, Any]]:
                 continue
             try:
                 yield number, loads(raw)
+            except RecursionError:
+                yield number, InputError("nested too deeply to be a case", Location(str(path), number))
             except (json.JSONDecodeError, UnicodeDecodeError) as exc:
                 msg = getattr(exc, "msg", None) or str(exc)
                 yield number, InputError(f"not valid JSON: {msg}", Location(str(path), number))

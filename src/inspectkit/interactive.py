@@ -108,13 +108,20 @@ def run_session(engine: Engine, path: Path, case_id: str | None) -> None:
             for n, c in enumerate(a.choices, start=1):
                 click.echo(f"    {n:>2}. {c.label} [{c.code}]")
             if a.name == "multi":
-                click.echo(f"    (several: numbers or codes separated by commas{f', at most {a.max_choices}' if a.max_choices else ''})")
+                click.echo(
+                    f"    (several: numbers or codes separated by commas{f', at most {a.max_choices}' if a.max_choices else ''})"
+                )
             if a.name == "per_category":
                 click.echo("    (one per category: category=choice, separated by commas)")
         else:
             click.echo(f"    ({a.describe()})")
         while True:
-            raw = click.prompt(item.id, default="", show_default=False)
+            try:
+                raw = click.prompt(item.id, default="", show_default=False)
+            except click.exceptions.Abort:  # end of input or Ctrl-C/Ctrl-D: keep what was answered
+                _save(path, doc)
+                click.echo(f"\nSaved {path}. Run the same command to carry on.")
+                return
             if raw.strip() == "?":
                 click.echo(textwrap.indent(item.guidance or "No guidance for this question.", "    "))
                 continue

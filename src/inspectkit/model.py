@@ -131,7 +131,7 @@ class AnswerType:
                     value = [value]
                 if not isinstance(value, list):
                     raise InvalidAnswer(f"expected a list of choices, got {type(value).__name__}")
-                bad = [v for v in value if v not in allowed]
+                bad = [v for v in value if v.__class__ is not str or v not in allowed]
                 if bad:
                     raise InvalidAnswer(f"{bad[0]!r} is not one of: {shown}")
                 if len(set(value)) != len(value):
@@ -213,7 +213,7 @@ class AnswerType:
                         v = "yes"
                     elif v is False and "no" in allowed:
                         v = "no"
-                    if v not in allowed:
+                    if v.__class__ is not str or v not in allowed:
                         raise InvalidAnswer(f"{k}: {v!r} is not one of: {shown}")
                     out[k] = v
                 return out

@@ -21,7 +21,8 @@ Each ``golden/*.yaml`` holds ``description``, ``case`` (a case file's content) a
 
 or, to check aggregation, ``rate`` (``edition``, ``cases``: a list of case mappings, ``inspection``) and
 ``expect`` with ``cases``, ``items`` (id -> [numerator, denominator]), ``ratings``, ``overall`` and
-``errors`` (substrings that some error message must contain), and ``inspection_scores`` (scores judged once
+``errors`` (substrings that some error message must contain; ``[]``: no error at all), ``rating_details``
+(id -> {status, rules_rating, rating, basis, override_reason}; basis and reason as substrings), and ``inspection_scores`` (scores judged once
 per inspection, from the inspection file).
 """
 
@@ -110,6 +111,15 @@ def _check_rate(registry: Registry, golden: dict[str, Any]) -> list[str]:
         r = report.ratings.get(str(rid))
         if (r.rating if r else "absent") != rating:
             problems.append(f"rating {rid}: {r.rating if r else 'absent'!r} ({r.basis if r else ''}), expected {rating!r}")
+    for rid, fields in (expect.get("rating_details") or {}).items():
+        r = report.ratings.get(str(rid))
+        for field, value in fields.items():
+            have = getattr(r, field, "absent") if r is not None else "absent"
+            if field in ("basis", "override_reason") and isinstance(have, str) and isinstance(value, str):
+                if value.lower() not in have.lower():
+                    problems.append(f"rating {rid} {field}: {have!r} does not mention {value!r}")
+            elif have != value:
+                problems.append(f"rating {rid} {field}: {have!r}, expected {value!r}")
     if "rated" in expect and sorted(report.ratings) != sorted(str(x) for x in expect["rated"]):
         problems.append(f"rated {sorted(report.ratings)}, expected {sorted(expect['rated'])}")
     if "overall" in expect:
