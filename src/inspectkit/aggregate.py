@@ -171,6 +171,12 @@ class _InspectionEnv:
         self.answers = answers
         self.engine = engine
         self.scores: dict[str, Any] = {}
+        self.vals: dict[str, Any] = {k: v for k, v in answers.items() if v is not None}
+        if engine is not None:
+            for sid, level in engine.score_level.items():
+                if level == "inspection":
+                    v = self.score(sid)
+                    self.vals[sid] = UNKNOWN if v is None else v
 
     def value(self, qid: str) -> Any:
         if self.engine is not None and qid in self.engine.score_by_id:

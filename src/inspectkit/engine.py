@@ -140,7 +140,8 @@ class _Env:
         scores: dict[str, Any] = {}
         self.scores = scores
         to_answer = engine.to_answer
-        for qid, cond, parent, derive, score in engine.plan:
+        settled: dict[str, Any] = {}  # one result per distinct condition text (several questions share one)
+        for qid, cond, key, parent, derive, score in engine.plan:
             if score is not None:
                 v = engine.compute_score(score, self)
                 scores[qid] = v
@@ -148,7 +149,12 @@ class _Env:
                 continue
             applies: Any = True
             if cond is not None:
-                applies = truth(cond(self))
+                applies = settled.get(key, _NOT_YET)
+                if applies is _NOT_YET:
+                    applies = cond(self)
+                    if applies is not True and applies is not False:
+                        applies = truth(applies)
+                    settled[key] = applies
             if parent is not None:
                 above = na.get(parent, True)
                 if above is False or (above is UNKNOWN and applies is True):
@@ -282,7 +288,7 @@ class Engine:
             if i.answer is not None and i.answer.name in ("yes_no", "choice", "rating")
         }
 
-    def _plan(self) -> list[tuple[str, Expression | None, str | None, Expression | None, CaseScore | None]]:
+    def _plan(self) -> list[tuple[Any, ...]]:
         """Conditional questions, derived values and case scores, each after everything it depends on.
 
         Nodes are ``("q", id)`` for a question or heading and ``("s", id)`` for a case score (a criterion may
@@ -319,12 +325,22 @@ class Engine:
 
         for n in list(deps):
             visit(n)
-        plan = []
+        plan: list[tuple[Any, ...]] = []
         for kind, ref in order:
             if kind == "s":
-                plan.append((ref, None, None, None, self.score_by_id[ref]))
+                plan.append((ref, None, None, None, None, self.score_by_id[ref]))
             elif ref in self.items:
-                plan.append((ref, self.conditions.get(ref), self.condition_parent.get(ref), self.derives.get(ref), None))
+                cond, derive = self.conditions.get(ref), self.derives.get(ref)
+                plan.append(
+                    (
+                        ref,
+                        cond.run if cond is not None else None,  # the compiled closure, called directly
+                        cond.text if cond is not None else None,
+                        self.condition_parent.get(ref),
+                        derive.run if derive is not None else None,
+                        None,
+                    )
+                )
         return plan
 
     def _level(self, sid: str, seen: set[str]) -> str:

@@ -399,7 +399,13 @@ def refs(node: Node) -> set[str]:
 
 
 class Env(Protocol):
-    """What an expression reads from a case while it is evaluated."""
+    """What an expression reads from a case while it is evaluated.
+
+    ``vals`` maps question ids to their settled values (absent: unknown); compiled rules read it directly,
+    as the hot path of every case.
+    """
+
+    vals: Mapping[str, Any]
 
     def value(self, qid: str) -> Any: ...
     def answered(self, qid: str) -> bool: ...
@@ -727,7 +733,7 @@ def compile_expr(node: Node, functions: Mapping[str, Function], lists: Mapping[s
             return lambda env: v
         if isinstance(n, Ref):
             qid = n.id
-            return lambda env: env.value(qid)
+            return lambda env: env.vals.get(qid, UNKNOWN)
         if isinstance(n, ListLit):
             parts = [c(i) for i in n.items]
             if all(isinstance(i, Literal) for i in n.items):
@@ -756,11 +762,15 @@ def compile_expr(node: Node, functions: Mapping[str, Function], lists: Mapping[s
                 def and_(env: Any) -> Any:
                     unknown = False
                     for p in parts:
-                        v = truth(p(env))
+                        v = p(env)
                         if v is False:
                             return False
-                        if v is UNKNOWN:
-                            unknown = True
+                        if v is not True:
+                            v = truth(v)
+                            if v is False:
+                                return False
+                            if v is UNKNOWN:
+                                unknown = True
                     return UNKNOWN if unknown else True
 
                 return and_
@@ -768,11 +778,15 @@ def compile_expr(node: Node, functions: Mapping[str, Function], lists: Mapping[s
             def or_(env: Any) -> Any:
                 unknown = False
                 for p in parts:
-                    v = truth(p(env))
+                    v = p(env)
                     if v is True:
                         return True
-                    if v is UNKNOWN:
-                        unknown = True
+                    if v is not False:
+                        v = truth(v)
+                        if v is True:
+                            return True
+                        if v is UNKNOWN:
+                            unknown = True
                 return UNKNOWN if unknown else False
 
             return or_
@@ -788,8 +802,11 @@ def compile_expr(node: Node, functions: Mapping[str, Function], lists: Mapping[s
                 if a is UNKNOWN or b is UNKNOWN or a == NA or b == NA:
                     return UNKNOWN
                 if date_plus:
-                    delta = dt.timedelta(days=b)
-                    return a + delta if plus else a - delta
+                    try:
+                        delta = dt.timedelta(days=b)
+                        return a + delta if plus else a - delta
+                    except (OverflowError, ValueError):  # before year 1 or after 9999: no such date
+                        return UNKNOWN
                 r = a + b if plus else a - b
                 return r.days if isinstance(r, dt.timedelta) else r
 
@@ -815,6 +832,16 @@ def compile_expr(node: Node, functions: Mapping[str, Function], lists: Mapping[s
             negate = op == "notin"
             if isinstance(n.right, ListLit) and all(isinstance(i, Literal) for i in n.right.items):
                 pool = frozenset(i.value for i in n.right.items)  # type: ignore[attr-defined]
+                if isinstance(n.left, Ref):  # the common "question in [codes]": read the answer directly
+                    ref_id = n.left.id
+
+                    def ref_in_const(env: Any) -> Any:
+                        v = env.vals.get(ref_id, UNKNOWN)
+                        if v is UNKNOWN:
+                            return UNKNOWN
+                        return (v in pool) != negate
+
+                    return ref_in_const
 
                 def in_const(env: Any) -> Any:
                     v = left(env)
@@ -836,6 +863,16 @@ def compile_expr(node: Node, functions: Mapping[str, Function], lists: Mapping[s
         rank = _ranked(n.left) or _ranked(n.right)
         if op in ("==", "!="):
             negate = op == "!="
+            if isinstance(n.left, Ref) and isinstance(n.right, Literal):  # the common "question == code"
+                ref_id, const = n.left.id, n.right.value
+
+                def ref_eq(env: Any) -> Any:
+                    a = env.vals.get(ref_id, UNKNOWN)
+                    if a is UNKNOWN:
+                        return UNKNOWN
+                    return (a == const) != negate
+
+                return ref_eq
 
             def eq(env: Any) -> Any:
                 a, b = left(env), right(env)
@@ -898,7 +935,7 @@ def compile_expr(node: Node, functions: Mapping[str, Function], lists: Mapping[s
             code = n.args[1].value  # type: ignore[attr-defined]
 
             def category(env: Any) -> Any:
-                v = env.value(qid)
+                v = env.vals.get(qid, UNKNOWN)
                 if not isinstance(v, dict):
                     return UNKNOWN
                 return v.get(code, UNKNOWN)
