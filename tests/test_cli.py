@@ -394,14 +394,14 @@ def test_interactive_saves_after_each_answer_and_resumes(cli: Any, tmp_path: Pat
         "assess", "-e", EDITION, "-i", "--case-id", "N1", path, "--format", "table", input="community\nsevere\n1\n2024-01-08\nq\n"
     )
     assert first.exit_code == 0, first.output
-    assert "'severe' is not one of" in first.stdout
+    assert "'severe' is not one of" in first.stderr
     saved = yaml.safe_load(path.read_text())
     assert saved["case_id"] == "N1" and saved["edition"] == EDITION
     assert saved["answers"] == {"sentence_type": "community", "risk": "low", "start_date": "2024-01-08"}
 
     second = cli("assess", "-e", EDITION, "-i", path, "--format", "table", input="n\n6\nq\n")
     assert second.exit_code == 0, second.output
-    assert "case_ended" in second.stdout and "sentence_type  What is the sentence?" not in second.stdout
+    assert "case_ended" in second.stderr and "sentence_type  What is the sentence?" not in second.stderr
     saved = yaml.safe_load(path.read_text())
     # end_date does not apply once the case has not ended: it is not asked
     assert list(saved["answers"]) == ["sentence_type", "risk", "start_date", "case_ended", "order_months"]
@@ -423,7 +423,7 @@ def test_interactive_skips_and_shows_guidance(cli: Any, tmp_path: Path) -> None:
     path = tmp_path / "new.json"
     result = cli("assess", "-e", EDITION, "-i", "--case-id", "N4", path, "--format", "table", input="-\n?\nlow\nq\n")
     assert result.exit_code == 0, result.output
-    assert "No guidance for this question." in result.stdout
+    assert "No guidance for this question." in result.stderr
     assert json.loads(path.read_text())["answers"] == {"risk": "low"}
 
 

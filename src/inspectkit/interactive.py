@@ -18,6 +18,11 @@ from inspectkit.errors import InputError, Location
 from inspectkit.files import atomic_write, load_document
 from inspectkit.model import InvalidAnswer, Item
 
+def say(text: str = "") -> None:
+    """Prompts and questions go to standard error, so standard output carries only the case's result."""
+    click.echo(text, err=True)
+
+
 HELP = "Enter an answer; '?' shows the guidance, '-' skips for now, 'q' saves and stops."
 
 
@@ -29,7 +34,7 @@ def _load(engine: Engine, path: Path, case_id: str | None) -> dict[str, Any]:
         doc.setdefault("answers", {})
         return doc
     if case_id is None:
-        case_id = click.prompt("Case id")
+        case_id = click.prompt("Case id", err=True)
     return {"schema": 1, "edition": engine.framework.edition, "case_id": case_id, "answers": {}}
 
 
@@ -93,41 +98,41 @@ def run_session(engine: Engine, path: Path, case_id: str | None) -> None:
     doc = _load(engine, path, case_id)
     answers: dict[str, Any] = doc["answers"]
     skipped: set[str] = set()
-    click.echo(f"Case {doc.get('case_id')} ({engine.framework.edition}), saved to {path} after every answer.")
-    click.echo(HELP)
+    say(f"Case {doc.get('case_id')} ({engine.framework.edition}), saved to {path} after every answer.")
+    say(HELP)
     while True:
         item = _next_question(engine, answers, skipped)
         if item is None:
-            click.echo("Nothing left to ask.")
+            say("Nothing left to ask.")
             break
         assert item.answer is not None
-        click.echo("")
-        click.echo(f"{item.id}  {textwrap.fill(' '.join((item.text or item.title).split()), 96, subsequent_indent='    ')}")
+        say("")
+        say(f"{item.id}  {textwrap.fill(' '.join((item.text or item.title).split()), 96, subsequent_indent='    ')}")
         a = item.answer
         if a.choices and a.name in ("choice", "rating", "multi", "per_category") and len(a.choices) <= 30:
             for n, c in enumerate(a.choices, start=1):
-                click.echo(f"    {n:>2}. {c.label} [{c.code}]")
+                say(f"    {n:>2}. {c.label} [{c.code}]")
             if a.name == "multi":
-                click.echo(
+                say(
                     f"    (several: numbers or codes separated by commas{f', at most {a.max_choices}' if a.max_choices else ''})"
                 )
             if a.name == "per_category":
-                click.echo("    (one per category: category=choice, separated by commas)")
+                say("    (one per category: category=choice, separated by commas)")
         else:
-            click.echo(f"    ({a.describe()})")
+            say(f"    ({a.describe()})")
         while True:
             try:
-                raw = click.prompt(item.id, default="", show_default=False)
+                raw = click.prompt(item.id, default="", show_default=False, err=True)
             except click.exceptions.Abort:  # end of input or Ctrl-C/Ctrl-D: keep what was answered
                 _save(path, doc)
-                click.echo(f"\nSaved {path}. Run the same command to carry on.")
+                say(f"\nSaved {path}. Run the same command to carry on.")
                 return
             if raw.strip() == "?":
-                click.echo(textwrap.indent(item.guidance or "No guidance for this question.", "    "))
+                say(textwrap.indent(item.guidance or "No guidance for this question.", "    "))
                 continue
             if raw.strip() == "q":
                 _save(path, doc)
-                click.echo(f"Saved {path}. Run the same command to carry on.")
+                say(f"Saved {path}. Run the same command to carry on.")
                 return
             if raw.strip() in ("", "-"):
                 skipped.add(item.id)
@@ -135,7 +140,7 @@ def run_session(engine: Engine, path: Path, case_id: str | None) -> None:
             try:
                 value = engine.validators[item.id](_parse(item, raw))
             except InvalidAnswer as exc:
-                click.echo(f"    {exc}")
+                say(f"    {exc}")
                 continue
             answers[item.id] = value.isoformat() if hasattr(value, "isoformat") else value
             _save(path, doc)
