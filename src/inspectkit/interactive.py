@@ -18,6 +18,7 @@ from inspectkit.errors import InputError, Location
 from inspectkit.files import atomic_write, load_document
 from inspectkit.model import InvalidAnswer, Item
 
+
 def say(text: str = "") -> None:
     """Prompts and questions go to standard error, so standard output carries only the case's result."""
     click.echo(text, err=True)
@@ -113,9 +114,7 @@ def run_session(engine: Engine, path: Path, case_id: str | None) -> None:
             for n, c in enumerate(a.choices, start=1):
                 say(f"    {n:>2}. {c.label} [{c.code}]")
             if a.name == "multi":
-                say(
-                    f"    (several: numbers or codes separated by commas{f', at most {a.max_choices}' if a.max_choices else ''})"
-                )
+                say(f"    (several: numbers or codes separated by commas{f', at most {a.max_choices}' if a.max_choices else ''})")
             if a.name == "per_category":
                 say("    (one per category: category=choice, separated by commas)")
         else:
