@@ -8,6 +8,7 @@ fraction (``Fraction``); only display rounds.
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping
 from fractions import Fraction
 from pathlib import Path
@@ -21,6 +22,32 @@ from inspectkit.expressions import NA, UNKNOWN, sufficiency, truth
 from inspectkit.model import MET, Band, Framework
 
 INSPECTION_KEYS = ("schema", "kind", "edition", "inspection_id", "answers", "overrides", "notes")
+
+
+class SeenIds:
+    """Case ids seen so far, in about 12 bytes each: 64-bit hashes in sorted shards.
+
+    A set of 100,000 ids costs several MiB; these shards cost about one, so memory stays nearly flat as the
+    number of cases grows. Two different ids share a 64-bit hash with odds far below one in a million even
+    for a million cases.
+    """
+
+    SHARDS = 4096
+
+    def __init__(self) -> None:
+        from array import array
+
+        self._shards = [array("Q") for _ in range(self.SHARDS)]
+
+    def add(self, case_id: str) -> bool:
+        """Remember ``case_id``; False if it was seen before."""
+        key = int.from_bytes(hashlib.blake2b(case_id.encode(), digest_size=8).digest(), "little")
+        shard = self._shards[key & (self.SHARDS - 1)]
+        i = bisect_left(shard, key)
+        if i < len(shard) and shard[i] == key:
+            return False
+        shard.insert(i, key)
+        return True
 
 
 @attrs.define
@@ -211,7 +238,7 @@ class Rater:
         self.feeds: dict[str, list[tuple[str, str, frozenset[str], bool]]] = {}
         self.engines: dict[str, Any] = {}
         self.instruments = registry.instruments_for(edition)
-        self._seen: set[int] = set()
+        self._seen = SeenIds()
         self._invalid: set[str] = set()
         self._declare_items()
 
@@ -294,15 +321,10 @@ class Rater:
             engine = self.engines[case_edition] = self.registry.engine(case_edition)
         ev = engine.evaluate(doc, line_of=case.line_of)
         report.warnings += len(ev.warnings)
-        if ev.case_id is not None:
-            key = int.from_bytes(hashlib.blake2b(ev.case_id.encode(), digest_size=8).digest(), "little")
-            if key in self._seen:
-                ev.errors.append(
-                    Message(
-                        None, f"case_id {ev.case_id!r} is used by an earlier case too; case ids are unique within an inspection"
-                    )
-                )
-            self._seen.add(key)
+        if ev.case_id is not None and not self._seen.add(ev.case_id):
+            ev.errors.append(
+                Message(None, f"case_id {ev.case_id!r} is used by an earlier case too; case ids are unique within an inspection")
+            )
         if ev.errors:
             for m in ev.errors:
                 report.errors.append(CaseProblem(case.source, ev.case_id, m))

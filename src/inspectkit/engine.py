@@ -20,6 +20,7 @@ from inspectkit.model import MET, NOT_MET, CaseScore, Framework, InvalidAnswer, 
 ANSWERED, NOT_APPLICABLE, MISSING, DERIVED = "answered", "not_applicable", "missing", "derived"
 CASE_KEYS = ("schema", "edition", "case_id", "answers", "notes")
 _CASE_KEY_SET = frozenset(CASE_KEYS)
+_NO_CODES: frozenset[str] = frozenset()
 
 _NOT_YET = object()
 _IN_PROGRESS = object()
@@ -281,11 +282,12 @@ class Engine:
         self.judged_scores = [
             s for s in framework.scoring.case_scores if s.judgement is not None and self.score_level[s.id] == "case"
         ]
-        # fast validation: answers to one-choice questions are checked by set membership
+        # fast validation: answers to one-choice questions are checked by set membership (derived ones are
+        # never answered, so they always take the slow path and its warning)
         self.allowed: dict[str, frozenset[str]] = {
             i.id: frozenset(i.answer.codes + (("n/a",) if i.answer.na else ()))
             for i in self.case_items
-            if i.answer is not None and i.answer.name in ("yes_no", "choice", "rating")
+            if i.answer is not None and i.answer.name in ("yes_no", "choice", "rating") and i.derive is None
         }
 
     def _plan(self) -> list[tuple[Any, ...]]:
@@ -469,14 +471,16 @@ class Engine:
         validators = self.validators
         allowed = self.allowed
         derives = self.derives
-        answers: dict[str, Any] = {}
         not_recorded: set[str] = set()
-        for key, value in raw_answers.items():
+        # the common case, a valid code for a one-choice question, is checked by set membership in one pass;
+        # everything else (numbers, lists, dates, text, and anything wrong) goes through its validator
+        slow = [k for k, v in raw_answers.items() if v.__class__ is not str or v not in allowed.get(k, _NO_CODES)]
+        answers: dict[str, Any] = dict(raw_answers)
+        for key in slow:
+            del answers[key]
+        for key in slow:
+            value = raw_answers[key]
             qid = key if key.__class__ is str else str(key)
-            ok = allowed.get(qid)
-            if ok is not None and value.__class__ is str and value in ok and qid not in derives:
-                answers[qid] = value  # the common case: a valid code, checked by set membership
-                continue
             validate = validators.get(qid)
             if validate is None:
                 errors.append(Message(qid, self._not_answerable(qid, self.items.get(qid)), line=where("answers", key)))

@@ -6,7 +6,6 @@ contract's code (1 for bad input, 2 for a command used wrongly).
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 import attrs
@@ -92,6 +91,8 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
 
     Ids under the same parent are preferred (``A1.7`` suggests ``A1.6`` before ``P1.7``).
     """
+    import difflib  # only when a suggestion is needed: keeps start-up light
+
     pool = [str(c) for c in candidates]
     if "." in word:
         parent = word.rsplit(".", 1)[0] + "."

@@ -6,7 +6,6 @@ import hashlib
 import json
 import os
 import pickle
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -216,6 +215,8 @@ def yaml_line_of(path: Path, keys: tuple[Any, ...]) -> int | None:
 
 def atomic_write(path: Path, text: str) -> None:
     """Write a file so that a reader sees the old content or the new, never half of either."""
+    import tempfile
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -246,6 +247,8 @@ def iter_case_paths(paths: list[Path]) -> Iterator[Path]:
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Like :func:`atomic_write`, for bytes (the definition cache)."""
+    import tempfile
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
