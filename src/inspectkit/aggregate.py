@@ -16,10 +16,15 @@ from typing import Any
 
 import attrs
 
-from inspectkit.engine import NOT_APPLICABLE, Evaluation, Message
-from inspectkit.errors import InputError, Location, suggestion
+from inspectkit.engine import NOT_APPLICABLE, Message
+from inspectkit.errors import InputError, Location, UsageError, suggestion
 from inspectkit.expressions import NA, UNKNOWN, sufficiency, truth
 from inspectkit.model import MET, Band, Framework
+
+# what a judged case is (records passed from judge() to apply())
+_UNREAD, _FOREIGN, _ERRORS, _EXCLUDED, _COUNTED = range(5)
+# how one case counts for one item
+_SUFFICIENT, _INSUFFICIENT, _NA, _MISSING = range(4)
 
 INSPECTION_KEYS = ("schema", "kind", "edition", "inspection_id", "answers", "overrides", "notes")
 
@@ -239,6 +244,7 @@ class Rater:
         self.engines: dict[str, Any] = {}
         self.instruments = registry.instruments_for(edition)
         self._seen = SeenIds()
+        self._tallies: dict[str, list[ItemTally]] = {}
         self._invalid: set[str] = set()
         self._declare_items()
 
@@ -298,12 +304,18 @@ class Rater:
             self.report.sources.setdefault(item_id, []).append(f"{case_edition}:{src}")
         return out
 
-    def add(self, case: CaseInput) -> Evaluation | None:
-        report = self.report
+    def add(self, case: CaseInput) -> None:
+        """Count one case (or report why it is left out)."""
+        self.apply(self.judge(case))
+
+    def judge(self, case: CaseInput) -> tuple[Any, ...]:
+        """Everything ``rate`` needs from one case, as a small record; the report is not touched.
+
+        Records are plain tuples so that worker processes can judge cases and the main process apply them,
+        in order, with the same result as judging and applying one by one.
+        """
         if case.error is not None:
-            report.errors.append(CaseProblem(case.source, None, Message(None, case.error.message)))
-            report.excluded.append({"case_id": None, "source": case.source, "reason": f"not read: {case.error.message}"})
-            return None
+            return (_UNREAD, case.source, None, case.error.message)
         doc = case.document
         case_edition = (doc.get("edition") if isinstance(doc, dict) else None) or self.edition
         engine = self.engines.get(case_edition)
@@ -315,61 +327,39 @@ class Rater:
                     f" (cases may be of: {', '.join(self.instruments)})" + (f"; {hint}" if hint else "")
                 )
                 cid = doc.get("case_id") if isinstance(doc, dict) else None
-                report.errors.append(CaseProblem(case.source, str(cid) if cid is not None else None, Message(None, msg)))
-                report.excluded.append({"case_id": cid, "source": case.source, "reason": msg})
-                return None
+                return (_FOREIGN, case.source, str(cid) if cid is not None else None, msg)
             engine = self.engines[case_edition] = self.registry.engine(case_edition)
         ev = engine.evaluate(doc, line_of=case.line_of)
-        report.warnings += len(ev.warnings)
-        if ev.case_id is not None and not self._seen.add(ev.case_id):
-            ev.errors.append(
-                Message(None, f"case_id {ev.case_id!r} is used by an earlier case too; case ids are unique within an inspection")
-            )
+        warnings = len(ev.warnings)
         if ev.errors:
-            for m in ev.errors:
-                report.errors.append(CaseProblem(case.source, ev.case_id, m))
-            report.excluded.append(
-                {"case_id": ev.case_id, "source": case.source, "reason": f"{len(ev.errors)} error(s) in the case file"}
-            )
-            return ev
+            return (_ERRORS, case.source, ev.case_id, warnings, [(m.question, m.message, m.rule, m.line) for m in ev.errors])
         if not ev.in_sample:
-            report.excluded.append({"case_id": ev.case_id, "source": case.source, "reason": ev.reason})
-            return ev
-        report.cases += 1
-        report.by_edition[case_edition] = report.by_edition.get(case_edition, 0) + 1
-        items = report.items
+            return (_EXCLUDED, case.source, ev.case_id, warnings, ev.reason)
         scores = ev.env.scores
         outcome = ev.outcome
-        for item_id, src, sufficient, is_score in self._feeds_for(case_edition):
-            tally = items[item_id]
+        codes = bytearray()
+        for _, src, sufficient, is_score in self._feeds_for(case_edition):
             if is_score:
                 value = scores.get(src)
                 if value is None:
-                    tally.not_applicable += 1
+                    codes.append(_NA)
                     continue
             else:
                 value = outcome(src)
                 if value is NOT_APPLICABLE or value == NA:
-                    tally.not_applicable += 1
+                    codes.append(_NA)
                     continue
             if value is None or value is UNKNOWN:
-                tally.missing += 1
-                continue
-            if value.__class__ is str:
-                tally.denominator += 1
-                if value in sufficient:
-                    tally.numerator += 1
-                continue
-            ok = sufficiency(value, sufficient)
-            if ok is None:
-                tally.not_applicable += 1
-                continue
-            tally.denominator += 1
-            if ok:
-                tally.numerator += 1
-        if report.counts and case_edition == self.edition:
+                codes.append(_MISSING)
+            elif value.__class__ is str:
+                codes.append(_SUFFICIENT if value in sufficient else _INSUFFICIENT)
+            else:
+                ok = sufficiency(value, sufficient)
+                codes.append(_NA if ok is None else _SUFFICIENT if ok else _INSUFFICIENT)
+        counted: list[tuple[str, str, str]] | None = None
+        if self.framework.scoring.counts and case_edition == self.edition:
+            counted = []
             for count in self.framework.scoring.counts:
-                table = report.counts[count.id]
                 for qid in count.of:
                     value = outcome(qid)
                     if value is None or value is NOT_APPLICABLE or value == NA:
@@ -378,10 +368,56 @@ class Rater:
                         values = [f"{k}: {v}" for k, v in value.items()]
                     else:
                         values = value if isinstance(value, list) else [value]
-                    bucket = table[qid]
-                    for v in values:
-                        bucket[str(v)] = bucket.get(str(v), 0) + 1
-        return ev
+                    counted.extend((count.id, qid, str(v)) for v in values)
+        return (_COUNTED, case.source, ev.case_id, warnings, case_edition, bytes(codes), counted)
+
+    def apply(self, record: tuple[Any, ...]) -> None:
+        """Add one judged case to the report: the only place the report's counts change."""
+        report = self.report
+        kind, source, case_id = record[0], record[1], record[2]
+        if kind == _UNREAD:
+            report.errors.append(CaseProblem(source, None, Message(None, record[3])))
+            report.excluded.append({"case_id": None, "source": source, "reason": f"not read: {record[3]}"})
+            return
+        if kind == _FOREIGN:
+            report.errors.append(CaseProblem(source, case_id, Message(None, record[3])))
+            report.excluded.append({"case_id": case_id, "source": source, "reason": record[3]})
+            return
+        report.warnings += record[3]
+        errors = [Message(q, m, r, line) for q, m, r, line in record[4]] if kind == _ERRORS else []
+        if case_id is not None and not self._seen.add(case_id):
+            errors.append(
+                Message(None, f"case_id {case_id!r} is used by an earlier case too; case ids are unique within an inspection")
+            )
+        if errors:
+            for m in errors:
+                report.errors.append(CaseProblem(source, case_id, m))
+            report.excluded.append({"case_id": case_id, "source": source, "reason": f"{len(errors)} error(s) in the case file"})
+            return
+        if kind == _EXCLUDED:
+            report.excluded.append({"case_id": case_id, "source": source, "reason": record[4]})
+            return
+        case_edition, codes, counted = record[4], record[5], record[6]
+        report.cases += 1
+        report.by_edition[case_edition] = report.by_edition.get(case_edition, 0) + 1
+        tallies = self._tallies.get(case_edition)
+        if tallies is None:
+            items = report.items
+            tallies = self._tallies[case_edition] = [items[f[0]] for f in self._feeds_for(case_edition)]
+        for tally, code in zip(tallies, codes, strict=True):
+            if code == _SUFFICIENT:
+                tally.numerator += 1
+                tally.denominator += 1
+            elif code == _INSUFFICIENT:
+                tally.denominator += 1
+            elif code == _NA:
+                tally.not_applicable += 1
+            else:
+                tally.missing += 1
+        if counted:
+            for count_id, qid, value in counted:
+                bucket = report.counts[count_id][qid]
+                bucket[value] = bucket.get(value, 0) + 1
 
     # -- the inspection file and ratings
     def finish(self, inspection: Mapping[str, Any] | None = None, inspection_source: str | None = None) -> RatingReport:
@@ -589,6 +625,137 @@ def iter_cases(paths: Iterable[Path]) -> Iterator[CaseInput]:
             continue
         line_of = (lambda keys, _p=path: yaml_line_of(_p, keys)) if path.suffix.lower() in (".yaml", ".yml") else None
         yield CaseInput(str(path), doc, None, line_of)
+
+
+# -------------------------------------------------------------------------------------------- many processes
+
+_BATCH_LINES = 500  # JSON Lines cases per batch handed to a worker
+_BATCH_FILES = 50  # case files per batch
+_WORKER: Rater | None = None  # the rater a forked worker inherits
+
+
+def _inputs(paths: Iterable[Path]) -> Iterator[list[tuple[str, str, Any]]]:
+    """Batches of raw inputs: ("line", source, bytes) from JSON Lines files, ("file", path, None) for case files.
+
+    Only raw bytes and paths travel to workers; parsing happens there.
+    """
+    from inspectkit.files import MAX_LINE_BYTES, iter_case_paths
+
+    batch: list[tuple[str, str, Any]] = []
+    for path in iter_case_paths([Path(p) for p in paths]):
+        if path.suffix.lower() == ".jsonl":
+            if not path.exists():
+                raise UsageError("no such file", Location(str(path)))
+            with path.open("rb") as fh:
+                for number, raw in enumerate(fh, start=1):
+                    if len(raw) > MAX_LINE_BYTES:
+                        too_long = f"line is {len(raw):,} bytes, over the limit of {MAX_LINE_BYTES:,}"
+                        batch.append(("error", f"{path}:{number}", too_long))
+                    elif raw.strip():
+                        batch.append(("line", f"{path}:{number}", raw))
+                    if len(batch) >= _BATCH_LINES:
+                        yield batch
+                        batch = []
+        else:
+            batch.append(("file", str(path), None))
+            if len(batch) >= _BATCH_FILES:
+                yield batch
+                batch = []
+    if batch:
+        yield batch
+
+
+def _judge_batch(batch: list[tuple[str, str, Any]]) -> list[tuple[Any, ...]]:
+    """In a worker: read and judge a batch of cases."""
+    from inspectkit.files import _json_loads, _JSONDecodeError, load_document, yaml_line_of
+
+    rater = _WORKER
+    assert rater is not None
+    out = []
+    for kind, source, raw in batch:
+        if kind == "error":
+            case = CaseInput(source, None, InputError(raw, Location(source)))
+        elif kind == "line":
+            try:
+                case = CaseInput(source, _json_loads(raw))
+            except RecursionError:
+                case = CaseInput(source, None, InputError("nested too deeply to be a case", Location(source)))
+            except (_JSONDecodeError, ValueError) as exc:
+                msg = getattr(exc, "msg", None) or str(exc)
+                case = CaseInput(source, None, InputError(f"not valid JSON: {msg}", Location(source)))
+        else:
+            path = Path(source)
+            try:
+                doc = load_document(path)
+            except InputError as exc:
+                case = CaseInput(source, None, exc)
+            else:
+                yaml_file = path.suffix.lower() in (".yaml", ".yml")
+                case = CaseInput(source, doc, None, (lambda keys, _p=path: yaml_line_of(_p, keys)) if yaml_file else None)
+        out.append(rater.judge(case))
+    return out
+
+
+def default_jobs(paths: Iterable[Path]) -> int:
+    """Worker processes worth starting: one per core for big inputs, none for an inspection-sized one."""
+    import os
+
+    limit = 8 * 1024 * 1024  # below this (a few thousand cases), starting processes costs more than it saves
+    total = 0
+    for p in paths:
+        p = Path(p)
+        if p.is_file():
+            total += p.stat().st_size
+        elif p.is_dir():
+            total += sum(f.stat().st_size for f in p.rglob("*") if f.is_file())
+        if total > limit:
+            return max(1, min(os.cpu_count() or 1, 8))
+    return 1
+
+
+def rate_paths(
+    registry: Any,
+    edition: str,
+    paths: Iterable[Path],
+    inspection: Mapping[str, Any] | None = None,
+    inspection_source: str | None = None,
+    jobs: int = 1,
+) -> RatingReport:
+    """Rate case files, folders and JSON Lines files, with ``jobs`` worker processes reading and judging.
+
+    The main process applies the judged cases in input order, so the report is the same whatever ``jobs``
+    is; memory stays bounded because only a few batches are in flight at a time. Workers are forked (they
+    share the loaded editions); where a platform cannot fork, cases are rated in this process.
+    """
+    import multiprocessing
+    from collections import deque
+
+    global _WORKER
+    paths = [Path(p) for p in paths]
+    rater = Rater(registry, edition)
+    if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        for case in iter_cases(paths):
+            rater.add(case)
+        return rater.finish(inspection, inspection_source)
+    for e in rater.instruments:  # build every engine once, before the workers fork and share them
+        if e in registry.entries:
+            rater.engines[e] = registry.engine(e)
+            rater._feeds_for(e)
+    _WORKER = rater
+    try:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            pending: deque[Any] = deque()
+            for batch in _inputs(paths):
+                pending.append(pool.apply_async(_judge_batch, (batch,)))
+                if len(pending) >= 2 * jobs:
+                    for record in pending.popleft().get():
+                        rater.apply(record)
+            while pending:
+                for record in pending.popleft().get():
+                    rater.apply(record)
+    finally:
+        _WORKER = None
+    return rater.finish(inspection, inspection_source)
 
 
 def rate(

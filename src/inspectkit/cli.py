@@ -19,6 +19,7 @@ from inspectkit import __version__
 from inspectkit.errors import InspectkitError, UsageError
 
 FORMATS = ["table", "json"]
+MAX_ERRORS_SHOWN = 200  # on the terminal; the JSON report keeps them all
 
 
 def _default_format() -> str:
@@ -431,6 +432,14 @@ def _print_case(engine: Any, result: Any, personal: frozenset[str]) -> None:
     metavar="ID",
     help="Show how an item, a rating or 'overall' was reached (repeatable).",
 )
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Worker processes reading and judging cases; 0 picks one per core for big inputs, none for small ones.",
+)
 @click.pass_obj
 @_run
 def rate(
@@ -441,10 +450,9 @@ def rate(
     fmt: str | None,
     output: Path | None,
     explain_ids: tuple[str, ...],
+    jobs: int,
 ) -> int:
     """Aggregate case files, folders and JSON Lines files: percentages, denominators and ratings."""
-    from inspectkit.aggregate import iter_cases
-    from inspectkit.aggregate import rate as rate_cases
     from inspectkit.files import load_document
 
     if not cases:
@@ -459,7 +467,16 @@ def rate(
         if not inspection.exists():
             raise UsageError("no such inspection file", _loc(inspection))
         inspection_doc = load_document(inspection)
-    report = rate_cases(registry, edition, iter_cases(list(cases)), inspection_doc, str(inspection) if inspection else None)
+    from inspectkit.aggregate import default_jobs, rate_paths
+
+    report = rate_paths(
+        registry,
+        edition,
+        list(cases),
+        inspection_doc,
+        str(inspection) if inspection else None,
+        jobs=jobs or default_jobs(cases),
+    )
     fmt = fmt or _default_format()
     from inspectkit.aggregate import explain
 
@@ -480,8 +497,12 @@ def rate(
         atomic_write(output, text)
     else:
         click.echo(text, nl=False)
-    for problem in report.errors:
+    shown = report.errors[:MAX_ERRORS_SHOWN]
+    for problem in shown:
         click.echo(f"error: {problem}", err=True)
+    if len(report.errors) > len(shown):
+        more = len(report.errors) - len(shown)
+        click.echo(f"error: ... and {more:,} more (every one is in the report: --format json)", err=True)
     return 1 if report.errors else 0
 
 

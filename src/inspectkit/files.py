@@ -43,6 +43,13 @@ FastLoader.add_constructor(
     lambda loader, node: loader.construct_mapping(node, deep=True),
 )
 
+try:  # orjson parses JSON three to four times faster than the standard library: it carries big JSON Lines files
+    from orjson import JSONDecodeError as _JSONDecodeError
+    from orjson import loads as _json_loads
+except ImportError:  # pragma: no cover - a platform without an orjson wheel still works, more slowly
+    _json_loads = json.loads  # type: ignore[assignment]
+    _JSONDecodeError = json.JSONDecodeError  # type: ignore[misc,assignment]
+
 #: Largest YAML or JSON document read whole (bytes); JSON Lines files are streamed, one line at a time.
 MAX_DOCUMENT_BYTES = int(os.environ.get("INSPECTKIT_MAX_FILE_BYTES", 16 * 1024 * 1024))
 #: Largest single line of a JSON Lines file.
@@ -170,7 +177,7 @@ def iter_json_lines(path: Path) -> Iterator[tuple[int, Any]]:
     """
     if not path.exists():
         raise UsageError("no such file", Location(str(path)))
-    loads = json.loads
+    loads = _json_loads
     with path.open("rb") as fh:
         for number, raw in enumerate(fh, start=1):
             if len(raw) > MAX_LINE_BYTES:
@@ -182,12 +189,15 @@ def iter_json_lines(path: Path) -> Iterator[tuple[int, Any]]:
             if not raw.strip():
                 continue
             try:
-                yield number, loads(raw)
+                doc = loads(raw)
             except RecursionError:
                 yield number, InputError("nested too deeply to be a case", Location(str(path), number))
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                continue
+            except (_JSONDecodeError, json.JSONDecodeError, UnicodeDecodeError, ValueError) as exc:
                 msg = getattr(exc, "msg", None) or str(exc)
                 yield number, InputError(f"not valid JSON: {msg}", Location(str(path), number))
+                continue
+            yield number, doc
 
 
 def yaml_line_of(path: Path, keys: tuple[Any, ...]) -> int | None:

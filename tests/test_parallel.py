@@ -1,0 +1,45 @@
+"""Rating with worker processes gives exactly the report of rating in one process."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+from pathlib import Path
+
+import pytest
+
+from inspectkit import aggregate
+from inspectkit.synth import iter_synthetic
+
+pytestmark = pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="workers are forked")
+
+
+@pytest.fixture
+def mixed_cases(tmp_path: Path, registry) -> list[Path]:
+    engine = registry.engine("tiny_2024")
+    lines = [json.dumps(c) for c in iter_synthetic(engine, 1300, seed=7)]
+    lines.insert(5, lines[2])  # a duplicate case id
+    lines.insert(600, '{"not json')  # an unreadable line
+    lines.insert(900, json.dumps({"schema": 1, "edition": "tiny_2024", "case_id": "BAD", "answers": {"risk": "severe"}}))
+    first = tmp_path / "a.jsonl"
+    first.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    folder = tmp_path / "files"
+    folder.mkdir()
+    (folder / "one.json").write_text(lines[10], encoding="utf-8")  # the same case again, as a file
+    (folder / "two.yaml").write_text("schema: 1\ncase_id: Y1\nanswers:\n  risk: low\n", encoding="utf-8")
+    return [first, folder]
+
+
+def test_workers_give_the_same_report_as_one_process(registry, mixed_cases: list[Path]) -> None:
+    one = aggregate.rate_paths(registry, "tiny_2024", mixed_cases, jobs=1).to_dict()
+    two = aggregate.rate_paths(registry, "tiny_2024", mixed_cases, jobs=2).to_dict()
+    assert one == two
+    assert one["cases"] > 1000
+    reasons = " ".join(e["message"] for e in one["errors"])
+    assert "used by an earlier case" in reasons and "not valid JSON" in reasons and "severe" in reasons
+
+
+def test_small_inputs_stay_in_one_process(tmp_path: Path) -> None:
+    path = tmp_path / "few.jsonl"
+    path.write_text("{}\n" * 10, encoding="utf-8")
+    assert aggregate.default_jobs([path]) == 1
