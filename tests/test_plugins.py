@@ -293,3 +293,16 @@ def test_check_golden_reports_every_difference(registry: Any, make_case: Any) ->
     assert len(problems) == 3
     assert any("in_sample is True" in p for p in problems)
     assert any("risk: status answered, expected missing" in p for p in problems)
+
+
+def test_every_hook_is_documented() -> None:
+    """A plugin author learns the hooks from their docstrings: each says what register takes, and since when."""
+    import inspect
+
+    from inspectkit import hookspecs
+
+    hooks = [f for name, f in inspect.getmembers(hookspecs, inspect.isfunction) if name.startswith("register_")]
+    assert {h.__name__ for h in hooks} == {"register_frameworks", "register_functions", "register_reference_lists"}
+    for hook in hooks:
+        doc = inspect.getdoc(hook) or ""
+        assert ":param register:" in doc and "versionadded" in doc, hook.__name__

@@ -277,16 +277,20 @@ def _show_matrix(fw: Any, fmt: str) -> int:
             }
         )
         return 0
+    from tabulate import tabulate
+
     rows = []
     for r in m.rows:
         row = [f"{r.code} {r.label}"]
         for c in m.columns:
             item = cells.get((r.code, c.code))
-            row.append(f"{item} {_short(fw.items[item].title or fw.items[item].text, 28)}" if item else "")
+            row.append(f"{item} {fw.items[item].title or fw.items[item].text}" if item else "")
         rows.append(row)
     if m.title:
         click.echo(m.title)
-    click.echo(_table(rows, [""] + [f"{c.code} {c.label}" for c in m.columns]))
+    headers = [""] + [f"{c.code} {c.label}" for c in m.columns]
+    widths = [22] + [20] * len(m.columns)  # wrapped, so the matrix fits a terminal
+    click.echo(tabulate(rows, headers=headers, tablefmt="grid", maxcolwidths=widths, maxheadercolwidths=widths))
     return 0
 
 
@@ -778,7 +782,7 @@ def check(state: _State, target: str) -> int:
         if not path.exists():
             raise UsageError("no such file", _loc(path))
         fw = load_framework(path, registry.functions, registry.lists)
-        registry._check_feeds(fw)
+        registry.check_feeds(fw)
     else:
         fw = registry.framework(target)
     questions = fw.questions

@@ -259,11 +259,11 @@ class Registry:
 
         plugin = self.plugins.get(entry.plugin, PluginInfo(entry.plugin))
         framework = load_framework(entry.path, self.functions, self.lists, plugin=entry.plugin, plugin_version=plugin.version)
-        self._check_feeds(framework)
+        self.check_feeds(framework)
         self._frameworks[edition] = framework
         return framework
 
-    def _check_feeds(self, framework: Any) -> None:
+    def check_feeds(self, framework: Any) -> None:
         errors = []
         for item in framework.items.values():
             for feed in item.feeds:
