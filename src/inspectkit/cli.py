@@ -374,6 +374,7 @@ def _print_case(engine: Any, result: Any, personal: frozenset[str]) -> None:
                 parts = []
                 for weight, counts in aid.tally.items():
                     shown = " ".join(f"{k}:{v}" for k, v in counts.items() if v)
+                    weight = fw.weight_labels.get(weight, weight)
                     parts.append(f"{weight} {shown}" if shown else f"{weight} -")
                 tally = "; ".join(parts)
             over = "; ".join(aid.overriding) if aid is not None else ""

@@ -57,6 +57,7 @@ TOP_KEYS = {
     "reference",
     "matrix",
     "include",
+    "weights",
 }
 ITEM_KEYS = {
     "id",
@@ -475,6 +476,10 @@ class _Builder:
         if isinstance(source, str):
             source = {"document": source}
         evidence_for = data.get("evidence_for")
+        weights = data.get("weights") or {}
+        if not isinstance(weights, dict) or any(k not in WEIGHTS for k in weights):
+            self.error(f"weights names how to show {' and '.join(WEIGHTS)} (for example primary: linked)", data, "weights")
+            weights = {}
         return Framework(
             edition=str(edition),
             title=self.text(data, "title", None) or str(edition),
@@ -488,6 +493,7 @@ class _Builder:
             source={str(k): str(v) for k, v in source.items() if k != _ORIGIN} if isinstance(source, dict) else {},
             evidence_for=str(evidence_for) if evidence_for else None,
             matrix=self.matrix(items),
+            weight_labels={str(k): str(v) for k, v in weights.items() if k != _ORIGIN},
             path=self.path,
             plugin=plugin,
             plugin_version=plugin_version,

@@ -755,7 +755,8 @@ class Engine:
             lines.append(f"  weighs: {', '.join(self.weighs[target])}")
             for weight, counts in aid.tally.items():
                 shown = ", ".join(f"{k} {v}" for k, v in counts.items() if v)
-                lines.append(f"  tally ({weight}): {shown or 'nothing answered'}")
+                label = self.framework.weight_labels.get(weight, weight)
+                lines.append(f"  tally ({label}): {shown or 'nothing answered'}")
         for o in item.overriding:
             lines.append(f"  overriding factor: {o.message}")
             lines.append(f"    holds when: {show(o.when)}")

@@ -419,6 +419,7 @@ class Framework:
     source: Mapping[str, str] = attrs.field(factory=dict)
     evidence_for: str | None = None
     matrix: Matrix | None = None
+    weight_labels: Mapping[str, str] = attrs.field(factory=dict)  # how a tally names primary/secondary
     path: str | None = None
     plugin: str = ""
     plugin_version: str = ""
