@@ -14,6 +14,11 @@ benchmark itself cannot run, e.g. inspectkit or the edition is not installed).
 
 Generated cases are cached under ``bench/.data/`` (keyed on edition, size, seed and inspectkit's
 version), so reruns are fast; ``--regen`` rebuilds them.
+
+Child processes cache their bytecode under ``bench/.data/pycache`` (``PYTHONPYCACHEPREFIX``, with any
+``PYTHONDONTWRITEBYTECODE`` dropped), as an installed package has its ``.pyc`` files, without writing
+into the source tree; a warm-up run of each command fills that cache before anything is timed.
+``--inherit-env`` runs the children in this process's environment unchanged instead.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ import inspectkit
 HERE = Path(__file__).resolve().parent
 DATA = HERE / ".data"
 EDITION = "carag_2019"
+CHILD_ENV: dict[str, str] | None = None  # set in main(); None: the children inherit this environment
 
 # Run inside a fresh wrapper process per measurement, so that RUSAGE_CHILDREN sees exactly one child.
 _WRAPPER = r"""
@@ -102,7 +108,7 @@ class Measure:
         self.stdout = workdir / f"{tag}.out"
         self.stderr = workdir / f"{tag}.err"
         spec = json.dumps({"cmd": cmd, "stdout": str(self.stdout), "stderr": str(self.stderr)})
-        res = subprocess.run([sys.executable, "-c", _WRAPPER, spec], capture_output=True, text=True, check=False)
+        res = subprocess.run([sys.executable, "-c", _WRAPPER, spec], capture_output=True, text=True, check=False, env=CHILD_ENV)
         if res.returncode != 0:
             log(res.stderr)
             raise RuntimeError(f"the measuring wrapper failed for {cmd}")
@@ -148,7 +154,12 @@ def _key(n: int, seed: int) -> str:
     return f"{EDITION}-v{inspectkit.__version__}-n{n}-s{seed}"
 
 
+def _synth(cli: str, n: int, seed: int, out: Path) -> None:
+    subprocess.run([cli, "synth", "--edition", EDITION, "-n", str(n), "--seed", str(seed), "-o", str(out)], check=True)
+
+
 def jsonl_data(cli: str, n: int, seed: int, regen: bool) -> Path:
+    """``n`` synthetic cases in one JSON Lines file (generated in a temporary folder, then moved into the cache)."""
     DATA.mkdir(parents=True, exist_ok=True)
     final = DATA / f"{_key(n, seed)}.jsonl"
     if final.exists() and not regen:
@@ -160,7 +171,7 @@ def jsonl_data(cli: str, n: int, seed: int, regen: bool) -> Path:
     tmpdir = Path(tempfile.mkdtemp(prefix=".tmp-", dir=DATA))
     try:
         out = tmpdir / final.name
-        subprocess.run([cli, "synth", "--edition", EDITION, "-n", str(n), "--seed", str(seed), "-o", str(out)], check=True)
+        _synth(cli, n, seed, out)
         os.replace(out, final)
     finally:
         shutil.rmtree(tmpdir, ignore_errors=True)
@@ -169,6 +180,7 @@ def jsonl_data(cli: str, n: int, seed: int, regen: bool) -> Path:
 
 
 def yaml_data(cli: str, n: int, seed: int, regen: bool) -> Path:
+    """``n`` synthetic cases, one YAML file each, in a folder (generated aside, then moved into the cache)."""
     DATA.mkdir(parents=True, exist_ok=True)
     final = DATA / f"{_key(n, seed)}-yaml"
     if final.is_dir() and not regen and sum(1 for _ in final.glob("*.yaml")) == n:
@@ -178,7 +190,7 @@ def yaml_data(cli: str, n: int, seed: int, regen: bool) -> Path:
     tmpdir = Path(tempfile.mkdtemp(prefix=".tmp-", dir=DATA))
     try:
         out = tmpdir / "cases"
-        subprocess.run([cli, "synth", "--edition", EDITION, "-n", str(n), "--seed", str(seed), "-o", str(out)], check=True)
+        _synth(cli, n, seed, out)
         if final.exists():
             shutil.rmtree(final)
         os.replace(out, final)
@@ -221,7 +233,7 @@ def _rate_cmd(cli: str, path: Path) -> list[str]:
 
 
 def _check_rate(m: Measure, expected: int, notes: list[str]) -> None:
-    """Make sure the run rated what it was given (so a fast failure cannot pass for a fast run)."""
+    """Make sure the run rated what it was given (so that a fast failure cannot pass for a fast run)."""
     if m.rc != 0:
         notes.append(f"WARNING: inspectkit rate exited {m.rc}: {m.err_head()}")
     try:
@@ -232,16 +244,16 @@ def _check_rate(m: Measure, expected: int, notes: list[str]) -> None:
         return
     if counted + left_out != expected or errors:
         notes.append(
-            f"WARNING: the report counted {counted:,} and left out {left_out:,} ({errors:,} errors), expected {expected:,} in all"
+            f"WARNING: the report counted {counted:,} and left out {left_out:,} ({errors:,} errors); expected {expected:,} in all"
         )
     elif left_out:
         notes.append(
-            f"the report counted {counted:,} cases and left {left_out:,} out of the sample (by the edition's sample rules)"
+            f"the report counted {counted:,} cases and left {left_out:,} out of the sample (by the edition's sample rule)"
         )
 
 
 def _timed_pair(label: str, cmd: list[str], base_cmd: list[str], repeat: int, work: Path) -> tuple[list[Measure], list[Measure]]:
-    """Alternate measured and baseline runs (so drift hits both sides alike)."""
+    """Alternate baseline and measured runs, so that drift in the machine hits both sides alike."""
     runs: list[Measure] = []
     bases: list[Measure] = []
     for i in range(repeat):
@@ -249,6 +261,31 @@ def _timed_pair(label: str, cmd: list[str], base_cmd: list[str], repeat: int, wo
         bases.append(Measure(base_cmd, work, f"{label}-base-{i}"))
         runs.append(Measure(cmd, work, f"{label}-run-{i}"))
     return runs, bases
+
+
+def _spread(runs: list[Measure], bases: list[Measure]) -> str:
+    return f"runs {', '.join(fmt_seconds(m.wall) for m in runs)} vs {', '.join(fmt_seconds(m.wall) for m in bases)}"
+
+
+def warm_up(cli: str, jsonl: Path, yaml_dir: Path, work: Path) -> None:
+    """One run of every command on a single case, so that no timed run pays for writing bytecode."""
+    log("warm-up: one run of each command on one case")
+    one = work / "one.jsonl"
+    with jsonl.open("rb") as fh:
+        one.write_bytes(fh.readline())
+    one_dir = work / "one-yaml"
+    one_dir.mkdir()
+    first = min(yaml_dir.glob("*.yaml"))
+    (one_dir / first.name).write_bytes(first.read_bytes())
+    for tag, cmd in (
+        ("rate-jsonl", _rate_cmd(cli, one)),
+        ("rate-yaml", _rate_cmd(cli, one_dir)),
+        ("parse-jsonl", [sys.executable, "-c", _PARSE_JSONL, str(one)]),
+        ("load-yaml", [sys.executable, "-c", _LOAD_YAML, str(one_dir)]),
+    ):
+        m = Measure(cmd, work, f"warm-{tag}")
+        if m.rc != 0:
+            log(f"  warning: warm-up {tag} exited {m.rc}: {m.err_head()}")
 
 
 def fig_rate_jsonl(cli: str, data: Path, n: int, repeat: int, work: Path) -> tuple[Row, list[Measure]]:
@@ -259,8 +296,8 @@ def fig_rate_jsonl(cli: str, data: Path, n: int, repeat: int, work: Path) -> tup
     _check_rate(runs[-1], n, notes)
     t, b = median([m.wall for m in runs]), median([m.wall for m in bases])
     notes.append(
-        f"rate: {n / t:,.0f} cases/s ({t / n * 1e6:.0f} us/case); json.loads loop: {n / b:,.0f} lines/s; "
-        f"median of {repeat}, runs {', '.join(fmt_seconds(m.wall) for m in runs)} vs {', '.join(fmt_seconds(m.wall) for m in bases)}"
+        f"rate: {n / t:,.0f} cases/s ({t / n * 1e6:.0f} us/case); json.loads loop: {n / b:,.0f} lines/s "
+        f"({b / n * 1e6:.0f} us/line); median of {repeat}: {_spread(runs, bases)}"
     )
     row = Row(f"1. rate {n:,} cases, JSON Lines", fmt_seconds(t), f"{fmt_seconds(b)} (json.loads loop)", t / b, 3.0, notes)
     return row, runs
@@ -274,22 +311,22 @@ def fig_rate_yaml(cli: str, data: Path, n: int, repeat: int, work: Path) -> Row:
     _check_rate(runs[-1], n, notes)
     t, b = median([m.wall for m in runs]), median([m.wall for m in bases])
     notes.append(
-        f"{n:,} files (fewer than figure 1: one file per case); rate: {n / t:,.0f} files/s, CSafeLoader: {n / b:,.0f} files/s; "
-        f"median of {repeat}, runs {', '.join(fmt_seconds(m.wall) for m in runs)} vs {', '.join(fmt_seconds(m.wall) for m in bases)}"
+        f"{n:,} files, fewer than figure 1 (one file per case); rate: {n / t:,.0f} files/s, "
+        f"CSafeLoader loop: {n / b:,.0f} files/s; median of {repeat}: {_spread(runs, bases)}"
     )
     return Row(f"2. rate {n:,} cases, YAML files", fmt_seconds(t), f"{fmt_seconds(b)} (CSafeLoader loop)", t / b, 1.5, notes)
 
 
 def fig_startup(cli: str, runs_n: int, work: Path) -> Row:
-    log(f"figure 3: start-up, median of {runs_n} runs each after one warm-up")
+    log(f"figure 3: start-up, median of {runs_n} runs each after one warm-up run each")
     cmd = [cli, "frameworks", "--format", "json"]
     base = [sys.executable, "-c", "import click, yaml, attrs, cattrs, pluggy"]
     Measure(cmd, work, "startup-warm")
     Measure(base, work, "startup-base-warm")
     runs, bases = [], []
     for i in range(runs_n):
-        runs.append(Measure(cmd, work, f"startup-{i}"))
         bases.append(Measure(base, work, f"startup-base-{i}"))
+        runs.append(Measure(cmd, work, f"startup-{i}"))
     notes = []
     if runs[-1].rc != 0:
         notes.append(f"WARNING: inspectkit frameworks exited {runs[-1].rc}: {runs[-1].err_head()}")
@@ -305,15 +342,14 @@ def fig_startup(cli: str, runs_n: int, work: Path) -> Row:
 def fig_memory(cli: str, big_runs: list[Measure], big_n: int, small: Path, small_n: int, repeat: int, work: Path) -> Row:
     log(f"figure 4: peak memory rating {big_n:,} cases vs {small_n:,}")
     warm(small)
-    small_runs = []
-    for i in range(repeat):
-        small_runs.append(Measure(_rate_cmd(cli, small), work, f"mem-small-{i}"))
+    small_runs = [Measure(_rate_cmd(cli, small), work, f"mem-small-{i}") for i in range(repeat)]
     notes: list[str] = []
     _check_rate(small_runs[-1], small_n, notes)
     big, sm = median([m.maxrss for m in big_runs]), median([m.maxrss for m in small_runs])
     notes.append(
-        f"max RSS of the inspectkit process (getrusage RUSAGE_CHILDREN in a fresh wrapper per run), median of {len(big_runs)} and {repeat}; "
-        f"growth {fmt_bytes(big - sm)} over {big_n - small_n:,} more cases = {(big - sm) / max(1, big_n - small_n):.0f} bytes/case"
+        f"max RSS of the inspectkit process (getrusage RUSAGE_CHILDREN, a fresh wrapper per run; the {big_n:,}-case runs "
+        f"are figure 1's), median of {len(big_runs)} and {repeat}; growth {fmt_bytes(big - sm)} over "
+        f"{big_n - small_n:,} more cases = {(big - sm) / max(1, big_n - small_n):.0f} bytes/case"
     )
     return Row(
         f"4. peak memory, {big_n:,} vs {small_n:,} cases",
@@ -332,11 +368,10 @@ def print_table(rows: list[Row]) -> None:
     headers = ["figure", "measured", "baseline", "ratio", "target", "within target"]
     table = [[r.figure, r.measured, r.baseline, f"{r.ratio:.2f}x", f"<= {r.target:g}x", "yes" if r.ok else "NO"] for r in rows]
     widths = [max(len(h), *(len(row[i]) for row in table)) for i, h in enumerate(headers)]
-    line = "  ".join("-" * w for w in widths)
-    print("  ".join(h.ljust(w) for h, w in zip(headers, widths)))
-    print(line)
+    print("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
+    print("  ".join("-" * w for w in widths))
     for row in table:
-        print("  ".join(c.ljust(w) for c, w in zip(row, widths)))
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
     print()
     for r in rows:
         for note in r.notes:
@@ -352,7 +387,27 @@ def machine() -> str:
     return f"{platform.system()} {platform.machine()}, {cpus} core(s), Python {platform.python_version()}, inspectkit {inspectkit.__version__}"
 
 
+def source_version() -> str:
+    """The git commit inspectkit runs from (marked ``+changes`` when src/ or plugins/ differ from it), where known."""
+    root = Path(inspectkit.__file__).resolve().parent
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        )
+        top = subprocess.run(["git", "-C", str(root), "rev-parse", "--show-toplevel"], capture_output=True, text=True, check=True)
+        dirty = subprocess.run(
+            ["git", "-C", top.stdout.strip(), "status", "--porcelain", "--untracked-files=no", "--", "src", "plugins"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return "not a git checkout"
+    return f"commit {head.stdout.strip()}" + (" +changes" if dirty.stdout.strip() else "")
+
+
 def main(argv: list[str] | None = None) -> int:
+    global CHILD_ENV
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument(
         "--quick", action="store_true", help="smaller sizes: 10,000 JSON Lines cases, 500 YAML files, 5 start-up runs"
@@ -364,6 +419,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--startup-runs", type=int, help="runs per side for figure 3 (median; default 10, --quick 5)")
     ap.add_argument("--seed", type=int, default=2019, help="synthetic data seed (default 2019)")
     ap.add_argument("--regen", action="store_true", help="regenerate the cached synthetic data in bench/.data/")
+    ap.add_argument(
+        "--inherit-env", action="store_true", help="run the children in this environment unchanged (no bytecode cache set-up)"
+    )
     ap.add_argument("--json", type=Path, metavar="FILE", help="also write the results as JSON to FILE")
     args = ap.parse_args(argv)
 
@@ -373,12 +431,22 @@ def main(argv: list[str] | None = None) -> int:
     repeat = args.repeat or (2 if args.quick else 3)
     startup_runs = args.startup_runs or (5 if args.quick else 10)
 
+    if args.inherit_env:
+        CHILD_ENV = None
+        env_note = "children inherit this environment" + (
+            " (PYTHONDONTWRITEBYTECODE is set)" if os.environ.get("PYTHONDONTWRITEBYTECODE") else ""
+        )
+    else:
+        CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        CHILD_ENV["PYTHONPYCACHEPREFIX"] = str(DATA / "pycache")
+        env_note = "children cache bytecode in bench/.data/pycache"
+
     cli = find_inspectkit()
     # the Python API: make sure the edition is installed before spending minutes generating data
     try:
         registry = inspectkit.load_registry()
         fw = registry.framework(EDITION)
-    except Exception as exc:  # noqa: BLE001 - report any failure to load as "cannot run"
+    except Exception as exc:  # noqa: BLE001 - any failure to load means the benchmark cannot run
         log(f"error: edition {EDITION} is not usable: {exc}")
         return 2
     log(f"inspectkit {inspectkit.__version__} at {cli}; {EDITION}: {len(fw.items)} items")
@@ -390,6 +458,7 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="inspectkit-bench-") as tmp:
         work = Path(tmp)
+        warm_up(cli, small, yaml_dir, work)
         row1, big_runs = fig_rate_jsonl(cli, big, n, repeat, work)
         rows.append(row1)
         rows.append(fig_rate_yaml(cli, yaml_dir, yaml_n, repeat, work))
@@ -397,17 +466,24 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(fig_memory(cli, big_runs, n, small, small_n, repeat, work))
 
     print()
-    print(f"inspectkit benchmark ({'quick' if args.quick else 'full'}): {machine()}")
-    print(f"edition {EDITION}, synthetic cases seed {args.seed}; times are wall-clock medians of whole processes")
+    custom = any(v is not None for v in (args.cases, args.yaml_cases, args.small_cases, args.repeat, args.startup_runs))
+    sizes = "custom sizes" if custom else ("quick" if args.quick else "full")
+    print(f"inspectkit benchmark ({sizes}): {machine()}, {source_version()}")
+    print(f"edition {EDITION}, synthetic cases seed {args.seed}; times are wall-clock medians of whole processes; {env_note}")
     print()
     print_table(rows)
     missed = [r.figure for r in rows if not r.ok]
     print()
     print(f"{len(rows) - len(missed)}/{len(rows)} within target" + (f"; missed: {'; '.join(missed)}" if missed else ""))
     if args.json:
-        args.json.write_text(
-            json.dumps({"machine": machine(), "quick": args.quick, "results": [r.to_dict() for r in rows]}, indent=2) + "\n"
-        )
+        result = {
+            "machine": machine(),
+            "source": source_version(),
+            "quick": args.quick,
+            "environment": env_note,
+            "results": [r.to_dict() for r in rows],
+        }
+        args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     return 0
 
 
