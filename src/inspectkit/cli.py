@@ -257,8 +257,14 @@ def _show_item(fw: Any, item_id: str, fmt: str) -> int:
             click.echo(f"  {label}: {value}")
     if item.guidance:
         click.echo("\nGuidance:")
-        for para in item.guidance.split("\n\n"):
-            click.echo(textwrap.fill(" ".join(para.split()), 100, initial_indent="  ", subsequent_indent="  "))
+        for line in item.guidance.splitlines():  # each line of the data is a paragraph, heading or bullet
+            if not line.strip():
+                click.echo("")
+                continue
+            bullet = line.lstrip().startswith(("- ", "• "))
+            click.echo(
+                textwrap.fill(" ".join(line.split()), 100, initial_indent="  ", subsequent_indent="    " if bullet else "  ")
+            )
     return 0
 
 
