@@ -247,6 +247,10 @@ class Rater:
         self._tallies: dict[str, list[ItemTally]] = {}
         self._invalid: set[str] = set()
         self._declare_items()
+        # every instrument's items are declared up front, in registry order, so the report's items and
+        # sources do not depend on which cases came first (or on how many processes read them)
+        for instrument in self.instruments:
+            self._feeds_for(instrument)
 
     def _declare_items(self) -> None:
         fw = self.framework
@@ -321,7 +325,8 @@ class Rater:
         engine = self.engines.get(case_edition)
         if engine is None:
             if case_edition not in self.instruments:
-                hint = suggestion(str(case_edition), self.instruments)
+                installed = case_edition in self.registry.entries  # a real edition, not a typo to correct
+                hint = None if installed else suggestion(str(case_edition), list(self.registry.entries))
                 msg = (
                     f"a case of edition {case_edition!r} is not evidence for {self.edition}"
                     f" (cases may be of: {', '.join(self.instruments)})" + (f"; {hint}" if hint else "")
@@ -798,9 +803,9 @@ def explain(registry: Any, report: RatingReport, target: str) -> list[str]:
         for r in report.ratings.values():
             lines.append(f"  {r.id} {r.rating or 'not rated'}: {o.scores.get(r.rating, 0) if r.rating else '-'}")
         lines.append("  bands: " + ", ".join(f"{b.rating} from {b.minimum}" for b in o.bands))
-        lines.append(
-            f"  result: score {report.overall.get('score')}, {report.overall.get('rating') or 'not rated'} ({report.overall.get('basis')})"
-        )
+        o = report.overall
+        result = f"score {o['score']}, {o['rating']}" if o.get("rating") else "not rated"
+        lines.append(f"  result: {result} ({o.get('basis')})")
         return lines
     if target in report.ratings:
         r = report.ratings[target]
@@ -830,6 +835,10 @@ def explain(registry: Any, report: RatingReport, target: str) -> list[str]:
         suff = ", ".join(sorted(fw.scoring.sufficient))
         lines.append(f"  sufficient answers: {suff}; n/a and not applicable are left out of the denominator")
         return lines
+    rule = next((x for x in ratings.rated if x.id == target), None) if ratings else None
+    if rule is not None:  # a standard this inspection does not rate
+        when = f" it is rated when {rule.when.text}" if rule.when is not None else ""
+        return [f"{target}: not rated in this inspection;{when}".rstrip(";")]
     known = list(report.items) + list(report.ratings) + ["overall"]
     hint = suggestion(target, known)
     return [f"{target}: not an item or rating of this report" + (f"; {hint}" if hint else "")]

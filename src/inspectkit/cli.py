@@ -196,10 +196,10 @@ def questions(state: _State, edition: str, fmt: str | None, matrix: bool, item_i
         tag = ""
         if item.kind:
             tag = f" [{item.kind}" + (f", {item.answer.describe()}" if item.answer else "") + "]"
-            if item.condition is not None:
-                tag += f" (when {item.condition.text})"
             if item.derive is not None:
                 tag += " (derived)"
+        if item.condition is not None:  # on a heading too: it covers every question under it
+            tag += f" (when {item.condition.text})"
         label = item.title if item.title and not item.text else (f"{item.title}: {item.text}" if item.title else item.text)
         click.echo(f"{'  ' * d}{item.id}  {_short(label, max(40, 100 - 2 * d))}{tag}")
     return 0
@@ -488,6 +488,8 @@ def rate(
         str(inspection) if inspection else None,
         jobs=jobs or default_jobs(cases),
     )
+    if fmt is None and output is not None:  # the file's name says what it should hold
+        fmt = {".json": "json", ".csv": "csv"}.get(output.suffix.lower(), "table")
     fmt = fmt or _default_format()
     from inspectkit.aggregate import explain
 
@@ -505,7 +507,12 @@ def rate(
     if output is not None:
         from inspectkit.files import atomic_write
 
-        atomic_write(output, text)
+        if output.is_dir():
+            raise UsageError("is a folder: give a file name for the report", _loc(output))
+        try:
+            atomic_write(output, text)
+        except OSError as exc:
+            raise UsageError(f"cannot write the report: {exc.strerror or exc}", _loc(output)) from exc
     else:
         click.echo(text, nl=False)
     shown = report.errors[:MAX_ERRORS_SHOWN]

@@ -335,7 +335,9 @@ class _Builder:
                 self.error(f"write the id {raw_id!r} in quotes, or YAML reads it as a number", entry, "id", str(raw_id))
             qid = str(raw_id)
             if qid in entries:
-                self.error("id used twice", entry, "id", qid, hint=f"first at line {entries[qid].line}")
+                first = entries[qid]
+                where = f"{Path(first.get(_ORIGIN, self.path)).name}:{first.line}"
+                self.error("id used twice", entry, "id", qid, hint=f"first at {where}")
                 continue
             for key in entry:
                 if key not in ITEM_KEYS and key != _ORIGIN:
@@ -445,6 +447,7 @@ class _Builder:
                 reading=self.text(entry, "reading", qid),
                 links=self.ids(entry, "links", qid),
                 line=entry.line,
+                file=entry.get(_ORIGIN, self.path),
             )
         for qid, kids in children.items():
             items[qid] = _with(items[qid], children=tuple(kids))
@@ -725,6 +728,18 @@ class _Builder:
             if not isinstance(c, dict):
                 continue
             item = str(c.get("item"))
+            row, col = str(c.get("row")), str(c.get("column"))
+            if row not in {r.code for r in rows}:
+                self.error(
+                    f"matrix cell row {row!r} is not one of the rows", m, "cells", hint=suggestion(row, [r.code for r in rows])
+                )
+            if col not in {x.code for x in cols}:
+                self.error(
+                    f"matrix cell column {col!r} is not one of the columns",
+                    m,
+                    "cells",
+                    hint=suggestion(col, [x.code for x in cols]),
+                )
             if item not in items:
                 self.error(f"matrix cell item {item!r} is not an item", m, "cells", hint=suggestion(item, items))
             cells.append((str(c.get("row")), str(c.get("column")), item))
@@ -750,10 +765,11 @@ class _Builder:
                 best = path
         if best:
             entry_line = items[best[0]].line if best[0] in items else None
+            entry_file = items[best[0]].file if best[0] in items else None
             self.errors.append(
                 DefinitionError(
                     "rules form a cycle: " + " -> ".join(best + [best[0]]),
-                    Location(self.path, entry_line, best[0]),
+                    Location(entry_file or self.path, entry_line, best[0]),
                     hint="a condition or derived value may not depend, directly or not, on itself",
                 )
             )

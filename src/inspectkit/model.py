@@ -275,6 +275,7 @@ class Item:
     links: tuple[str, ...] = ()
     children: tuple[str, ...] = ()
     line: int | None = None
+    file: str | None = None  # the definition file it is written in (a framework may include several)
 
     @property
     def is_question(self) -> bool:

@@ -282,7 +282,7 @@ class Registry:
                     errors.append(
                         DefinitionError(
                             f"feeds {feed!r}: {target_edition} has no item {target!r}",
-                            Location(framework.path, item.line, item.id),
+                            Location(item.file or framework.path, item.line, item.id),
                             suggestion(target, ids),
                         )
                     )

@@ -1,0 +1,294 @@
+"""A definition split across files (``include:``), and the cache of parsed definitions.
+
+Uses the tiny instrument (tests/tiny2/instrument.yaml includes instrument_licence.yaml); tests that change
+it work on a copy in tmp_path.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import re
+import shutil
+import types
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import inspectkit
+from inspectkit import definition
+from inspectkit.errors import DefinitionErrors, InputError
+
+TINY2_DIR = Path(__file__).parent / "tiny2"
+INSTRUMENT = "tiny_instrument_2024"
+LICENCE_ITEMS = ["L", "L1", "L2", "L2.1", "LJ"]
+
+
+def copy_instrument(tmp_path: Path) -> Path:
+    folder = tmp_path / "instrument"
+    folder.mkdir()
+    for name in ("instrument.yaml", "instrument_licence.yaml"):
+        shutil.copy(TINY2_DIR / name, folder / name)
+    return folder / "instrument.yaml"
+
+
+def included(main: Path) -> Path:
+    return main.parent / "instrument_licence.yaml"
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def line_of(path: Path, needle: str) -> int:
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if needle in line:
+            return number
+    raise AssertionError(f"{needle!r} not in {path}")
+
+
+def frameworks_plugin(*paths: Path) -> types.ModuleType:
+    module = types.ModuleType("inspectkit_tests_copy_plugin")
+    module.register_frameworks = inspectkit.hookimpl(lambda register: [register(p) for p in paths])
+    return module
+
+
+def problems(path: Path) -> list[Any]:
+    with pytest.raises(DefinitionErrors) as info:
+        definition.load_framework(path)
+    return info.value.errors
+
+
+# ------------------------------------------------------------------------------------------ include
+
+
+def test_included_items_join_the_tree_in_order() -> None:
+    fw = definition.load_framework(TINY2_DIR / "instrument.yaml")
+    assert list(fw.items) == ["about", "setting", "S", "S1", "S2", "SJ", *LICENCE_ITEMS]
+    assert fw.items["L"].children == ("L1", "L2", "LJ")
+    assert fw.items["LJ"].weighs == ("L1", "L2.1")
+    assert fw.items["L"].condition is not None and fw.items["L"].condition.reads == frozenset({"setting"})
+
+
+def test_check_accepts_a_definition_split_across_files(cli: Any) -> None:
+    result = cli("check", TINY2_DIR / "instrument.yaml")
+    assert result.exit_code == 0, result.output
+    assert "tiny_instrument_2024 is valid: 11 items, 7 questions" in result.stdout
+
+
+def test_an_error_in_an_included_file_names_that_file_and_line(cli: Any, tmp_path: Path) -> None:
+    main = copy_instrument(tmp_path)
+    edit(
+        included(main),
+        "text: Were the licence conditions explained?\n    type: yes_no",
+        "text: Were the licence conditions explained?\n    type: yes_or_no",
+    )
+    edit(included(main), 'condition: setting == "licence"', 'condition: setting == "licenced"')
+    result = cli("check", main)
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert (
+        f"error: {included(main)}:{line_of(included(main), 'yes_or_no')}: L1: unknown type 'yes_or_no' (did you mean yes_no?)"
+        in lines
+    )
+    assert any(
+        line.startswith(
+            f"error: {included(main)}:{line_of(included(main), 'licenced')}: L: condition: setting has no choice 'licenced'"
+        )
+        for line in lines
+    ), lines
+    assert str(main) + ":" not in result.stderr  # nothing is blamed on the main file
+
+
+def test_errors_in_both_files_are_reported_together(tmp_path: Path) -> None:
+    main = copy_instrument(tmp_path)
+    edit(main, "text: Were safety concerns identified?", "text: Were safety concerns identified?\n    wieght: primary")
+    edit(included(main), "weighs: [L1, L2.1]", "weighs: [L1, L2.9]")
+    found = {(Path(e.location.file).name, e.location.line, e.location.item) for e in problems(main)}
+    assert found == {
+        ("instrument.yaml", line_of(main, "wieght"), "S1"),
+        ("instrument_licence.yaml", line_of(included(main), "L2.9"), "LJ"),
+    }
+
+
+def test_a_missing_included_file_is_an_error(cli: Any, tmp_path: Path) -> None:
+    main = copy_instrument(tmp_path)
+    edit(main, "include: [instrument_licence.yaml]", "include: [nowhere.yaml]")
+    result = cli("check", main)
+    assert result.exit_code == 1
+    assert f"error: {main}:{line_of(main, 'include: [')}: included file 'nowhere.yaml' not found" in result.stderr.splitlines()
+
+
+def test_a_missing_included_file_fails_the_plugin_that_registers_it(tmp_path: Path, tiny_module: Any) -> None:
+    main = copy_instrument(tmp_path)
+    edit(main, "include: [instrument_licence.yaml]", "include: [nowhere.yaml]")
+    registry = inspectkit.load_registry(plugins=[("tiny", tiny_module), ("copy", frameworks_plugin(main))], entry_points=False)
+    (failure,) = registry.failures()
+    assert failure.name == "copy" and "included file 'nowhere.yaml' not found" in failure.error
+    assert registry.editions() == ["tiny_2024"]  # the other edition keeps working
+
+
+def test_an_included_file_may_not_set_the_edition(tmp_path: Path) -> None:
+    main = copy_instrument(tmp_path)
+    included(main).write_text("items: []\nedition: other_2024\n", encoding="utf-8")
+    (error,) = problems(main)
+    assert (Path(error.location.file).name, error.location.line) == ("instrument_licence.yaml", 2)
+    assert "an included file may hold only items, scales, checks, sample, reference, not 'edition'" in error.message
+
+
+def test_bad_yaml_in_an_included_file_names_that_file(cli: Any, tmp_path: Path) -> None:
+    main = copy_instrument(tmp_path)
+    included(main).write_text("items:\n  - id: [oops\n", encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        definition.load_framework(main)
+    assert info.value.location.file == str(included(main)) and "not valid YAML" in info.value.message
+    result = cli("check", main)
+    assert result.exit_code == 1 and f"error: {included(main)}:" in result.stderr
+
+
+def test_a_scale_can_come_from_an_included_file(tmp_path: Path) -> None:
+    main = copy_instrument(tmp_path)
+    edit(included(main), "items:", "scales:\n  judged: [sufficient, insufficient]\nitems:")
+    edit(
+        included(main),
+        "text: Was licence work sufficient?\n    type: yes_no",
+        "text: Was licence work sufficient?\n    type: choice\n    scale: judged",
+    )
+    fw = definition.load_framework(main)
+    assert fw.items["LJ"].answer.codes == ("sufficient", "insufficient")
+
+
+def test_a_cycle_in_an_included_file_names_that_file(tmp_path: Path) -> None:
+    main = copy_instrument(tmp_path)
+    with included(main).open("a", encoding="utf-8") as fh:
+        fh.write(
+            "  - {id: X1, parent: L, kind: evidence, text: a, type: yes_no, condition: X2}\n"
+            "  - {id: X2, parent: L, kind: evidence, text: b, type: yes_no, condition: X1}\n"
+        )
+    (error,) = problems(main)
+    assert "rules form a cycle" in error.message
+    assert error.location.file == str(included(main))
+
+
+def test_an_id_used_in_both_files_names_where_it_was_first_used(tmp_path: Path) -> None:
+    main = copy_instrument(tmp_path)
+    with included(main).open("a", encoding="utf-8") as fh:
+        fh.write("  - {id: S1, kind: evidence, text: again, type: yes_no}\n")
+    (error,) = problems(main)
+    assert error.message == "id used twice" and error.location.file == str(included(main))
+    assert "instrument.yaml" in (error.hint or "")
+
+
+# ------------------------------------------------------------------------------------------ the definition cache
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("INSPECTKIT_CACHE_DIR", str(folder))
+    return folder
+
+
+def pickles(cache: Path) -> list[Path]:
+    return sorted(cache.glob("*.pickle"))
+
+
+def test_an_edited_included_file_is_read_again(cache: Path, tmp_path: Path) -> None:
+    main = copy_instrument(tmp_path)
+    assert "L3" not in definition.load_framework(main).items
+    assert len(pickles(cache)) == 1
+    with included(main).open("a", encoding="utf-8") as fh:
+        fh.write("  - {id: L3, parent: L, kind: evidence, text: A new question, type: yes_no}\n")
+    fw = definition.load_framework(main)
+    assert "L3" in fw.items and fw.items["L"].children == ("L1", "L2", "LJ", "L3")
+
+
+def test_an_edit_that_keeps_the_size_is_read_again(cache: Path, tmp_path: Path) -> None:
+    main = copy_instrument(tmp_path)
+    assert definition.load_framework(main).title == "Tiny instrument"
+    before = main.stat()
+    edit(main, "title: Tiny instrument", "title: Tiny Instrument")
+    assert main.stat().st_size == before.st_size
+    # a later modification time, as any edit gives (set here so a coarse file system clock cannot hide it)
+    os.utime(main, ns=(before.st_atime_ns, before.st_mtime_ns + 2_000_000_000))
+    assert definition.load_framework(main).title == "Tiny Instrument"
+
+
+def test_an_included_file_removed_after_caching_is_an_error_not_a_stale_definition(cache: Path, tmp_path: Path) -> None:
+    main = copy_instrument(tmp_path)
+    definition.load_framework(main)
+    included(main).unlink()
+    (error,) = problems(main)
+    assert error.message == "included file 'instrument_licence.yaml' not found"
+
+
+def test_the_cache_is_used_when_nothing_changed(cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from inspectkit import files
+
+    main = copy_instrument(tmp_path)
+    first = definition.load_framework(main)
+
+    def no_parsing(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the definition was parsed again")
+
+    monkeypatch.setattr(files, "_read_uncached", no_parsing)
+    again = definition.load_framework(main)
+    assert list(again.items) == list(first.items)
+    # line numbers and files survive the cache: errors found later still point at the right place
+    assert again.items["LJ"].line == first.items["LJ"].line == line_of(included(main), "- id: LJ")
+
+
+def _truncated(data: bytes) -> bytes:
+    return data[: len(data) // 2]
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        pytest.param(lambda data: b"not a pickle", id="garbage"),
+        pytest.param(_truncated, id="truncated"),
+        pytest.param(lambda data: b"", id="empty"),
+        pytest.param(lambda data: pickle.dumps("a string"), id="wrong-shape"),
+        pytest.param(lambda data: pickle.dumps(("stamp", ["/no/such/file.yaml"], {})), id="stale-deps"),
+    ],
+)
+def test_a_corrupt_cache_file_is_ignored(cache: Path, tmp_path: Path, spoil: Any) -> None:
+    main = copy_instrument(tmp_path)
+    definition.load_framework(main)
+    (cached,) = pickles(cache)
+    cached.write_bytes(spoil(cached.read_bytes()))
+    fw = definition.load_framework(main)
+    assert list(fw.items)[-5:] == LICENCE_ITEMS
+    stamp, deps, data = pickle.loads(cached.read_bytes())  # and it is rebuilt
+    assert len(deps) == 2 and data["edition"] == INSTRUMENT
+
+
+def test_a_corrupt_cache_file_does_not_trouble_the_cli(cli: Any, cache: Path, tmp_path: Path) -> None:
+    main = copy_instrument(tmp_path)
+    assert cli("check", main).exit_code == 0
+    for cached in pickles(cache):
+        cached.write_bytes(b"\x80\x04garbage")
+    result = cli("check", main)
+    assert result.exit_code == 0 and result.stderr == ""
+    assert "tiny_instrument_2024 is valid" in result.stdout
+
+
+def test_a_cache_folder_that_cannot_be_written_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder should be", encoding="utf-8")
+    monkeypatch.setenv("INSPECTKIT_CACHE_DIR", str(blocker))
+    fw = definition.load_framework(copy_instrument(tmp_path))
+    assert fw.edition == INSTRUMENT
+    assert blocker.read_text(encoding="utf-8").startswith("a file")
+
+
+def test_the_cache_leaves_no_temporary_files(cache: Path, tmp_path: Path) -> None:
+    main = copy_instrument(tmp_path)
+    for _ in range(3):
+        definition.load_framework(main)
+        edit(main, "title: Tiny instrument", "title: Tiny instrument!")  # a change each time: the cache is rewritten
+    assert [p.suffix for p in cache.iterdir()] == [".pickle"]
+    assert not [p for p in cache.iterdir() if re.search(r"\.tmp$", p.name)]
