@@ -46,7 +46,7 @@ def test_a_failed_binary_write_leaves_the_old_file_intact(tmp_path: Path, monkey
     path.write_bytes(b"old")
     monkeypatch.setattr(os, "replace", lambda *_: (_ for _ in ()).throw(OSError("no")))
     with pytest.raises(OSError):
-        files.atomic_write_bytes(path, b"new")
+        files.atomic_write(path, b"new")
     assert path.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["cache.pickle"]
 

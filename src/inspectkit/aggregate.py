@@ -610,26 +610,29 @@ class Rater:
         return answers, overrides
 
 
+def case_from_file(path: Path) -> CaseInput:
+    """One case file (YAML or JSON) read, or the error reading it."""
+    from inspectkit.files import load_document, yaml_line_of
+
+    try:
+        doc = load_document(path)
+    except InputError as exc:
+        return CaseInput(str(path), None, exc)
+    line_of = (lambda keys, _p=path: yaml_line_of(_p, keys)) if path.suffix.lower() in (".yaml", ".yml") else None
+    return CaseInput(str(path), doc, None, line_of)
+
+
 def iter_cases(paths: Iterable[Path]) -> Iterator[CaseInput]:
     """Case files, folders of them and JSON Lines files, one case at a time."""
-    from inspectkit.files import iter_case_paths, iter_json_lines, load_document, yaml_line_of
+    from inspectkit.files import iter_case_paths, iter_json_lines
 
     for path in iter_case_paths([Path(p) for p in paths]):
-        if path.suffix.lower() == ".jsonl":
-            for number, doc in iter_json_lines(path):
-                source = f"{path}:{number}"
-                if isinstance(doc, InputError):
-                    yield CaseInput(source, None, doc)
-                else:
-                    yield CaseInput(source, doc)
+        if path.suffix.lower() != ".jsonl":
+            yield case_from_file(path)
             continue
-        try:
-            doc = load_document(path)
-        except InputError as exc:
-            yield CaseInput(str(path), None, exc)
-            continue
-        line_of = (lambda keys, _p=path: yaml_line_of(_p, keys)) if path.suffix.lower() in (".yaml", ".yml") else None
-        yield CaseInput(str(path), doc, None, line_of)
+        for number, doc in iter_json_lines(path):
+            source = f"{path}:{number}"
+            yield CaseInput(source, None, doc) if isinstance(doc, InputError) else CaseInput(source, doc)
 
 
 # -------------------------------------------------------------------------------------------- many processes
@@ -644,7 +647,7 @@ def _inputs(paths: Iterable[Path]) -> Iterator[list[tuple[str, str, Any]]]:
 
     Only raw bytes and paths travel to workers; parsing happens there.
     """
-    from inspectkit.files import MAX_LINE_BYTES, iter_case_paths
+    from inspectkit.files import MAX_LINE_BYTES, iter_case_paths, line_too_long
 
     batch: list[tuple[str, str, Any]] = []
     for path in iter_case_paths([Path(p) for p in paths]):
@@ -654,8 +657,7 @@ def _inputs(paths: Iterable[Path]) -> Iterator[list[tuple[str, str, Any]]]:
             with path.open("rb") as fh:
                 for number, raw in enumerate(fh, start=1):
                     if len(raw) > MAX_LINE_BYTES:
-                        too_long = f"line is {len(raw):,} bytes, over the limit of {MAX_LINE_BYTES:,}"
-                        batch.append(("error", f"{path}:{number}", too_long))
+                        batch.append(("error", f"{path}:{number}", line_too_long(path, number, len(raw))))
                     elif raw.strip():
                         batch.append(("line", f"{path}:{number}", raw))
                     if len(batch) >= _BATCH_LINES:
@@ -672,31 +674,19 @@ def _inputs(paths: Iterable[Path]) -> Iterator[list[tuple[str, str, Any]]]:
 
 def _judge_batch(batch: list[tuple[str, str, Any]]) -> list[tuple[Any, ...]]:
     """In a worker: read and judge a batch of cases."""
-    from inspectkit.files import _json_loads, _JSONDecodeError, load_document, yaml_line_of
+    from inspectkit.files import parse_json_line
 
     rater = _WORKER
     assert rater is not None
     out = []
     for kind, source, raw in batch:
         if kind == "error":
-            case = CaseInput(source, None, InputError(raw, Location(source)))
+            case = CaseInput(source, None, raw)
         elif kind == "line":
-            try:
-                case = CaseInput(source, _json_loads(raw))
-            except RecursionError:
-                case = CaseInput(source, None, InputError("nested too deeply to be a case", Location(source)))
-            except (_JSONDecodeError, ValueError) as exc:
-                msg = getattr(exc, "msg", None) or str(exc)
-                case = CaseInput(source, None, InputError(f"not valid JSON: {msg}", Location(source)))
+            doc = parse_json_line(raw, Location(source))
+            case = CaseInput(source, None, doc) if isinstance(doc, InputError) else CaseInput(source, doc)
         else:
-            path = Path(source)
-            try:
-                doc = load_document(path)
-            except InputError as exc:
-                case = CaseInput(source, None, exc)
-            else:
-                yaml_file = path.suffix.lower() in (".yaml", ".yml")
-                case = CaseInput(source, doc, None, (lambda keys, _p=path: yaml_line_of(_p, keys)) if yaml_file else None)
+            case = case_from_file(Path(source))
         out.append(rater.judge(case))
     return out
 

@@ -170,6 +170,16 @@ def load_document(path: Path) -> Any:
         raise InputError("nested too deeply to be a case file", Location(str(path))) from exc
 
 
+def parse_json_line(raw: bytes, location: Location) -> Any:
+    """One line of a JSON Lines file: the document, or an InputError saying what is wrong with it."""
+    try:
+        return _json_loads(raw)
+    except RecursionError:
+        return InputError("nested too deeply to be a case", location)
+    except (_JSONDecodeError, json.JSONDecodeError, UnicodeDecodeError, ValueError) as exc:
+        return InputError(f"not valid JSON: {getattr(exc, 'msg', None) or exc}", location)
+
+
 def iter_json_lines(path: Path) -> Iterator[tuple[int, Any]]:
     """Yield (line number, document) from a JSON Lines file, one line in memory at a time.
 
@@ -177,27 +187,16 @@ def iter_json_lines(path: Path) -> Iterator[tuple[int, Any]]:
     """
     if not path.exists():
         raise UsageError("no such file", Location(str(path)))
-    loads = _json_loads
     with path.open("rb") as fh:
         for number, raw in enumerate(fh, start=1):
             if len(raw) > MAX_LINE_BYTES:
-                yield (
-                    number,
-                    InputError(f"line is {len(raw):,} bytes, over the limit of {MAX_LINE_BYTES:,}", Location(str(path), number)),
-                )
-                continue
-            if not raw.strip():
-                continue
-            try:
-                doc = loads(raw)
-            except RecursionError:
-                yield number, InputError("nested too deeply to be a case", Location(str(path), number))
-                continue
-            except (_JSONDecodeError, json.JSONDecodeError, UnicodeDecodeError, ValueError) as exc:
-                msg = getattr(exc, "msg", None) or str(exc)
-                yield number, InputError(f"not valid JSON: {msg}", Location(str(path), number))
-                continue
-            yield number, doc
+                yield number, line_too_long(path, number, len(raw))
+            elif raw.strip():
+                yield number, parse_json_line(raw, Location(str(path), number))
+
+
+def line_too_long(path: Path, number: int, size: int) -> InputError:
+    return InputError(f"line is {size:,} bytes, over the limit of {MAX_LINE_BYTES:,}", Location(str(path), number))
 
 
 def yaml_line_of(path: Path, keys: tuple[Any, ...]) -> int | None:
@@ -223,18 +222,24 @@ def yaml_line_of(path: Path, keys: tuple[Any, ...]) -> int | None:
     return line
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Write a file so that a reader sees the old content or the new, never half of either."""
+def atomic_write(path: Path, text: str | bytes, durable: bool = True) -> None:
+    """Write a file so that a reader sees the old content or the new, never half of either.
+
+    ``durable`` also flushes it to disk before it replaces the old one (what a user typed or a report);
+    a cache can skip that.
+    """
     import tempfile
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        binary = isinstance(text, bytes)
+        with os.fdopen(fd, "wb" if binary else "w", encoding=None if binary else "utf-8") as fh:
             fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -253,25 +258,6 @@ def iter_case_paths(paths: list[Path]) -> Iterator[Path]:
                     yield child
         else:
             yield p
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Like :func:`atomic_write`, for bytes (the definition cache)."""
-    import tempfile
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 MERGED_KEYS = ("items", "scales", "checks", "sample", "reference")
@@ -326,7 +312,7 @@ def read_raw(path: Path) -> LineDict:
     data, deps = _read_uncached(path)
     if cached is not None:
         try:
-            atomic_write_bytes(cached, pickle.dumps((_stamp(deps), [str(d) for d in deps], data)))
+            atomic_write(cached, pickle.dumps((_stamp(deps), [str(d) for d in deps], data)), durable=False)
         except Exception:  # noqa: BLE001 - the cache is an optimisation only
             pass
     return data
