@@ -50,6 +50,16 @@ class Category:
     condition: Expression | None = None
 
 
+def _near(value: Any, codes: frozenset[str]) -> str:
+    """"; did you mean X?" for a mistyped code, else nothing."""
+    if not isinstance(value, str):
+        return ""
+    from inspectkit.errors import suggestion
+
+    hint = suggestion(value, codes)
+    return f"; {hint}" if hint else ""
+
+
 def _list_codes(codes: tuple[str, ...]) -> str:
     shown = ", ".join(codes[:12])
     return shown + (f" ... ({len(codes)} in all)" if len(codes) > 12 else "")
@@ -116,7 +126,7 @@ class AnswerType:
                     fixed = by_lower.get(value.strip().lower().replace(" ", "_")) or by_lower.get(value.strip().lower())
                     if fixed is not None:
                         return fixed
-                raise InvalidAnswer(f"{value!r} is not one of: {shown}")
+                raise InvalidAnswer(f"{value!r} is not one of: {shown}" + _near(value, allowed))
 
             return one
         if name == "multi":
@@ -133,7 +143,7 @@ class AnswerType:
                     raise InvalidAnswer(f"expected a list of choices, got {type(value).__name__}")
                 bad = [v for v in value if v.__class__ is not str or v not in allowed]
                 if bad:
-                    raise InvalidAnswer(f"{bad[0]!r} is not one of: {shown}")
+                    raise InvalidAnswer(f"{bad[0]!r} is not one of: {shown}" + _near(bad[0], allowed))
                 if len(set(value)) != len(value):
                     raise InvalidAnswer("a choice is listed twice")
                 if most is not None and len(value) > most:
