@@ -1,4 +1,4 @@
-"""The README's Python API example runs as written (it uses the installed editions)."""
+"""The README works as written: its Python API example runs, and CI runs its test command."""
 
 from __future__ import annotations
 
@@ -6,8 +6,6 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-
-import pytest
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -41,11 +39,23 @@ def test_the_extractor_finds_the_block_under_the_heading() -> None:
 
 
 def test_the_readme_python_api_example_runs() -> None:
-    if not README.exists():
-        pytest.skip("README.md does not exist yet (the lead writes it)")
     code = python_api_example(README.read_text(encoding="utf-8"))
-    if code is None:
-        pytest.skip('README.md has no ```python block under a heading containing "Python API"')
+    assert code is not None, 'README.md needs a ```python block under a heading containing "Python API"'
     # a fresh interpreter in the repository's root folder, where a reader runs it (it may use examples/)
     result = subprocess.run([sys.executable, "-c", code], cwd=README.parent, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, f"the README example failed:\n{code}\n--- stderr ---\n{result.stderr}"
+
+
+def first_commands(text: str) -> list[str]:
+    """The commands of the README's first two ```bash blocks (set up and run; set up and test)."""
+    return re.findall(r"```bash\n(.+?)\n```", text, flags=re.S)[:2]
+
+
+def test_the_readme_opens_with_the_two_commands_and_ci_runs_its_test_command() -> None:
+    text = README.read_text(encoding="utf-8")
+    run, test = first_commands(text)
+    assert text.index(run) < text.index("inspectkit runs, scores and compares"), "the commands come first"
+    assert "inspectkit rate" in run and "examples/" in run
+    assert "pytest" in test
+    ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8")
+    assert test in ci.splitlines(), ".ci/run must run the README's own test command, word for word"
