@@ -469,3 +469,13 @@ def test_synth_folder_then_rate(cli: Any, tmp_path: Path, write: Any, inspection
 
 def test_synth_needs_a_count_of_one_or_more(cli: Any, tmp_path: Path) -> None:
     assert cli("synth", "-e", EDITION, "-n", "0", "-o", tmp_path / "x.jsonl").exit_code == 2
+
+
+def test_questions_lists_reference_texts_and_shows_one(cli: Any) -> None:
+    import yaml
+
+    ref = yaml.safe_load((Path(__file__).parent / "tiny" / "framework.yaml").read_text(encoding="utf-8"))["reference"][0]
+    tree = cli("questions", "-e", "tiny_2024", "--format", "table")
+    assert tree.exit_code == 0 and ref["id"] in tree.stdout
+    one = cli("questions", "-e", "tiny_2024", "--id", ref["id"], "--format", "json")
+    assert one.exit_code == 0 and json.loads(one.stdout)["text"].split()[:3] == ref["text"].split()[:3]

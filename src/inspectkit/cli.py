@@ -202,6 +202,10 @@ def questions(state: _State, edition: str, fmt: str | None, matrix: bool, item_i
             tag += f" (when {item.condition.text})"
         label = item.title if item.title and not item.text else (f"{item.title}: {item.text}" if item.title else item.text)
         click.echo(f"{'  ' * d}{item.id}  {_short(label, max(40, 100 - 2 * d))}{tag}")
+    if fw.reference and kind is None:
+        click.echo("\nReference texts (show one with --id ID):")
+        for r in fw.reference:
+            click.echo(f"  {r.id}  {r.title}")
     return 0
 
 
@@ -234,8 +238,17 @@ def _show_item(fw: Any, item_id: str, fmt: str) -> int:
     from inspectkit.errors import suggestion
 
     item = fw.items.get(item_id)
+    ref = next((r for r in fw.reference if r.id == item_id), None)
+    if item is None and ref is not None:  # reference text: definitions, appendices
+        if fmt == "json":
+            _emit_json({"id": ref.id, "title": ref.title, "text": ref.text})
+            return 0
+        click.echo(f"{ref.id}  {ref.title}")
+        for line in ref.text.splitlines():
+            click.echo(textwrap.fill(" ".join(line.split()), 100) if line.strip() else "")
+        return 0
     if item is None:
-        hint = suggestion(item_id, fw.items)
+        hint = suggestion(item_id, list(fw.items) + [r.id for r in fw.reference])
         raise UsageError(f"{item_id}: no such item in {fw.edition}" + (f"; {hint}" if hint else ""))
     if fmt == "json":
         _emit_json(_item_dict(item))

@@ -51,7 +51,7 @@ class Category:
 
 
 def _near(value: Any, codes: frozenset[str]) -> str:
-    """"; did you mean X?" for a mistyped code, else nothing."""
+    """ "; did you mean X?" for a mistyped code, else nothing."""
     if not isinstance(value, str):
         return ""
     from inspectkit.errors import suggestion
