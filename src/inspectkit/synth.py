@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -72,7 +73,8 @@ def make_case(engine: Engine, rng: random.Random, case_id: str) -> dict[str, Any
                 if item.id not in answers:
                     value = _value(item, rng)
                     answers[item.id] = engine.validators[item.id](value) if item.answer.name != "date" else value
-                    env = _Env(engine, answers)
+                    if item.id in _rule_inputs(engine):  # only then can a later question's applicability change
+                        env = _Env(engine, answers)
                     changed = True
             if not changed:
                 break
@@ -83,11 +85,26 @@ def make_case(engine: Engine, rng: random.Random, case_id: str) -> dict[str, Any
                 for code, cond in cats:
                     if truth(cond(env)) is False:
                         answers[qid].pop(code, None)
-        case = {"schema": 1, "edition": fw.edition, "case_id": case_id, "answers": answers}
-        result = engine.assess(json.loads(json.dumps(case, default=str)))
-        if not result.errors:
-            return json.loads(json.dumps(case, default=str))
-    return json.loads(json.dumps(case, default=str))
+        case = json.loads(json.dumps({"schema": 1, "edition": fw.edition, "case_id": case_id, "answers": answers}, default=str))
+        if not engine.evaluate(case).errors:
+            return case
+    return case
+
+
+_INPUTS: weakref.WeakKeyDictionary[Engine, frozenset[str]] = weakref.WeakKeyDictionary()
+
+
+def _rule_inputs(engine: Engine) -> frozenset[str]:
+    """Every id a condition or derived value reads (answering anything else changes no applicability)."""
+    found = _INPUTS.get(engine)
+    if found is None:
+        reads: set[str] = set()
+        for expr in list(engine.conditions.values()) + list(engine.derives.values()):
+            reads |= expr.reads
+        for score in engine.score_by_id.values():
+            reads |= set(score.of)
+        found = _INPUTS[engine] = frozenset(reads)
+    return found
 
 
 def iter_synthetic(engine: Engine, count: int, seed: int) -> Iterator[dict[str, Any]]:
