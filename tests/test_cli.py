@@ -196,7 +196,6 @@ def test_a_missing_file(cli: Any, tmp_path: Path) -> None:
 def test_a_bad_option_is_a_usage_error(cli: Any, write: Any, make_case: Any) -> None:
     path = write("case.yaml", make_case())
     assert cli("assess", "-e", EDITION, path, "--format", "xml").exit_code == 2
-    assert cli("assess", path).exit_code == 2  # --edition is required
     assert cli("rate", "-e", EDITION).exit_code == 2  # no cases
 
 
@@ -479,3 +478,14 @@ def test_questions_lists_reference_texts_and_shows_one(cli: Any) -> None:
     assert tree.exit_code == 0 and ref["id"] in tree.stdout
     one = cli("questions", "-e", "tiny_2024", "--id", ref["id"], "--format", "json")
     assert one.exit_code == 0 and json.loads(one.stdout)["text"].split()[:3] == ref["text"].split()[:3]
+
+
+def test_assess_takes_the_edition_from_the_case_file(cli: Any, tmp_path: Path) -> None:
+    case = tmp_path / "c.yaml"
+    case.write_text("schema: 1\nedition: tiny_2024\ncase_id: E1\nanswers:\n  risk: low\n", encoding="utf-8")
+    result = cli("assess", case, "--format", "json")
+    assert result.exit_code in (0, 1) and json.loads(result.stdout)["edition"] == "tiny_2024"
+    bare = tmp_path / "bare.yaml"
+    bare.write_text("schema: 1\ncase_id: E2\nanswers: {}\n", encoding="utf-8")
+    result = cli("assess", bare)
+    assert result.exit_code == 2 and "give --edition" in result.stderr

@@ -317,7 +317,9 @@ def _show_matrix(fw: Any, fmt: str) -> int:
 
 
 @main.command()
-@click.option("--edition", "-e", required=True, help="The edition the case is assessed against.")
+@click.option(
+    "--edition", "-e", default=None, help="The edition the case is assessed against (default: the one the case file names)."
+)
 @click.argument("case", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None)
 @click.option(
@@ -336,7 +338,7 @@ def _show_matrix(fw: Any, fmt: str) -> int:
 @_run
 def assess(
     state: _State,
-    edition: str,
+    edition: str | None,
     case: Path,
     fmt: str | None,
     explain_ids: tuple[str, ...],
@@ -347,6 +349,14 @@ def assess(
     """Assess one case file: what applies, what is missing, derived values, checks and judgement aids."""
     from inspectkit.files import load_document, yaml_line_of
 
+    if edition is None:
+        if not case.exists() and not interactive:
+            raise UsageError("no such file", _loc(case))
+        doc = load_document(case) if case.exists() else None
+        named = doc.get("edition") if isinstance(doc, dict) else None
+        if not isinstance(named, str):
+            raise UsageError("give --edition (the case file names no edition)", _loc(case))
+        edition = named
     engine = state.registry.engine(edition)
     if interactive:
         from inspectkit.interactive import run_session
