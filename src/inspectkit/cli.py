@@ -414,7 +414,7 @@ def _print_case(engine: Any, result: Any, personal: frozenset[str]) -> None:
             rows.append([jid, shown_value, tally, _short(over, 50)])
         click.echo("\nJudgements")
         click.echo(_table(rows, ["id", "judgement", "tally of what it weighs", "overriding factor"]))
-    answered = [(qid, r) for qid, r in result.questions.items() if r.status in ("answered", "derived")]
+    answered = [(qid, r) for qid, r in result.questions.items() if r.status == "answered" or r.value is not None]
     if answered:
         click.echo("\nAnswers")
         rows = []
@@ -427,10 +427,13 @@ def _print_case(engine: Any, result: Any, personal: frozenset[str]) -> None:
         click.echo(_table(rows, ["id", "status", "value", ""]))
     missing = [qid for qid, r in result.questions.items() if r.status == "missing"]
     na = [qid for qid, r in result.questions.items() if r.status == "not_applicable"]
+    pending = [qid for qid, r in result.questions.items() if r.status == "derived" and r.value is None]
     if missing:
-        click.echo(f"\nStill to answer ({len(missing)}): " + ", ".join(missing))
+        click.echo(textwrap.fill(f"Still to answer ({len(missing)}): " + ", ".join(missing), 100, initial_indent="\n"))
+    if pending:
+        click.echo(textwrap.fill(f"Worked out once their answers are in ({len(pending)}): " + ", ".join(pending), 100))
     if na:
-        click.echo(f"Not applicable to this case ({len(na)}): " + ", ".join(na))
+        click.echo(textwrap.fill(f"Not applicable to this case ({len(na)}): " + ", ".join(na), 100))
     if result.warnings:
         click.echo("\nWarnings")
         for m in result.warnings:
