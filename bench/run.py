@@ -475,6 +475,8 @@ def main(argv: list[str] | None = None) -> int:
     missed = [r.figure for r in rows if not r.ok]
     print()
     print(f"{len(rows) - len(missed)}/{len(rows)} within target" + (f"; missed: {'; '.join(missed)}" if missed else ""))
+    if sizes != "full":
+        print(f"({sizes} sizes: start-up dominates and only the full sizes, python bench/run.py, measure the targets)")
     if args.json:
         result = {
             "machine": machine(),
