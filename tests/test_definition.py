@@ -269,3 +269,24 @@ def test_load_framework_by_path_through_the_api(tmp_path: Path, registry: Any) -
     fw = inspectkit.load_framework(definition_with(tmp_path, ""), registry=registry)
     assert fw.edition == "check_2024"
     assert inspectkit.load_framework("tiny_2024", registry=registry).edition == "tiny_2024"
+
+
+def test_a_case_rule_reading_an_inspection_answer_says_why_it_cannot(tmp_path: Path) -> None:
+    path = definition_with(
+        tmp_path,
+        """
+        - id: provider
+          kind: inspection
+          type: choice
+          choices: [public, private]
+        - id: q
+          kind: evidence
+          type: yes_no
+          condition: provider == "public"
+        """,
+    )
+    with pytest.raises(DefinitionErrors) as caught:
+        definition.load_framework(path)
+    message = str(caught.value)
+    assert f"{path}:{line_of(path, 'condition: provider')}: q:" in message
+    assert "provider is answered once per inspection, so a rule about one case cannot read it" in message

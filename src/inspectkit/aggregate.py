@@ -769,10 +769,6 @@ def rate(
     return rater.finish(inspection, inspection_source)
 
 
-def inspection_location(path: Path) -> Location:
-    return Location(str(path))
-
-
 def explain(registry: Any, report: RatingReport, target: str) -> list[str]:
     """How ``rate`` reached an item's percentage, a rating or the overall rating."""
     fw = registry.framework(report.edition)

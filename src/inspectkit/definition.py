@@ -12,6 +12,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from inspectkit.errors import DefinitionError, DefinitionErrors, ExpressionError, Location, suggestion
 from inspectkit.expressions import Expression, Function, ReferenceList, Type, build
 from inspectkit.files import _ORIGIN, LineDict, read_raw
@@ -97,14 +99,20 @@ ITEM_KEYS = {
 
 
 class _Scope:
-    def __init__(self, types: dict[str, Type]):
+    """The ids a rule may read, and why an id it may not read is out of reach (rather than "unknown")."""
+
+    def __init__(self, types: dict[str, Type], elsewhere: dict[str, str] | None = None):
         self.types = types
+        self.elsewhere = elsewhere or {}
 
     def type_of(self, qid: str) -> Type | None:
         return self.types.get(qid)
 
     def ids(self) -> Iterable[str]:
         return self.types.keys()
+
+    def why_unavailable(self, qid: str) -> str | None:
+        return self.elsewhere.get(qid)
 
 
 class _Builder:
@@ -373,17 +381,16 @@ class _Builder:
         case_ids = {qid for qid, e in entries.items() if e.get("kind") in ("case_detail", "background", "evidence", "summary")}
         case_types = {k: v for k, v in types.items() if k in case_ids or k not in entries}
         inspection_types = {k: v for k, v in types.items() if entries.get(k, {}).get("kind") == "inspection"}
-        case_scope = _Scope(case_types)
-        inspection_scope = _Scope(inspection_types)
+        per_inspection = "is answered once per inspection, so a rule about one case cannot read it"
+        per_case = "is answered case by case, so a rule about the inspection cannot read it"
+        case_scope = _Scope(case_types, {k: per_inspection for k in inspection_types})
+        inspection_scope = _Scope(inspection_types, {k: per_case for k in case_types})
         all_scope = _Scope(types)
 
         def expr(
             text: Any, entry: Any, key: str, item: str | None, expect: str | None = "bool", scope: _Scope = case_scope
         ) -> Expression | None:
-            e = self.expression(
-                text, scope if scope is not case_scope else _ScopeWithHint(case_types, types), entry, key, item, expect
-            )
-            return e
+            return self.expression(text, scope, entry, key, item, expect)
 
         children: dict[str, list[str]] = collections.defaultdict(list)
         items: dict[str, Item] = {}
@@ -422,7 +429,7 @@ class _Builder:
                         else None
                     )
                     cats.append(Category(cat.code, cat.label, cond))
-                at = AnswerType(**{**_fields(at), "categories": tuple(cats)})
+                at = attrs.evolve(at, categories=tuple(cats))
             if kind == "summary" and at is not None and at.name != "yes_no" and not at.codes:
                 self.error("a summary judgement needs yes/no or choices", entry, "type", qid)
             items[qid] = Item(
@@ -450,7 +457,7 @@ class _Builder:
                 file=entry.get(_ORIGIN, self.path),
             )
         for qid, kids in children.items():
-            items[qid] = _with(items[qid], children=tuple(kids))
+            items[qid] = attrs.evolve(items[qid], children=tuple(kids))
         for qid, item in items.items():
             entry = entries[qid]
             for w in item.weighs:
@@ -775,14 +782,6 @@ class _Builder:
             )
 
 
-class _ScopeWithHint(_Scope):
-    """Case rules see case questions; an inspection-level id gets a clear message instead of 'unknown'."""
-
-    def __init__(self, case_types: dict[str, Type], all_types: dict[str, Type]):
-        super().__init__(case_types)
-        self.all_types = all_types
-
-
 def _shortest_cycle(graph: dict[str, set[str]], start: str) -> list[str] | None:
     parents: dict[str, str | None] = {start: None}
     queue = collections.deque([start])
@@ -798,18 +797,6 @@ def _shortest_cycle(graph: dict[str, set[str]], start: str) -> list[str] | None:
                 parents[nxt] = node
                 queue.append(nxt)
     return None
-
-
-def _fields(obj: Any) -> dict[str, Any]:
-    import attrs
-
-    return attrs.asdict(obj, recurse=False)
-
-
-def _with(obj: Any, **changes: Any) -> Any:
-    import attrs
-
-    return attrs.evolve(obj, **changes)
 
 
 def load_framework(

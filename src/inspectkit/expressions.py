@@ -528,6 +528,9 @@ class Checker:
         if isinstance(node, Ref):
             t = self.scope.type_of(node.id)
             if t is None:
+                elsewhere = getattr(self.scope, "why_unavailable", lambda qid: None)(node.id)
+                if elsewhere:
+                    raise self.fail(f"{node.id} {elsewhere}", node)
                 hint = suggestion(node.id, self.scope.ids())
                 raise self.fail(f"unknown question id {node.id!r}" + (f"; {hint}" if hint else ""), node)
             return t

@@ -7,7 +7,6 @@ plugin only says what it has.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import pluggy
 
@@ -50,7 +49,3 @@ def register_reference_lists(register: Callable[..., None]) -> None:
 
     .. versionadded:: 0.1
     """
-
-
-def _unused(*_: Any) -> None:  # pragma: no cover - keeps type checkers quiet about the markers
-    pass
