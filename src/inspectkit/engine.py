@@ -185,6 +185,11 @@ class _Env:
         return self.scores.get(sid)
 
 
+def _what_it_reads(expr: Expression, env: _Env) -> str:
+    """``A = yes, B = unanswered``: the answers a rule read, for messages and explanations."""
+    return ", ".join(f"{r} = {'unanswered' if (v := env.value(r)) is UNKNOWN else v}" for r in sorted(expr.reads))
+
+
 class Evaluation:
     """One case checked and its rules settled (what ``rate`` counts from)."""
 
@@ -666,37 +671,22 @@ class Engine:
             cond = self.conditions.get(decided_by)
         reads = ""
         if cond is not None:
-            shown = []
-            for r in sorted(cond.reads):
-                v = env.value(r)
-                shown.append(f"{r} = {'unanswered' if v is UNKNOWN else v}")
-            reads = f" ({cond.text}; {', '.join(shown)})" if shown else f" ({cond.text})"
+            shown = _what_it_reads(cond, env)
+            reads = f" ({cond.text}; {shown})" if shown else f" ({cond.text})"
         via = f" because {decided_by} does not" if decided_by != qid else ""
         return f"{qid} is answered, but it does not apply to this case{via}{reads}; remove the answer or correct the answers it depends on"
 
     # -- explaining
     def explain(self, case_result: CaseResult, case: Mapping[str, Any], target: str) -> list[str]:
         """How the rules reached a question's status, a derived value, a case score or a check."""
-        answers = {}
-        for k, v in (case.get("answers") or {}).items():
-            k = str(k)
-            validate = self.validators.get(k)
-            if validate is None or v is None:
-                continue
-            try:
-                answers[k] = validate(v)
-            except InvalidAnswer:
-                pass
-        env = _Env(self, answers)
+        env = self.evaluate(case).env  # the same settled answers the assessment used
+        answers = env.answers
 
         def show(expr: Expression) -> str:
-            parts = []
-            for r in sorted(expr.reads):
-                v = env.value(r)
-                parts.append(f"{r} = {'unanswered' if v is UNKNOWN else v}")
+            parts = _what_it_reads(expr, env)
             result = expr(env)
             shown = "unknown" if result is UNKNOWN else str(result).lower() if isinstance(result, bool) else result
-            return f"{expr.text}  ->  {shown}" + (f"   [{', '.join(parts)}]" if parts else "")
+            return f"{expr.text}  ->  {shown}" + (f"   [{parts}]" if parts else "")
 
         lines: list[str] = []
         item = self.items.get(target)

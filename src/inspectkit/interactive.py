@@ -13,7 +13,7 @@ from typing import Any
 import click
 import yaml
 
-from inspectkit.engine import Engine, _Env
+from inspectkit.engine import Engine
 from inspectkit.errors import InputError, Location
 from inspectkit.files import atomic_write, load_document
 from inspectkit.model import InvalidAnswer, Item
@@ -49,15 +49,7 @@ def _save(path: Path, doc: dict[str, Any]) -> None:
 
 
 def _next_question(engine: Engine, answers: dict[str, Any], skipped: set[str]) -> Item | None:
-    valid = {}
-    for k, v in answers.items():
-        validate = engine.validators.get(str(k))
-        if validate is not None and v is not None:
-            try:
-                valid[str(k)] = validate(v)
-            except InvalidAnswer:
-                pass
-    env = _Env(engine, valid)
+    env = engine.evaluate({"answers": answers}).env  # answers so far, checked as assess checks them
     for item in engine.case_items:
         if item.answer is None or item.derive is not None or item.id in answers or item.id in skipped:
             continue
