@@ -250,6 +250,7 @@ class Rater:
         # every instrument's items are declared up front, in registry order, so the report's items and
         # sources do not depend on which cases came first (or on how many processes read them)
         for instrument in self.instruments:
+            self.engines[instrument] = registry.engine(instrument)
             self._feeds_for(instrument)
 
     def _declare_items(self) -> None:
@@ -732,11 +733,7 @@ def rate_paths(
         for case in iter_cases(paths):
             rater.add(case)
         return rater.finish(inspection, inspection_source)
-    for e in rater.instruments:  # build every engine once, before the workers fork and share them
-        if e in registry.entries:
-            rater.engines[e] = registry.engine(e)
-            rater._feeds_for(e)
-    _WORKER = rater
+    _WORKER = rater  # its engines are built (Rater.__init__): forked workers share them
     try:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
             pending: deque[Any] = deque()

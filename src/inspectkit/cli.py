@@ -349,6 +349,7 @@ def assess(
     """Assess one case file: what applies, what is missing, derived values, checks and judgement aids."""
     from inspectkit.files import load_document, yaml_line_of
 
+    doc = None
     if edition is None:
         if not case.exists() and not interactive:
             raise UsageError("no such file", _loc(case))
@@ -362,9 +363,11 @@ def assess(
         from inspectkit.interactive import run_session
 
         run_session(engine, case, case_id)
+        doc = None  # the session has changed the file: read it again
     if not case.exists():
         raise UsageError("no such file", _loc(case))
-    doc = load_document(case)
+    if doc is None:
+        doc = load_document(case)
     result = engine.assess(doc, source=str(case), line_of=lambda keys: yaml_line_of(case, keys))
     personal = frozenset(i.id for i in engine.case_items if i.personal) if redact else frozenset()
     fmt = fmt or _default_format()
