@@ -283,6 +283,10 @@ class Engine:
         self.known_ids = list(items)
         self.score_level = {s.id: self._level(s.id, set()) for s in framework.scoring.case_scores}
         self.plan = self._plan()
+        # every id a condition, derived value or case score reads: answering anything else changes nothing else
+        self.rule_inputs = frozenset(r for e in (*self.conditions.values(), *self.derives.values()) for r in e.reads) | frozenset(
+            m for score in self.score_by_id.values() for m in score.of
+        )
         self.overridable = [s for s in self.summaries if s.overriding]
         self.judged_scores = [
             s for s in framework.scoring.case_scores if s.judgement is not None and self.score_level[s.id] == "case"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
-import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -73,7 +72,7 @@ def make_case(engine: Engine, rng: random.Random, case_id: str) -> dict[str, Any
                 if item.id not in answers:
                     value = _value(item, rng)
                     answers[item.id] = engine.validators[item.id](value) if item.answer.name != "date" else value
-                    if item.id in _rule_inputs(engine):  # only then can a later question's applicability change
+                    if item.id in engine.rule_inputs:  # only then can a later question's applicability change
                         env = _Env(engine, answers)
                     changed = True
             if not changed:
@@ -89,22 +88,6 @@ def make_case(engine: Engine, rng: random.Random, case_id: str) -> dict[str, Any
         if not engine.evaluate(case).errors:
             return case
     return case
-
-
-_INPUTS: weakref.WeakKeyDictionary[Engine, frozenset[str]] = weakref.WeakKeyDictionary()
-
-
-def _rule_inputs(engine: Engine) -> frozenset[str]:
-    """Every id a condition or derived value reads (answering anything else changes no applicability)."""
-    found = _INPUTS.get(engine)
-    if found is None:
-        reads: set[str] = set()
-        for expr in list(engine.conditions.values()) + list(engine.derives.values()):
-            reads |= expr.reads
-        for score in engine.score_by_id.values():
-            reads |= set(score.of)
-        found = _INPUTS[engine] = frozenset(reads)
-    return found
 
 
 def iter_synthetic(engine: Engine, count: int, seed: int) -> Iterator[dict[str, Any]]:
