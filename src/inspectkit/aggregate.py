@@ -254,30 +254,18 @@ class Rater:
             self._feeds_for(instrument)
 
     def _declare_items(self) -> None:
-        fw = self.framework
-        items = self.report.items
-
-        def add(item_id: str, title: str = "") -> None:
-            if item_id not in items:
-                node = fw.items.get(item_id)
-                items[item_id] = ItemTally(item_id, title or (node.title or node.text if node else ""))
-
-        ratings = fw.scoring.ratings
-        if ratings is not None:
-            for rated in ratings.rated:
-                for o in rated.of:
-                    add(o)
-        for item in fw.items.values():
-            if _aggregated(fw, item):
-                add(item.id)
-        engine = self.registry.engine(self.edition)
-        for score in fw.scoring.case_scores:
-            if engine.score_level[score.id] == "case":
-                add(score.id, score.title)
-        for agg in fw.scoring.items:
-            add(agg.id, agg.title)
-        for count in fw.scoring.counts:
+        """Rated items first, in the order of the rating rules; everything cases feed is added after them."""
+        ratings = self.framework.scoring.ratings
+        for rated in ratings.rated if ratings is not None else ():
+            for o in rated.of:
+                self._tally(o)
+        for count in self.framework.scoring.counts:
             self.report.counts[count.id] = {q: {} for q in count.of}
+
+    def _tally(self, item_id: str, title: str = "") -> None:
+        if item_id not in self.report.items:
+            node = self.framework.items.get(item_id)
+            self.report.items[item_id] = ItemTally(item_id, title or (node.title or node.text if node else ""))
 
     def _feeds_for(self, case_edition: str) -> list[tuple[str, str, frozenset[str], bool]]:
         """(item id, question or score id, sufficient answers, is a case score) for cases of one edition."""
@@ -285,27 +273,29 @@ class Rater:
             return self.feeds[case_edition]
         fw = self.registry.framework(case_edition)
         engine = self.registry.engine(case_edition)
-        case_scores = {sid for sid, level in engine.score_level.items() if level == "case"}
+        case_scores = [s for s in fw.scoring.case_scores if engine.score_level[s.id] == "case"]
+        score_ids = {s.id for s in case_scores}
         suff = fw.scoring.sufficient | {MET}
         out: list[tuple[str, str, frozenset[str], bool]] = []
+        titles: dict[str, str] = {}
         if case_edition == self.edition:
             for item in fw.items.values():
-                if _aggregated(fw, item) and item.id not in case_scores:  # a score of the same id prevails
+                if _aggregated(fw, item) and item.id not in score_ids:  # a score of the same id prevails
                     out.append((item.id, item.id, suff, False))
-            for sid in case_scores:
-                out.append((sid, sid, suff, True))
+            for score in case_scores:
+                out.append((score.id, score.id, suff, True))
+                titles[score.id] = score.title
             for agg in fw.scoring.items:
-                out.append((agg.id, agg.source, agg.sufficient, agg.source in case_scores))
+                out.append((agg.id, agg.source, agg.sufficient, agg.source in score_ids))
+                titles[agg.id] = agg.title
         for item in fw.items.values():
             for feed in item.feeds:
                 target_edition, _, target = feed.rpartition(":")
                 if (target_edition or case_edition) == self.edition:
                     out.append((target, item.id, suff, False))
-                    if target not in self.report.items:
-                        node = self.framework.items.get(target)
-                        self.report.items[target] = ItemTally(target, node.title or node.text if node else "")
         self.feeds[case_edition] = out
         for item_id, src, _, _ in out:
+            self._tally(item_id, titles.get(item_id, ""))
             self.report.sources.setdefault(item_id, []).append(f"{case_edition}:{src}")
         return out
 
