@@ -43,10 +43,17 @@ def _cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("cache")
 
 
+@pytest.fixture(scope="session")
+def _state_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("state")
+
+
 @pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch, _cache_dir: Path) -> None:
-    """Every test: the suite's own definition cache (never the user's), no allowlist or strictness from outside."""
+def _isolated(monkeypatch: pytest.MonkeyPatch, _cache_dir: Path, _state_dir: Path) -> None:
+    """Every test: the suite's own definition cache and signing key (never the user's), no allowlist or
+    strictness from outside."""
     monkeypatch.setenv("INSPECTKIT_CACHE_DIR", str(_cache_dir))
+    monkeypatch.setenv("XDG_STATE_HOME", str(_state_dir))
     monkeypatch.delenv("INSPECTKIT_NO_CACHE", raising=False)
     monkeypatch.delenv("INSPECTKIT_LOAD_PLUGINS", raising=False)
     monkeypatch.delenv("INSPECTKIT_STRICT_PLUGINS", raising=False)

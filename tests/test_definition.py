@@ -240,7 +240,7 @@ def test_parsed_definitions_are_cached_and_refreshed_when_the_file_changes(tmp_p
     monkeypatch.setenv("INSPECTKIT_CACHE_DIR", str(cache))
     path = definition_with(tmp_path, "")
     first = definition.load_framework(path)
-    assert list(cache.glob("*.pickle")), "the parse was not cached"
+    assert list(cache.glob("definition-*.json")), "the parse was not cached"
     again = definition.load_framework(path)
     assert list(again.items) == list(first.items)
     path.write_text(path.read_text() + "  - {id: extra, kind: case_detail, type: yes_no}\n", encoding="utf-8")
@@ -252,8 +252,8 @@ def test_a_broken_cache_file_is_rebuilt(tmp_path: Path, monkeypatch: Any) -> Non
     monkeypatch.setenv("INSPECTKIT_CACHE_DIR", str(cache))
     path = definition_with(tmp_path, "")
     definition.load_framework(path)
-    for cached in cache.glob("*.pickle"):
-        cached.write_bytes(b"not a pickle")
+    for cached in cache.glob("definition-*.json"):
+        cached.write_bytes(b"not a cache entry")
     assert "age" in definition.load_framework(path).items
 
 
@@ -262,7 +262,7 @@ def test_no_cache_when_switched_off(tmp_path: Path, monkeypatch: Any) -> None:
     monkeypatch.setenv("INSPECTKIT_CACHE_DIR", str(cache))
     monkeypatch.setenv("INSPECTKIT_NO_CACHE", "1")
     definition.load_framework(definition_with(tmp_path, ""))
-    assert not cache.exists() or not list(cache.glob("*.pickle"))
+    assert not cache.exists() or not list(cache.iterdir())
 
 
 def test_load_framework_by_path_through_the_api(tmp_path: Path, registry: Any) -> None:

@@ -6,6 +6,7 @@ it work on a copy in tmp_path.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 import re
@@ -192,14 +193,21 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
-def pickles(cache: Path) -> list[Path]:
-    return sorted(cache.glob("*.pickle"))
+def entries(cache: Path) -> list[Path]:
+    return sorted(cache.glob("definition-*.json"))
+
+
+def cached_body(path: Path) -> dict[str, Any]:
+    import json
+
+    signature, _, body = path.read_bytes().partition(b"\n")
+    return json.loads(body)
 
 
 def test_an_edited_included_file_is_read_again(cache: Path, tmp_path: Path) -> None:
     main = copy_instrument(tmp_path)
     assert "L3" not in definition.load_framework(main).items
-    assert len(pickles(cache)) == 1
+    assert len(entries(cache)) == 1
     with included(main).open("a", encoding="utf-8") as fh:
         fh.write("  - {id: L3, parent: L, kind: evidence, text: A new question, type: yes_no}\n")
     fw = definition.load_framework(main)
@@ -248,28 +256,97 @@ def _truncated(data: bytes) -> bytes:
 @pytest.mark.parametrize(
     "spoil",
     [
-        pytest.param(lambda data: b"not a pickle", id="garbage"),
+        pytest.param(lambda data: b"not a cache entry", id="garbage"),
         pytest.param(_truncated, id="truncated"),
         pytest.param(lambda data: b"", id="empty"),
-        pytest.param(lambda data: pickle.dumps("a string"), id="wrong-shape"),
-        pytest.param(lambda data: pickle.dumps(("stamp", ["/no/such/file.yaml"], {})), id="stale-deps"),
+        pytest.param(lambda data: data.replace(b'"format"', b'"format" '), id="body-changed"),
+        pytest.param(lambda data: b"0" * 64 + data[64:], id="signature-changed"),
+        pytest.param(lambda data: pickle.dumps(("stamp", ["/no/such/file.yaml"], {})), id="a-pickle"),
     ],
 )
 def test_a_corrupt_cache_file_is_ignored(cache: Path, tmp_path: Path, spoil: Any) -> None:
     main = copy_instrument(tmp_path)
     definition.load_framework(main)
-    (cached,) = pickles(cache)
+    (cached,) = entries(cache)
     cached.write_bytes(spoil(cached.read_bytes()))
     fw = definition.load_framework(main)
     assert list(fw.items)[-5:] == LICENCE_ITEMS
-    stamp, deps, data = pickle.loads(cached.read_bytes())  # and it is rebuilt
-    assert len(deps) == 2 and data["edition"] == INSTRUMENT
+    body = cached_body(cached)  # and it is rebuilt
+    assert len(body["deps"]) == 2 and body["format"] == "inspectkit-cache/1"
+
+
+class _Planted:
+    """What someone who can write the cache folder would leave there."""
+
+    def __reduce__(self) -> Any:
+        return (os.system, ("touch planted-code-ran",))
+
+
+def test_a_planted_pickle_in_the_cache_runs_no_code(
+    cli: Any, cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    main = copy_instrument(tmp_path)
+    assert cli("check", main).exit_code == 0
+    payload = pickle.dumps(_Planted())
+    for cached in entries(cache):
+        cached.write_bytes(payload)
+    for path in (main, included(main)):  # and where a pickle cache would look for it
+        (cache / f"{hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:24]}.pickle").write_bytes(payload)
+    result = cli("check", main)
+    assert result.exit_code == 0 and "tiny_instrument_2024 is valid" in result.stdout
+    assert not (tmp_path / "planted-code-ran").exists()
+
+
+def test_a_planted_cache_entry_cannot_change_a_definition(cache: Path, tmp_path: Path) -> None:
+    """Someone who can write the cache folder, but not the user's key, edits an entry and recomputes every
+    checksum they can: the entry is ignored and the definition read from its files."""
+    import json
+
+    main = copy_instrument(tmp_path)
+    assert definition.load_framework(main).title == "Tiny instrument"
+    (cached,) = entries(cache)
+    body = cached_body(cached)
+    text = json.dumps(body).replace("Tiny instrument", "Planted title")
+    for key in (b"", b"0" * 32, hashlib.sha256(cached.parent.name.encode()).digest()):
+        import hmac
+
+        signature = hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
+        cached.write_bytes(signature.encode() + b"\n" + text.encode())
+        assert definition.load_framework(main).title == "Tiny instrument"
+
+
+def test_a_cache_signed_with_another_users_key_is_not_used(cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from inspectkit import files
+
+    main = copy_instrument(tmp_path)
+    definition.load_framework(main)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "another-user"))
+    parsed = []
+    real = files._read_uncached
+    monkeypatch.setattr(files, "_read_uncached", lambda path: parsed.append(path) or real(path))
+    assert definition.load_framework(main).edition == INSTRUMENT
+    assert parsed == [main], "another key's entry was trusted"
+    assert len(entries(cache)) == 2  # each key has its own entries: a shared folder is not fought over
+
+
+def test_a_signing_key_others_can_read_is_not_trusted(cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from inspectkit import cache as cache_module
+
+    main = copy_instrument(tmp_path)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    definition.load_framework(main)
+    key = cache_module.key_path()
+    assert key.stat().st_mode & 0o777 == 0o600
+    key.chmod(0o644)
+    assert cache_module.load("definition", str(main.resolve())) is None
+    assert definition.load_framework(main).edition == INSTRUMENT
 
 
 def test_a_corrupt_cache_file_does_not_trouble_the_cli(cli: Any, cache: Path, tmp_path: Path) -> None:
     main = copy_instrument(tmp_path)
     assert cli("check", main).exit_code == 0
-    for cached in pickles(cache):
+    for cached in entries(cache):
         cached.write_bytes(b"\x80\x04garbage")
     result = cli("check", main)
     assert result.exit_code == 0 and result.stderr == ""
@@ -290,5 +367,5 @@ def test_the_cache_leaves_no_temporary_files(cache: Path, tmp_path: Path) -> Non
     for _ in range(3):
         definition.load_framework(main)
         edit(main, "title: Tiny instrument", "title: Tiny instrument!")  # a change each time: the cache is rewritten
-    assert [p.suffix for p in cache.iterdir()] == [".pickle"]
+    assert [p.suffix for p in cache.iterdir()] == [".json"]
     assert not [p for p in cache.iterdir() if re.search(r"\.tmp$", p.name)]

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
+import math
 import os
-import pickle
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from inspectkit import __version__ as _core_version
 from inspectkit.errors import DefinitionError, InputError, Location, UsageError
 
 try:  # the C loader is several times faster; fall back quietly where libyaml is absent
@@ -56,6 +54,8 @@ MAX_DOCUMENT_BYTES = int(os.environ.get("INSPECTKIT_MAX_FILE_BYTES", 16 * 1024 *
 MAX_LINE_BYTES = int(os.environ.get("INSPECTKIT_MAX_LINE_BYTES", 4 * 1024 * 1024))
 
 CASE_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl")
+#: Deepest nesting of lists and mappings in a document.
+MAX_DEPTH = int(os.environ.get("INSPECTKIT_MAX_DEPTH", 100))
 
 
 class LineDict(dict):
@@ -68,18 +68,8 @@ class LineDict(dict):
         self.line: int | None = None
         self.lines: dict[Any, int] = {}
 
-    def __reduce__(self):  # keep line numbers through pickling (the definition cache)
-        return (_rebuild_linedict, (dict(self), self.line, self.lines))
-
     def line_of(self, key: Any) -> int | None:
         return self.lines.get(key, self.line)
-
-
-def _rebuild_linedict(data: dict, line: int | None, lines: dict) -> LineDict:
-    d = LineDict(data)
-    d.line = line
-    d.lines = lines
-    return d
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -273,49 +263,95 @@ def _definition_error(errors: list[DefinitionError]) -> Exception:
 # --------------------------------------------------------------------------------------------- definitions
 
 
-def _cache_dir() -> Path | None:
-    if os.environ.get("INSPECTKIT_NO_CACHE"):
-        return None
-    base = os.environ.get("INSPECTKIT_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "inspectkit"
-    )
-    return Path(base)
-
-
-def _stamp(paths: Iterable[Path]) -> str:
-    h = hashlib.sha256(_core_version.encode())
-    for p in paths:
-        st = p.stat()
-        h.update(f"{p.resolve()}|{st.st_mtime_ns}|{st.st_size}".encode())
-    return h.hexdigest()[:24]
-
-
 def read_raw(path: Path) -> LineDict:
     """The definition as data with line numbers, its ``include:`` files merged in.
 
-    Parsed YAML is cached (keyed on the files' paths, sizes and times), so start-up does not re-parse a
-    large definition every time; a cache that cannot be read or written is simply not used.
+    Parsed YAML is cached as signed plain data (see ``inspectkit.cache``), keyed on the files' paths, sizes
+    and times, so start-up does not re-parse a large definition every time.
     """
+    from inspectkit import cache
+
     path = Path(path)
-    cache = _cache_dir()
-    cached = None
-    if cache is not None:
-        key = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:24]
-        cached = cache / f"{key}.pickle"
+    name = str(path.resolve())
+    stored = cache.load("definition", name)
+    if stored is not None:
         try:
-            with cached.open("rb") as fh:
-                stamp, deps, data = pickle.load(fh)  # noqa: S301 - our own cache file, in the user's cache dir
-            if stamp == _stamp(Path(d) for d in deps):
-                return data
-        except Exception:  # noqa: BLE001 - a stale or broken cache is just rebuilt
-            pass
+            data = tree_from_plain(stored)
+        except ValueError:
+            data = None
+        if isinstance(data, LineDict):
+            return data
     data, deps = _read_uncached(path)
-    if cached is not None:
-        try:
-            atomic_write(cached, pickle.dumps((_stamp(deps), [str(d) for d in deps], data)), durable=False)
-        except Exception:  # noqa: BLE001 - the cache is an optimisation only
-            pass
+    try:
+        plain = tree_to_plain(data)
+    except cache.NotCacheable:
+        return data
+    cache.store("definition", name, deps, plain)
     return data
+
+
+# A parsed definition as plain JSON data: a mapping is {"m": [[key, value, key line], ...], "l": its line},
+# a list a list, a scalar itself. Keys may be what YAML makes of a key (text, a number, true/false, null).
+_SCALARS = (str, bool, int, float, type(None))
+_MAX_CACHED_INT = 2**53
+
+
+def tree_to_plain(value: Any, depth: int = 0) -> Any:
+    """A definition tree as plain data, or NotCacheable if it holds something JSON cannot carry exactly."""
+    from inspectkit.cache import NotCacheable
+
+    if depth > MAX_DEPTH:
+        raise NotCacheable("nested too deeply")
+    if isinstance(value, dict):
+        lines = value.lines if isinstance(value, LineDict) else {}
+        pairs = [[_plain_scalar(k), tree_to_plain(v, depth + 1), lines.get(k)] for k, v in value.items()]
+        return {"m": pairs, "l": value.line if isinstance(value, LineDict) else None}
+    if isinstance(value, list):
+        return [tree_to_plain(v, depth + 1) for v in value]
+    return _plain_scalar(value)
+
+
+def _plain_scalar(value: Any) -> Any:
+    from inspectkit.cache import NotCacheable
+
+    if type(value) in (str, bool, type(None)):
+        return value
+    if type(value) is int and -_MAX_CACHED_INT < value < _MAX_CACHED_INT:
+        return value
+    if type(value) is float and math.isfinite(value):
+        return value
+    raise NotCacheable(f"{type(value).__name__} values are not cached")
+
+
+def tree_from_plain(value: Any, depth: int = 0) -> Any:
+    """The definition tree back from plain data, checking its shape at every step (ValueError if wrong)."""
+    if depth > MAX_DEPTH:
+        raise ValueError("nested too deeply")
+    if isinstance(value, dict):
+        pairs, line = value.get("m"), value.get("l")
+        if len(value) != 2 or not isinstance(pairs, list) or not _is_line(line):
+            raise ValueError("not a cached mapping")
+        result = LineDict()
+        result.line = line
+        for pair in pairs:
+            if not (isinstance(pair, list) and len(pair) == 3 and isinstance(pair[0], _SCALARS) and _is_line(pair[2])):
+                raise ValueError("not a cached mapping entry")
+            key = pair[0]
+            if key in result:
+                raise ValueError("a key given twice")
+            result[key] = tree_from_plain(pair[1], depth + 1)
+            if pair[2] is not None:
+                result.lines[key] = pair[2]
+        return result
+    if isinstance(value, list):
+        return [tree_from_plain(v, depth + 1) for v in value]
+    if isinstance(value, _SCALARS):
+        return value
+    raise ValueError("not plain data")
+
+
+def _is_line(value: Any) -> bool:
+    return value is None or (type(value) is int and value > 0)
 
 
 def _read_uncached(path: Path) -> tuple[LineDict, list[Path]]:
