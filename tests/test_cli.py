@@ -340,12 +340,16 @@ def test_rate_csv(cli: Any, rated: tuple[Path, Path]) -> None:
     folder, ins = rated
     result = cli("rate", "-e", EDITION, folder, "--inspection", ins, "--format", "csv")
     assert result.exit_code == 0
-    rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    by_id = {(r["kind"], r["id"]): r for r in rows}
-    assert by_id[("item", "2.1.1")]["numerator"] == "4" and by_id[("item", "2.1.1")]["denominator"] == "5"
-    assert by_id[("item", "2.1.1")]["percent"] == "80.0"
-    assert by_id[("rating", "2.1")]["rating"] == "outstanding"
-    assert by_id[("overall", "overall")]["rating"] == "outstanding"
+    items = {r["id"]: r for r in csv.DictReader(io.StringIO(result.stdout))}
+    assert items["2.1.1"]["numerator"] == "4" and items["2.1.1"]["denominator"] == "5"
+    assert items["2.1.1"]["percent"] == "80.0" and items["2.1.1"]["inspection_id"] == "T-1"
+    assert (items["2.1.1"]["lower"], items["2.1.1"]["upper"]) == ("37.6", "96.4")
+    result = cli("rate", "-e", EDITION, folder, "--inspection", ins, "--format", "csv", "--table", "ratings")
+    ratings = {r["id"]: r for r in csv.DictReader(io.StringIO(result.stdout))}
+    assert ratings["2.1"]["rating"] == "outstanding"
+    result = cli("rate", "-e", EDITION, folder, "--inspection", ins, "--format", "csv", "--table", "overall")
+    (overall,) = csv.DictReader(io.StringIO(result.stdout))
+    assert overall["rating"] == "outstanding" and overall["score"] == "8"
 
 
 def test_rate_table(cli: Any, rated: tuple[Path, Path]) -> None:
@@ -489,3 +493,65 @@ def test_assess_takes_the_edition_from_the_case_file(cli: Any, tmp_path: Path) -
     bare.write_text("schema: 1\ncase_id: E2\nanswers: {}\n", encoding="utf-8")
     result = cli("assess", bare)
     assert result.exit_code == 2 and "give --edition" in result.stderr
+
+
+def test_rate_json_items_also_come_as_records_that_pandas_reads(cli: Any, rated: tuple[Path, Path]) -> None:
+    folder, ins = rated
+    _, data = cli.json("rate", "-e", EDITION, folder, "--inspection", ins, "--format", "json")
+    item = data["items"]["2.1.1"]
+    assert (item["lower"], item["upper"], item["small_sample"]) == (37.6, 96.4, False)
+    records = {r["id"]: r for r in data["item_records"]}
+    assert records["2.1.1"] == {"id": "2.1.1", "inspection_id": "T-1", "edition": EDITION, **item}
+    assert len(data["item_records"]) == len(data["items"])
+    assert {r["id"]: r["rating"] for r in data["rating_records"]} == data["ratings"]
+    assert data["warning_count"] == len(data["warnings"]) and data["error_count"] == 0
+
+
+def test_rate_csv_all_tables_to_files_with_a_confirmation(cli: Any, rated: tuple[Path, Path], tmp_path: Path) -> None:
+    folder, ins = rated
+    out = tmp_path / "report.csv"
+    result = cli("rate", "-e", EDITION, folder, "--inspection", ins, "-o", out, "--table", "all")
+    assert result.exit_code == 0, result.output
+    for name in ("items", "ratings", "overall"):
+        assert (tmp_path / f"report-{name}.csv").exists()
+        assert f"wrote the {name} table" in result.stderr and f"report-{name}.csv" in result.stderr
+    assert not out.exists()
+    assert cli("rate", "-e", EDITION, folder, "--format", "csv", "--table", "all").exit_code == 2
+
+
+def test_rate_marks_small_samples_below_the_minimum(cli: Any, write: Any, make_case: Any, answers: Any, inspection: Any) -> None:
+    folder = write("few/c1.yaml", case_with(make_case, answers, "C1", **{"2__1__1": "no"})).parent
+    ins = write("ins.yaml", inspection)
+    _, data = cli.json("rate", "-e", EDITION, folder, "--inspection", ins, "--format", "json")
+    minimum = data["minimum_cases"]
+    assert minimum == 2  # the tiny edition's minimum_cases
+    assert data["items"]["2.1.1"] | {} == {**data["items"]["2.1.1"], "lower": 0.0, "upper": 79.3, "small_sample": True}
+    table = cli("rate", "-e", EDITION, folder, "--inspection", ins, "--format", "table").stdout
+    assert "0.0% †" in table and "0.0-79.3" in table and f"fewer than {minimum} applicable cases" in table
+
+
+def test_rate_lists_warnings_capped_on_the_terminal_and_complete_in_json(
+    cli: Any, write: Any, make_case: Any, answers: Any, inspection: Any
+) -> None:
+    warned = answers(sentence_type="custody", contact={"community": "weekly"})
+    cases = write("many.jsonl", [make_case(f"W{n}", warned) for n in range(30)])
+    ins = write("ins.yaml", inspection)
+    result = cli("rate", "-e", EDITION, cases, "--inspection", ins, "--format", "table")
+    assert result.exit_code == 0  # warnings are not errors
+    lines = [x for x in result.stderr.splitlines() if x.startswith("warning:")]
+    assert len(lines) == 21 and "A custodial case is rarely assessed as low risk" in lines[0] and "(case W0)" in lines[0]
+    assert "... and 10 more" in lines[-1] and "30 warning(s) in 30 case(s)" in result.stderr
+    assert "30 warning(s)" in result.stdout.splitlines()[1]
+    _, data = cli.json("rate", "-e", EDITION, cases, "--inspection", ins, "--format", "json")
+    assert data["warning_count"] == 30 and len(data["warnings"]) == 30
+    assert data["warnings"][29]["case_id"] == "W29" and data["warnings"][29]["question"] == "risk"
+
+
+def test_rate_table_caps_the_cases_left_out(cli: Any, write: Any, make_case: Any, answers: Any, inspection: Any) -> None:
+    short = answers(case_ended="yes", start_date="2020-01-01", end_date="2020-01-10")
+    cases = write("short.jsonl", [make_case(f"S{n}", short) for n in range(25)] + [make_case("K", answers())])
+    ins = write("ins.yaml", inspection)
+    out = cli("rate", "-e", EDITION, cases, "--inspection", ins, "--format", "table").stdout
+    assert "Left out (25)" in out and "S19:" in out and "S20:" not in out and "... and 5 more" in out
+    _, data = cli.json("rate", "-e", EDITION, cases, "--inspection", ins, "--format", "json")
+    assert len(data["excluded"]) == 25

@@ -121,7 +121,8 @@ def test_rate_output_file_holds_what_stdout_would(cli: Any, rated: tuple[Path, P
     assert out.read_text(encoding="utf-8") == printed.stdout
     # the errors still go to stderr, with the same exit code
     assert written.exit_code == printed.exit_code == 1
-    assert written.stderr == printed.stderr and "'severe' is not one of" in written.stderr
+    confirmation = "wrote the " + ("items table (4 rows)" if fmt == "csv" else "report") + f" to {out}\n"
+    assert written.stderr == confirmation + printed.stderr and "'severe' is not one of" in written.stderr
 
 
 def test_rate_output_json_is_the_report(cli: Any, rated: tuple[Path, Path], tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ import attrs
 from inspectkit.engine import NOT_APPLICABLE, Message
 from inspectkit.errors import InputError, Location, UsageError, suggestion
 from inspectkit.expressions import NA, UNKNOWN, sufficiency, truth
+from inspectkit.intervals import rounded
 from inspectkit.model import MET, Band, Framework
 
 # what a judged case is (records passed from judge() to apply())
@@ -75,6 +76,30 @@ class ItemTally:
         f = self.fraction
         return None if f is None else round(float(f), 1)
 
+    @property
+    def interval(self) -> tuple[float | None, float | None]:
+        """The 95% Wilson interval, in percent to one decimal (None, None without cases)."""
+        return rounded(self.numerator, self.denominator)
+
+    def small_sample(self, minimum: int | None) -> bool | None:
+        """Fewer applicable cases than the edition's minimum (None where the edition sets none)."""
+        return None if minimum is None else self.denominator < minimum
+
+    def record(self, minimum: int | None = None) -> dict[str, Any]:
+        """The item as plain data (what the JSON and CSV reports hold for it)."""
+        lower, upper = self.interval
+        return {
+            "title": self.title,
+            "numerator": self.numerator,
+            "denominator": self.denominator,
+            "percent": self.percent,
+            "lower": lower,
+            "upper": upper,
+            "small_sample": self.small_sample(minimum),
+            "not_applicable": self.not_applicable,
+            "missing": self.missing,
+        }
+
 
 @attrs.frozen
 class StandardRating:
@@ -118,12 +143,41 @@ class RatingReport:
     ratings: dict[str, StandardRating] = attrs.field(factory=dict)
     overall: dict[str, Any] | None = None
     errors: list[CaseProblem] = attrs.field(factory=list)
-    warnings: int = 0
+    # (source, case id, question, message, line): kept as plain tuples, as a large batch may hold many
+    warnings: list[tuple[str | None, str | None, str | None, str, int | None]] = attrs.field(factory=list)
     by_edition: dict[str, int] = attrs.field(factory=dict)
     rates: bool = False
     inspection_answers: dict[str, Any] = attrs.field(factory=dict)
     inspection_scores: dict[str, Any] = attrs.field(factory=dict)
     sources: dict[str, list[str]] = attrs.field(factory=dict)  # item id -> "edition:question" it is counted from
+    edition_version: str | None = None
+    minimum_cases: int | None = None  # the edition's minimum applicable cases; fewer is a small sample
+
+    def warning_problems(self) -> Iterator[CaseProblem]:
+        """The warnings as problems to print (made one at a time: there may be very many)."""
+        for source, case_id, question, message, line in self.warnings:
+            yield CaseProblem(source, case_id, Message(question, message, None, line))
+
+    def item_records(self) -> list[dict[str, Any]]:
+        """Every item as one flat record carrying its id and the inspection's (a tidy table)."""
+        ident = {"inspection_id": self.inspection_id, "edition": self.edition}
+        return [{**ident, "id": t.id, **t.record(self.minimum_cases)} for t in self.items.values()]
+
+    def rating_records(self) -> list[dict[str, Any]]:
+        ident = {"inspection_id": self.inspection_id, "edition": self.edition}
+        return [
+            {
+                **ident,
+                "id": r.id,
+                "title": r.title,
+                "status": r.status,
+                "rules_rating": r.rules_rating,
+                "rating": r.rating,
+                "override_reason": r.override_reason,
+                "basis": r.basis,
+            }
+            for r in self.ratings.values()
+        ]
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -132,20 +186,16 @@ class RatingReport:
             "cases": self.cases,
             "cases_by_edition": dict(self.by_edition),
             "excluded": list(self.excluded),
-            "items": {
-                i.id: {
-                    "title": i.title,
-                    "numerator": i.numerator,
-                    "denominator": i.denominator,
-                    "percent": i.percent,
-                    "not_applicable": i.not_applicable,
-                    "missing": i.missing,
-                }
-                for i in self.items.values()
-            },
+            "minimum_cases": self.minimum_cases,
+            "items": {i.id: i.record(self.minimum_cases) for i in self.items.values()},
+            "item_records": self.item_records(),
             "errors": [{"source": p.source, "case_id": p.case_id, **p.message.to_dict()} for p in self.errors],
-            "warnings": self.warnings,
+            "error_count": len(self.errors),
+            "warnings": [{"source": p.source, "case_id": p.case_id, **p.message.to_dict()} for p in self.warning_problems()],
+            "warning_count": len(self.warnings),
         }
+        if self.edition_version is not None:
+            out["edition_version"] = self.edition_version
         if self.counts:
             out["counts"] = self.counts
         if self.inspection_answers or self.inspection_scores:
@@ -163,6 +213,7 @@ class RatingReport:
                 }
                 for r in self.ratings.values()
             }
+            out["rating_records"] = self.rating_records()
             out["overall"] = self.overall
         return out
 
@@ -239,7 +290,13 @@ class Rater:
         self.registry = registry
         self.framework: Framework = registry.framework(edition)
         self.edition = edition
-        self.report = RatingReport(edition, rates=self.framework.scoring.ratings is not None)
+        ratings = self.framework.scoring.ratings
+        self.report = RatingReport(
+            edition,
+            rates=ratings is not None,
+            edition_version=self.framework.version or None,
+            minimum_cases=ratings.minimum_cases if ratings is not None else None,
+        )
         self.feeds: dict[str, list[tuple[str, str, frozenset[str], bool]]] = {}
         self.engines: dict[str, Any] = {}
         self.instruments = registry.instruments_for(edition)
@@ -326,7 +383,7 @@ class Rater:
                 return (_FOREIGN, case.source, str(cid) if cid is not None else None, msg)
             engine = self.engines[case_edition] = self.registry.engine(case_edition)
         ev = engine.evaluate(doc, line_of=case.line_of)
-        warnings = len(ev.warnings)
+        warnings = [(m.question, m.message, m.line) for m in ev.warnings]
         if ev.errors:
             return (_ERRORS, case.source, ev.case_id, warnings, [(m.question, m.message, m.rule, m.line) for m in ev.errors])
         if not ev.in_sample:
@@ -379,7 +436,8 @@ class Rater:
             report.errors.append(CaseProblem(source, case_id, Message(None, record[3])))
             report.excluded.append({"case_id": case_id, "source": source, "reason": record[3]})
             return
-        report.warnings += record[3]
+        if record[3]:
+            report.warnings.extend((source, case_id, q, m, line) for q, m, line in record[3])
         errors = [Message(q, m, r, line) for q, m, r, line in record[4]] if kind == _ERRORS else []
         if case_id is not None and not self._seen.add(case_id):
             errors.append(

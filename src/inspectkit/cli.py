@@ -20,6 +20,7 @@ from inspectkit.errors import InspectkitError, UsageError
 
 FORMATS = ["table", "json"]
 MAX_ERRORS_SHOWN = 200  # on the terminal; the JSON report keeps them all
+MAX_LEFT_OUT_SHOWN = 20  # cases listed as left out in a table
 
 
 def _default_format() -> str:
@@ -480,6 +481,14 @@ def _print_case(engine: Any, result: Any, personal: frozenset[str]) -> None:
     show_default=True,
     help="Worker processes reading and judging cases; 0 picks one per core for big inputs, none for small ones.",
 )
+@click.option(
+    "--table",
+    "table",
+    type=click.Choice(["items", "ratings", "overall", "all"]),
+    default="items",
+    show_default=True,
+    help="With --format csv: which table to write; 'all' writes one file each (FILE-items.csv ...) with -o.",
+)
 @click.pass_obj
 @_run
 def rate(
@@ -491,6 +500,7 @@ def rate(
     output: Path | None,
     explain_ids: tuple[str, ...],
     jobs: int,
+    table: str,
 ) -> int:
     """Aggregate case files, folders and JSON Lines files: percentages, denominators and ratings."""
     from inspectkit.files import load_document
@@ -507,6 +517,13 @@ def rate(
         if not inspection.exists():
             raise UsageError("no such inspection file", _loc(inspection))
         inspection_doc = load_document(inspection)
+    if fmt is None and output is not None:  # the file's name says what it should hold
+        fmt = {".json": "json", ".csv": "csv"}.get(output.suffix.lower(), "table")
+    fmt = fmt or _default_format()
+    if table == "all" and fmt == "csv" and output is None:
+        raise UsageError("--table all writes one file per table: give -o FILE.csv (or choose one --table)")
+    if output is not None and output.is_dir():
+        raise UsageError("is a folder: give a file name for the report", _loc(output))
     from inspectkit.aggregate import default_jobs, rate_paths
 
     report = rate_paths(
@@ -517,116 +534,70 @@ def rate(
         str(inspection) if inspection else None,
         jobs=jobs or default_jobs(cases),
     )
-    if fmt is None and output is not None:  # the file's name says what it should hold
-        fmt = {".json": "json", ".csv": "csv"}.get(output.suffix.lower(), "table")
-    fmt = fmt or _default_format()
     from inspectkit.aggregate import explain
 
+    files: list[tuple[Path | None, str, str]] = []  # (path, text, what it holds)
     if fmt == "json":
         data = report.to_dict()
         if explain_ids:
             data["explain"] = {t: explain(registry, report, t) for t in explain_ids}
-        text = json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
+        files.append((output, json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", "report"))
     elif fmt == "csv":
-        text = _report_csv(report)
+        from inspectkit.tabular import TABLES, report_csv
+
+        for name in TABLES if table == "all" else (table,):
+            path = output
+            if table == "all" and output is not None:
+                path = output.with_name(f"{output.stem}-{name}{output.suffix or '.csv'}")
+            text = report_csv(report, name)
+            files.append((path, text, f"{name} table ({text.count(chr(10)) - 1} rows)"))
     else:
         text = _report_table(registry, report)
         for target in explain_ids:
             text += "\n" + "\n".join(explain(registry, report, target)) + "\n"
-    if output is not None:
-        from inspectkit.files import atomic_write
+        files.append((output, text, "report"))
+    for path, text, what in files:
+        if path is None:
+            click.echo(text, nl=False)
+        else:
+            _write_output(path, text)
+            click.echo(f"wrote the {what} to {path}", err=True)
+    _print_problems(report)
+    return 1 if report.errors else 0
 
-        if output.is_dir():
-            raise UsageError("is a folder: give a file name for the report", _loc(output))
-        try:
-            atomic_write(output, text)
-        except OSError as exc:
-            raise UsageError(f"cannot write the report: {exc.strerror or exc}", _loc(output)) from exc
-    else:
-        click.echo(text, nl=False)
+
+MAX_WARNINGS_SHOWN = 20  # on the terminal; the JSON report keeps them all
+
+
+def _write_output(path: Path, text: str) -> None:
+    from inspectkit.files import atomic_write
+
+    if path.is_dir():
+        raise UsageError("is a folder: give a file name", _loc(path))
+    try:
+        atomic_write(path, text)
+    except OSError as exc:
+        raise UsageError(f"cannot write the report: {exc.strerror or exc}", _loc(path)) from exc
+
+
+def _print_problems(report: Any) -> None:
+    """Errors, then warnings, each counted and capped on the terminal (the JSON report lists every one)."""
     shown = report.errors[:MAX_ERRORS_SHOWN]
     for problem in shown:
         click.echo(f"error: {problem}", err=True)
     if len(report.errors) > len(shown):
         more = len(report.errors) - len(shown)
         click.echo(f"error: ... and {more:,} more (every one is in the report: --format json)", err=True)
-    return 1 if report.errors else 0
+    count = len(report.warnings)
+    if not count:
+        return
+    import itertools
 
-
-def _report_csv(report: Any) -> str:
-    import csv
-    import io
-
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(
-        [
-            "edition",
-            "kind",
-            "id",
-            "title",
-            "numerator",
-            "denominator",
-            "percent",
-            "not_applicable",
-            "missing",
-            "rules_rating",
-            "rating",
-            "override_reason",
-        ]
-    )
-    for t in report.items.values():
-        w.writerow(
-            [
-                report.edition,
-                "item",
-                t.id,
-                t.title,
-                t.numerator,
-                t.denominator,
-                "" if t.percent is None else f"{t.percent:.1f}",
-                t.not_applicable,
-                t.missing,
-                "",
-                "",
-                "",
-            ]
-        )
-    for r in report.ratings.values():
-        w.writerow(
-            [
-                report.edition,
-                "rating",
-                r.id,
-                r.title,
-                "",
-                "",
-                "",
-                "",
-                "",
-                r.rules_rating or "",
-                r.rating or "",
-                r.override_reason or "",
-            ]
-        )
-    if report.overall is not None:
-        w.writerow(
-            [
-                report.edition,
-                "overall",
-                "overall",
-                "",
-                report.overall.get("score"),
-                "",
-                "",
-                "",
-                "",
-                "",
-                report.overall.get("rating") or "",
-                "",
-            ]
-        )
-    return buf.getvalue()
+    for problem in itertools.islice(report.warning_problems(), MAX_WARNINGS_SHOWN):
+        click.echo(f"warning: {problem}", err=True)
+    if count > MAX_WARNINGS_SHOWN:
+        click.echo(f"warning: ... and {count - MAX_WARNINGS_SHOWN:,} more (every one is in the report: --format json)", err=True)
+    click.echo(f"{count:,} warning(s) in {len({w[0] for w in report.warnings}):,} case(s)", err=True)
 
 
 def _word(code: str | None) -> str:
@@ -641,7 +612,10 @@ def _report_table(registry: Any, report: Any) -> str:
         head += f": inspection {report.inspection_id}"
     out.append(head)
     by = ", ".join(f"{n} {e}" for e, n in report.by_edition.items())
-    out.append(f"{report.cases} case(s) counted" + (f" ({by})" if by else "") + f"; {len(report.excluded)} left out")
+    line = f"{report.cases} case(s) counted" + (f" ({by})" if by else "") + f"; {len(report.excluded)} left out"
+    if report.warnings:
+        line += f"; {len(report.warnings):,} warning(s)"
+    out.append(line)
     if report.ratings:
         rows = []
         for r in report.ratings.values():
@@ -669,12 +643,22 @@ def _report_table(registry: Any, report: Any) -> str:
             else:
                 out.append(f"\nOverall: not rated ({o['basis']})")
     rows = []
+    small = False
     for t in report.items.values():
         pct = "no applicable cases" if t.denominator == 0 else f"{t.percent:.1f}%"
-        rows.append([t.id, _short(t.title, 60), f"{t.numerator}/{t.denominator}", pct, t.not_applicable or "", t.missing or ""])
+        if t.denominator and t.small_sample(report.minimum_cases):
+            pct += " †"
+            small = True
+        lower, upper = t.interval
+        ci = "" if lower is None else f"{lower:.1f}-{upper:.1f}"
+        rows.append(
+            [t.id, _short(t.title, 50), f"{t.numerator}/{t.denominator}", pct, ci, t.not_applicable or "", t.missing or ""]
+        )
     if rows:
         out.append("")
-        out.append(_table(rows, ["item", "title", "sufficient", "percent", "n/a", "missing"]))
+        out.append(_table(rows, ["item", "title", "sufficient", "percent", "95% interval", "n/a", "missing"]))
+        if small:
+            out.append(f"† fewer than {report.minimum_cases} applicable cases, the edition's minimum to rate: read with care")
     if report.inspection_scores or report.inspection_answers:
         out.append("\nJudged once per inspection (inspection file)")
         rows = [
@@ -695,9 +679,12 @@ def _report_table(registry: Any, report: Any) -> str:
             shown = ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1])) or "none"
             out.append(f"  {qid}: {shown}")
     if report.excluded:
-        out.append("\nLeft out")
-        for e in report.excluded:
-            out.append(f"  {e.get('case_id') or e.get('source')}: {e['reason']}")
+        out.append(f"\nLeft out ({len(report.excluded):,})")
+        for e in report.excluded[:MAX_LEFT_OUT_SHOWN]:
+            out.append(f"  {e.get('case_id') or e.get('source')}: {_short(e['reason'], 110)}")
+        if len(report.excluded) > MAX_LEFT_OUT_SHOWN:
+            more = len(report.excluded) - MAX_LEFT_OUT_SHOWN
+            out.append(f"  ... and {more:,} more (every one, with its reason, is in --format json)")
     return "\n".join(out) + "\n"
 
 
