@@ -824,6 +824,38 @@ def check(state: _State, target: str) -> int:
     return 0
 
 
+# ------------------------------------------------------------------------------------------ new-plugin
+
+
+@main.command("new-plugin")
+@click.argument("name")
+@click.argument("directory", required=False, type=click.Path(path_type=Path))
+@click.option("--title", default=None, help="The edition's title (default: made from NAME).")
+@_run
+def new_plugin(name: str, directory: Path | None, title: str | None) -> int:
+    """Write a new edition plugin, ready to install and test, into DIRECTORY (default: ./NAME).
+
+    NAME is the edition id users will pass as --edition. The skeleton has one worked example of every
+    part of the definition format, golden cases and their test.
+
+    Example: inspectkit new-plugin youth_justice_2025 && pip install -e youth_justice_2025
+    """
+    from inspectkit.scaffold import new_plugin as scaffold
+    from inspectkit.scaffold import plugin_names
+
+    written = scaffold(name, directory, title)
+    root = directory if directory is not None else Path(name)
+    names = plugin_names(name)
+    click.echo(f"wrote the {name} plugin ({len(written)} files) to {root}:")
+    for path in written:
+        click.echo(f"  {path}")
+    click.echo(
+        f"next: pip install -e {root}   then: inspectkit check {name}   and: python -m pytest {root / 'tests'}\n"
+        f"      the definition is {root / 'src' / names['package'] / 'framework.yaml'}"
+    )
+    return 0
+
+
 # ------------------------------------------------------------------------------------------ synth
 
 

@@ -7,7 +7,7 @@ In a plugin's tests::
 
     test_golden = golden_tests(Path(__file__).parent / "golden")
 
-Each ``golden/*.yaml`` holds ``description``, ``case`` (a case file's content) and ``expect``::
+The full format is in ``docs/golden-cases.md``. Each ``golden/*.yaml`` holds ``description``, ``case`` (a case file's content) and ``expect``::
 
     expect:
       in_sample: true
@@ -139,12 +139,87 @@ def _check_rate(registry: Registry, golden: dict[str, Any]) -> list[str]:
     return problems
 
 
-def golden_tests(directory: Path, registry: Callable[[], Registry] | None = None) -> Callable[..., None]:
-    """A parametrised pytest test that checks every golden file in ``directory``."""
-    files = sorted(Path(directory).glob("*.yaml"))
+def golden_problems(directory: Path) -> list[str]:
+    """What is wrong with a golden folder as a whole: missing, empty, or holding a file that is no golden case.
 
-    @pytest.mark.parametrize("golden_file", files, ids=[f.stem for f in files])
-    def test_golden(golden_file: Path) -> None:
+    Each problem names the file, so a misspelled folder or a plain case file dropped into ``golden/`` fails
+    loudly instead of being skipped.
+    """
+    directory = Path(directory)
+    if not directory.is_dir():
+        return [f"{directory}: no such golden folder (a golden case is a .yaml file with description, case and expect)"]
+    files = sorted(directory.glob("*.yaml")) + sorted(directory.glob("*.yml"))
+    if not files:
+        return [f"{directory}: the golden folder holds no golden case (*.yaml)"]
+    problems = []
+    for f in files:
+        problem = _not_golden(f)
+        if problem:
+            problems.append(f"{f}: {problem}")
+    return problems
+
+
+def _not_golden(path: Path) -> str | None:
+    """Why a file is not a golden case, or None when it is one."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        return f"cannot be read as YAML: {exc}"
+    if not isinstance(data, dict):
+        return "is not a golden case: expected a mapping with description, case (or rate) and expect"
+    if "case" not in data and "rate" not in data:
+        if "answers" in data or "case_id" in data:
+            return "is a case file, not a golden case: put it under case: and say what it must give under expect:"
+        return "is not a golden case: it needs case: (or rate:) and expect:"
+    if "case" in data and not isinstance(data["case"], dict):
+        return "case: must be a case file's content (schema, edition, case_id, answers)"
+    if "rate" in data and (not isinstance(data["rate"], dict) or "edition" not in data["rate"]):
+        return "rate: needs edition and cases"
+    if not isinstance(data.get("expect"), dict):
+        return "expect: is missing; say what the case must give (a golden case that expects nothing tests nothing)"
+    unknown = set(data["expect"]) - _EXPECT_KEYS
+    if unknown:
+        return f"expect: unknown key(s) {', '.join(sorted(map(str, unknown)))}; known: {', '.join(sorted(_EXPECT_KEYS))}"
+    return None
+
+
+_EXPECT_KEYS = {
+    "in_sample",
+    "excluded_reason",
+    "status",
+    "values",
+    "judgements",
+    "suggested",
+    "errors",
+    "warnings",
+    "cases",
+    "items",
+    "ratings",
+    "rating_details",
+    "rated",
+    "overall",
+    "inspection_scores",
+}
+
+
+def golden_tests(directory: Path, registry: Callable[[], Registry] | None = None) -> Callable[..., None]:
+    """A parametrised pytest test that checks every golden file in ``directory``.
+
+    A folder that does not exist, holds no golden case, or holds a file that is not one gives a failing
+    test naming it (never a silent skip).
+    """
+    directory = Path(directory)
+    files = sorted(directory.glob("*.yaml")) + sorted(directory.glob("*.yml")) if directory.is_dir() else []
+    folder_problems = [] if files else golden_problems(directory)
+    params: list[Any] = [pytest.param(f, id=f.stem) for f in files] or [pytest.param(None, id="golden-folder")]
+
+    @pytest.mark.parametrize("golden_file", params)
+    def test_golden(golden_file: Path | None) -> None:
+        if golden_file is None:
+            pytest.fail("\n".join(folder_problems), pytrace=False)
+        problem = _not_golden(golden_file)
+        if problem:
+            pytest.fail(f"{golden_file}: {problem}", pytrace=False)
         golden = yaml.safe_load(golden_file.read_text(encoding="utf-8"))
         reg = registry() if registry is not None else _shared_registry()
         problems = check_golden(reg, golden)
