@@ -68,6 +68,15 @@ def test_questions_id_shows_one_item_in_full(cli: Any) -> None:
     assert "source: Where the risk is medium or higher." in result.stdout
 
 
+def test_questions_show_see_also_links(cli: Any) -> None:
+    _, data = cli.json("questions", "-e", EDITION, "--format", "json")
+    assert next(i for i in data["items"] if i["id"] == "2.1.2")["links"] == ["2.1.1"]
+    tree = cli("questions", "-e", EDITION, "--format", "table").stdout
+    assert any(line.lstrip().startswith("2.1.2 ") and line.endswith("(see also 2.1.1)") for line in tree.splitlines())
+    one = cli("questions", "-e", EDITION, "--id", "2.1.2", "--format", "table").stdout
+    assert "  see also: 2.1.1" in one
+
+
 def test_questions_id_of_a_mistyped_item(cli: Any) -> None:
     result = cli("questions", "-e", EDITION, "--id", "2.1.1.z")
     assert result.exit_code == 2

@@ -27,6 +27,9 @@ _UNREAD, _FOREIGN, _ERRORS, _EXCLUDED, _COUNTED = range(5)
 # how one case counts for one item
 _SUFFICIENT, _INSUFFICIENT, _NA, _MISSING = range(4)
 
+# an item's direction: the numerator counts favourable answers (sufficient, met), or it is a neutral proportion
+FAVOURABLE, NEUTRAL = "favourable", "neutral"
+
 INSPECTION_KEYS = ("schema", "kind", "edition", "inspection_id", "answers", "overrides", "notes")
 
 
@@ -66,6 +69,12 @@ class ItemTally:
     denominator: int = 0
     not_applicable: int = 0
     missing: int = 0
+    direction: str = FAVOURABLE  # or NEUTRAL: a proportion answering ``counted``, with no better or worse
+    counted: tuple[str, ...] = ()  # the answers the numerator counts
+
+    @property
+    def neutral(self) -> bool:
+        return self.direction == NEUTRAL
 
     @property
     def fraction(self) -> Fraction | None:
@@ -98,6 +107,8 @@ class ItemTally:
             "small_sample": self.small_sample(minimum),
             "not_applicable": self.not_applicable,
             "missing": self.missing,
+            "direction": self.direction,
+            "counted": list(self.counted),
         }
 
 
@@ -229,10 +240,22 @@ class CaseInput:
 
 
 def _aggregated(fw: Framework, item: Any) -> bool:
-    """A per-case question of an aggregated kind whose answers can be sufficient (yes/no, per category ...)."""
+    """A per-case question of an aggregated kind with a direction: declared, or answers that can be sufficient."""
     if not item.per_case or item.kind not in fw.scoring.aggregate_kinds or item.answer is None:
         return False
+    if item.direction is not None:
+        return True
     return bool(set(item.answer.codes) & (fw.scoring.sufficient | {MET}))
+
+
+def _counted(fw: Framework, item: Any) -> tuple[frozenset[str], bool]:
+    """The answers a question's numerator counts, and whether it is neutral (a proportion, not sufficiency)."""
+    default = fw.scoring.sufficient | {MET}
+    if item is None:
+        return default, False
+    if item.neutral:
+        return fw.scoring.sufficient, True
+    return item.favourable(default), False
 
 
 def _percent_text(f: Fraction | None) -> str:
@@ -332,27 +355,41 @@ class Rater:
         engine = self.registry.engine(case_edition)
         case_scores = [s for s in fw.scoring.case_scores if engine.score_level[s.id] == "case"]
         score_ids = {s.id for s in case_scores}
-        suff = fw.scoring.sufficient | {MET}
         out: list[tuple[str, str, frozenset[str], bool]] = []
         titles: dict[str, str] = {}
+        neutral: set[str] = set()
         if case_edition == self.edition:
             for item in fw.items.values():
                 if _aggregated(fw, item) and item.id not in score_ids:  # a score of the same id prevails
-                    out.append((item.id, item.id, suff, False))
+                    counted, is_neutral = _counted(fw, item)
+                    out.append((item.id, item.id, counted, False))
+                    if is_neutral:
+                        neutral.add(item.id)
             for score in case_scores:
-                out.append((score.id, score.id, suff, True))
+                out.append((score.id, score.id, frozenset({MET}), True))
                 titles[score.id] = score.title
             for agg in fw.scoring.items:
                 out.append((agg.id, agg.source, agg.sufficient, agg.source in score_ids))
                 titles[agg.id] = agg.title
+                if agg.neutral:
+                    neutral.add(agg.id)
         for item in fw.items.values():
             for feed in item.feeds:
                 target_edition, _, target = feed.rpartition(":")
                 if (target_edition or case_edition) == self.edition:
-                    out.append((target, item.id, suff, False))
+                    counted, is_neutral = _counted(fw, item)
+                    out.append((target, item.id, counted, False))
+                    if is_neutral:
+                        neutral.add(target)
         self.feeds[case_edition] = out
-        for item_id, src, _, _ in out:
+        for item_id, src, counted, is_score in out:
             self._tally(item_id, titles.get(item_id, ""))
+            tally = self.report.items[item_id]
+            if item_id in neutral:
+                tally.direction = NEUTRAL
+            node = None if is_score else fw.items.get(src)
+            codes = node.answer.codes if node is not None and node.answer is not None else (MET,)
+            tally.counted = tuple(dict.fromkeys(tally.counted + tuple(c for c in codes if c in counted)))
             self.report.sources.setdefault(item_id, []).append(f"{case_edition}:{src}")
         return out
 
@@ -824,7 +861,8 @@ def explain(registry: Any, report: RatingReport, target: str) -> list[str]:
         pct = "no applicable cases" if t.denominator == 0 else _percent_text(t.fraction)
         extra = f"; not applicable {t.not_applicable}" if t.not_applicable else ""
         extra += f"; missing {t.missing}" if t.missing else ""
-        return f"{t.id}: {t.numerator} sufficient of {t.denominator} applicable = {pct}{extra}"
+        what = f"answered {' or '.join(t.counted)}" if t.neutral else "sufficient"
+        return f"{t.id}: {t.numerator} {what} of {t.denominator} applicable = {pct}{extra}"
 
     if target == "overall":
         if ratings is None or ratings.overall is None or report.overall is None:
@@ -863,8 +901,17 @@ def explain(registry: Any, report: RatingReport, target: str) -> list[str]:
         sources = report.sources.get(target, [])
         if sources:
             lines.append("  counted from: " + ", ".join(sources))
-        suff = ", ".join(sorted(fw.scoring.sufficient))
-        lines.append(f"  sufficient answers: {suff}; n/a and not applicable are left out of the denominator")
+        counted = ", ".join(t.counted)
+        if t.neutral:
+            lines.append(
+                f"  a proportion: the share of applicable cases answering {counted}; no answer is favourable"
+                " (direction: none), so it is not a measure of sufficiency"
+            )
+        lines.append(
+            ("" if t.neutral else f"  sufficient answers: {counted}; ")
+            + ("  " if t.neutral else "")
+            + "n/a and not applicable are left out of the denominator"
+        )
         return lines
     rule = next((x for x in ratings.rated if x.id == target), None) if ratings else None
     if rule is not None:  # a standard this inspection does not rate

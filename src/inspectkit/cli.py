@@ -201,6 +201,8 @@ def questions(state: _State, edition: str, fmt: str | None, matrix: bool, item_i
                 tag += " (derived)"
         if item.condition is not None:  # on a heading too: it covers every question under it
             tag += f" (when {item.condition.text})"
+        if item.links:
+            tag += f" (see also {', '.join(item.links)})"
         label = item.title if item.title and not item.text else (f"{item.title}: {item.text}" if item.title else item.text)
         click.echo(f"{'  ' * d}{item.id}  {_short(label, max(40, 100 - 2 * d))}{tag}")
     if fw.reference and kind is None:
@@ -229,10 +231,22 @@ def _item_dict(item: Any) -> dict[str, Any]:
         "derive": item.derive.text if item.derive else None,
         "suggest": item.suggest.text if item.suggest else None,
         "feeds": list(item.feeds),
+        "direction": None if item.direction is None else "neutral" if item.neutral else "favourable",
+        "favourable": list(item.direction) if item.direction else None,
+        "links": list(item.links),
         "source": item.source,
         "reading": item.reading,
         "children": list(item.children),
     }
+
+
+def _direction_text(item: Any) -> str | None:
+    """``favourable: yes`` / ``neutral`` as declared (None: the edition's default for what is sufficient)."""
+    if item.direction is None:
+        return None
+    if item.neutral:
+        return "neutral: no answer is favourable; rate reports the share answering yes"
+    return "favourable answer " + " or ".join(item.direction)
 
 
 def _show_item(fw: Any, item_id: str, fmt: str) -> int:
@@ -264,6 +278,8 @@ def _show_item(fw: Any, item_id: str, fmt: str) -> int:
         ("derived as", item.derive.text if item.derive else None),
         ("suggested as", item.suggest.text if item.suggest else None),
         ("feeds", ", ".join(item.feeds) or None),
+        ("direction", _direction_text(item)),
+        ("see also", ", ".join(item.links) or None),
         ("source", item.source or None),
         ("reading", item.reading or None),
     ):
@@ -643,6 +659,7 @@ def _report_table(registry: Any, report: Any) -> str:
             else:
                 out.append(f"\nOverall: not rated ({o['basis']})")
     rows = []
+    proportions = []
     small = False
     for t in report.items.values():
         pct = "no applicable cases" if t.denominator == 0 else f"{t.percent:.1f}%"
@@ -651,14 +668,19 @@ def _report_table(registry: Any, report: Any) -> str:
             small = True
         lower, upper = t.interval
         ci = "" if lower is None else f"{lower:.1f}-{upper:.1f}"
-        rows.append(
-            [t.id, _short(t.title, 50), f"{t.numerator}/{t.denominator}", pct, ci, t.not_applicable or "", t.missing or ""]
-        )
+        row = [t.id, _short(t.title, 50), f"{t.numerator}/{t.denominator}", pct, ci, t.not_applicable or "", t.missing or ""]
+        if t.neutral:
+            proportions.append([*row[:2], " or ".join(t.counted), *row[2:]])
+        else:
+            rows.append(row)
     if rows:
         out.append("")
         out.append(_table(rows, ["item", "title", "sufficient", "percent", "95% interval", "n/a", "missing"]))
-        if small:
-            out.append(f"† fewer than {report.minimum_cases} applicable cases, the edition's minimum to rate: read with care")
+    if proportions:
+        out.append("\nProportions (no answer is favourable: facts and filters, not sufficiency)")
+        out.append(_table(proportions, ["item", "title", "answered", "cases", "percent", "95% interval", "n/a", "missing"]))
+    if small:
+        out.append(f"† fewer than {report.minimum_cases} applicable cases, the edition's minimum to rate: read with care")
     if report.inspection_scores or report.inspection_answers:
         out.append("\nJudged once per inspection (inspection file)")
         rows = [

@@ -92,6 +92,7 @@ ITEM_KEYS = {
     "max_words",
     "categories",
     "optional",
+    "direction",
 }
 
 
@@ -157,6 +158,37 @@ class _Builder:
             if isinstance(v, float):
                 self.error(f"{key}: write the id {v!r} in quotes, or YAML reads it as a number", entry, key, item)
             out.append(str(v))
+        return tuple(out)
+
+    def direction(self, entry: LineDict, item: str | None, codes: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        """``direction:``: the favourable answer(s), or ``none`` for a neutral item; None when not declared."""
+        if "direction" not in entry:
+            return None
+        raw = entry.get("direction")
+        values = raw if isinstance(raw, list) else [raw]
+        if raw == "none" or raw == []:
+            return ()
+        out = []
+        for v in values:
+            if v is None or isinstance(v, (dict, list)):
+                self.error(
+                    "direction: give the favourable answer(s) (yes, no, a code or a list of codes), or none for a neutral item",
+                    entry,
+                    "direction",
+                    item,
+                )
+                return None
+            code = "yes" if v is True else "no" if v is False else str(v)
+            if codes is not None and code not in codes:
+                self.error(
+                    f"direction: {code!r} is not one of the answers ({', '.join(codes)})",
+                    entry,
+                    "direction",
+                    item,
+                    hint=suggestion(code, codes) or "write none for a neutral item",
+                )
+                return None
+            out.append(code)
         return tuple(out)
 
     def expression(
@@ -453,6 +485,7 @@ class _Builder:
                 source=self.text(entry, "source", qid),
                 reading=self.text(entry, "reading", qid),
                 links=self.ids(entry, "links", qid),
+                direction=self._item_direction(entry, qid, at),
                 line=entry.line,
                 file=entry.get(_ORIGIN, self.path),
             )
@@ -474,6 +507,7 @@ class _Builder:
         checks = self.checks(all_scope)
         sample = self.sample(case_scope)
         scoring = self.scoring(scoring_raw, items, case_scope, inspection_scope, scales)
+        self.directions(items, scoring)
         self.cycles(items, scoring)
 
         reference = []
@@ -508,6 +542,58 @@ class _Builder:
             plugin=plugin,
             plugin_version=plugin_version,
         )
+
+    def _item_direction(self, entry: LineDict, qid: str, at: AnswerType | None) -> tuple[str, ...] | None:
+        if "direction" in entry and (at is None or not at.codes):
+            what = "a question answered with codes" if at is not None else "a question"
+            self.error(f"direction is declared on {what} only: it says which answer is favourable", entry, "direction", qid)
+            return None
+        return self.direction(entry, qid, at.codes if at is not None else None)
+
+    def directions(self, items: dict[str, Item], scoring: Scoring) -> None:
+        """A declared direction must be read by something rate counts, and a neutral item never rated or scored."""
+        counted = {s.source for s in scoring.items} | {m for cs in scoring.case_scores for m in cs.of}
+        for item in items.values():
+            if item.direction is None:
+                continue
+            entry_at = (item.file, item.line)
+            aggregated = item.per_case and item.kind in scoring.aggregate_kinds
+            if not (aggregated or item.feeds or item.id in counted):
+                self._error_at(
+                    "direction is declared, but rate does not count this question (not of an aggregated kind, fed"
+                    " to an item, or read by a case score)",
+                    entry_at,
+                    item.id,
+                )
+            if item.neutral and not (scoring.sufficient & set(item.answer.codes)):  # type: ignore[union-attr]
+                shown = ", ".join(sorted(scoring.sufficient))
+                self._error_at(
+                    f"direction: none reports the share of cases answering {shown}, which is not one of its answers",
+                    entry_at,
+                    item.id,
+                )
+        neutral = {i.id for i in items.values() if i.neutral} | {a.id for a in scoring.items if a.neutral}
+        for cs in scoring.case_scores:
+            for m in cs.of:
+                if m in neutral:
+                    self._error_at(
+                        f"case score {cs.id} reads {m}, whose direction is none: a neutral answer cannot make it met",
+                        (None, cs.line),
+                        cs.id,
+                    )
+        if scoring.ratings is not None:
+            for rated in scoring.ratings.rated:
+                for o in rated.of:
+                    if o in neutral:
+                        self._error_at(
+                            f"{rated.id} is rated from {o}, whose direction is none: a proportion with no favourable"
+                            " answer cannot be banded into a rating",
+                            (None, None),
+                            rated.id,
+                        )
+
+    def _error_at(self, message: str, at: tuple[str | None, int | None], item: str | None) -> None:
+        self.errors.append(DefinitionError(message, Location(at[0] or self.path, at[1], item)))
 
     def check_fits(self, e: Expression, at: AnswerType, entry: Any, key: str, qid: str) -> None:
         t = e.tree.type
@@ -656,7 +742,21 @@ class _Builder:
                 self.error(f"from: unknown id {src!r}", a, "from", str(a["id"]), hint=suggestion(src, items))
             suff = a.get("sufficient")
             suff_set = frozenset(("yes" if s is True else str(s)) for s in suff) if isinstance(suff, list) else sufficient | {MET}
-            agg.append(AggregateItem(str(a["id"]), src, str(a.get("title") or ""), suff_set, str(a.get("reading") or "")))
+            src_item = items.get(src)
+            neutral = bool(src_item is not None and src_item.neutral)
+            if src_item is not None and src_item.direction and not isinstance(suff, list):
+                suff_set = frozenset(src_item.direction)
+            if "direction" in a:
+                if suff is not None:
+                    self.error("give direction or sufficient, not both", a, "direction", str(a["id"]))
+                codes = src_item.answer.codes if src_item is not None and src_item.answer is not None else None
+                declared = self.direction(a, str(a["id"]), codes if src not in score_ids else (MET, NOT_MET))
+                if declared is not None:
+                    neutral = declared == ()
+                    suff_set = sufficient | {MET} if neutral else frozenset(declared)
+            agg.append(
+                AggregateItem(str(a["id"]), src, str(a.get("title") or ""), suff_set, str(a.get("reading") or ""), neutral)
+            )
         counts = []
         for c in raw.get("counts") or []:
             if not isinstance(c, dict) or "id" not in c:

@@ -275,6 +275,9 @@ class Engine:
         }
         self.score_by_id = {s.id: s for s in framework.scoring.case_scores}
         self.sufficient = framework.scoring.sufficient
+        # what makes each question sufficient for a case score: its declared direction, else the scoring's default
+        default = self.sufficient | {MET}
+        self.favourable = {i.id: i.favourable(default) for i in items.values()}
         self.category_conditions = {
             i.id: [(c.code, c.condition) for c in i.answer.categories if c.condition is not None]
             for i in self.case_items
@@ -415,7 +418,7 @@ class Engine:
             if v is UNKNOWN:
                 unknown = True
                 continue
-            ok = sufficiency(v, self.sufficient | {MET})
+            ok = sufficiency(v, self.favourable[member])
             if ok is None:
                 continue
             any_applicable = True

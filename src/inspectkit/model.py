@@ -283,6 +283,7 @@ class Item:
     source: str = ""
     reading: str = ""
     links: tuple[str, ...] = ()
+    direction: tuple[str, ...] | None = None  # favourable answers; () = neutral; None = the scoring's default
     children: tuple[str, ...] = ()
     line: int | None = None
     file: str | None = None  # the definition file it is written in (a framework may include several)
@@ -298,6 +299,15 @@ class Item:
     @property
     def label(self) -> str:
         return self.title or self.text
+
+    @property
+    def neutral(self) -> bool:
+        """Declared with no favourable answer (a fact or a filter): counted as a proportion, never as sufficient."""
+        return self.direction == ()
+
+    def favourable(self, default: frozenset[str]) -> frozenset[str]:
+        """The answers that count as favourable (sufficient) for this question."""
+        return default if self.direction is None else frozenset(self.direction)
 
 
 @attrs.frozen
@@ -343,6 +353,7 @@ class AggregateItem:
     title: str = ""
     sufficient: frozenset[str] = frozenset({"yes", MET})
     reading: str = ""
+    neutral: bool = False  # ``direction: none``: a proportion answering ``sufficient``, with no better or worse
 
 
 @attrs.frozen

@@ -27,6 +27,7 @@ ITEM_COLUMNS = (
     "small_sample",
     "not_applicable",
     "missing",
+    "direction",
 )
 RATING_COLUMNS = (
     "inspection_id",

@@ -21,7 +21,8 @@ The full format is in ``docs/golden-cases.md``. Each ``golden/*.yaml`` holds ``d
 
 or, to check aggregation, ``rate`` (``edition``, ``cases``: a list of case mappings, ``inspection``) and
 ``expect`` with ``cases``, ``items`` (id -> [numerator, denominator]), ``ratings``, ``overall`` and
-``errors`` (substrings that some error message must contain; ``[]``: no error at all), ``rating_details``
+``directions`` (id -> ``favourable`` or ``neutral``: whether the numerator counts favourable answers or is a
+plain proportion), ``errors`` (substrings that some error message must contain; ``[]``: no error at all), ``rating_details``
 (id -> {status, rules_rating, rating, basis, override_reason}; basis and reason as substrings), and ``inspection_scores`` (scores judged once
 per inspection, from the inspection file).
 """
@@ -107,6 +108,10 @@ def _check_rate(registry: Registry, golden: dict[str, Any]) -> list[str]:
         t = report.items.get(str(item_id))
         if t is None or (t.numerator, t.denominator) != (num, den):
             problems.append(f"item {item_id}: {(t.numerator, t.denominator) if t else 'absent'}, expected {(num, den)}")
+    for item_id, direction in (expect.get("directions") or {}).items():
+        t = report.items.get(str(item_id))
+        if (t.direction if t else "absent") != direction:
+            problems.append(f"item {item_id}: direction {t.direction if t else 'absent'}, expected {direction}")
     for rid, rating in (expect.get("ratings") or {}).items():
         r = report.ratings.get(str(rid))
         if (r.rating if r else "absent") != rating:
