@@ -180,7 +180,8 @@ def test_check_reports_every_problem_at_once(cli: Any, tmp_path: Path) -> None:
     assert "three: unknown field 'colour'" in out
     assert "c1: question 'agee' is not a question (did you mean age?)" in out
     assert "c1: when: cannot compare age (number) with text" in out
-    assert all(line.startswith(f"error: {path}:") for line in out.strip().splitlines())
+    assert all(line.startswith(f"error: {path}:") for line in result.stderr.strip().splitlines())
+    assert "error(s)" in result.stdout
 
 
 def test_check_reports_a_definition_that_is_not_yaml(cli: Any, tmp_path: Path) -> None:

@@ -822,26 +822,67 @@ def compare(state: _State, left: Path, right: Path, fmt: str | None, map_file: P
 
 @main.command()
 @click.argument("target")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Output format (default: table).")
+@click.option(
+    "--golden",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The plugin's golden folder (default: tests/golden beside the plugin's pyproject.toml).",
+)
 @click.pass_obj
 @_run
-def check(state: _State, target: str) -> int:
-    """Validate a framework definition file (or an installed edition), for methodology teams."""
-    from inspectkit.definition import load_framework
+def check(state: _State, target: str, fmt: str | None, golden: Path | None) -> int:
+    """Check a framework definition file (or an installed edition): every problem at once, for methodology teams.
+
+    Each problem names its file, line and id. Warnings (a scale nothing uses, a condition that always
+    holds) do not fail the check; errors do (exit code 1).
+
+    Example: inspectkit check plugins/my_edition/src/inspectkit_my_edition/framework.yaml
+    """
+    from inspectkit.lint import check_definition
 
     path = Path(target)
     registry = state.registry
-    if path.suffix in (".yaml", ".yml") or path.exists():
-        if not path.exists():
-            raise UsageError("no such file", _loc(path))
-        fw = load_framework(path, registry.functions, registry.lists)
-        registry.check_feeds(fw)
-    else:
-        fw = registry.framework(target)
+    if not (path.suffix in (".yaml", ".yml") or path.exists()):
+        if target not in registry.entries:
+            registry.framework(target)  # raises the unknown-edition error, with a suggestion
+        path = registry.entries[target].path
+    elif not path.is_file():
+        raise UsageError("no such file", _loc(path))
+    report = check_definition(path, registry, golden)
+    fmt = fmt or "table"  # problems are for people, and CI logs: JSON only when asked for
+    fw = report.framework
+    if fmt == "json":
+
+        def as_dict(e: Any) -> dict[str, Any]:
+            loc = e.location
+            return {"file": loc.file, "line": loc.line, "id": loc.item, "message": e.message, "hint": e.hint}
+
+        _emit_json(
+            {
+                "path": str(path),
+                "edition": fw.edition if fw else None,
+                "valid": not report.errors,
+                "errors": [as_dict(e) for e in report.errors],
+                "warnings": [as_dict(e) for e in report.warnings],
+            }
+        )
+        return 1 if report.errors else 0
+    for e in report.errors:
+        click.echo(f"error: {e}", err=True)
+    for e in report.warnings:
+        click.echo(f"warning: {e}", err=True)
+    if report.errors:
+        click.echo(f"{path}: {len(report.errors)} error(s), {len(report.warnings)} warning(s)")
+        return 1
+    assert fw is not None
     questions = fw.questions
     click.echo(
-        f"{fw.path}: {fw.edition} is valid: {len(fw.items)} items, {len(questions)} questions, "
+        f"{path}: {fw.edition} is valid: {len(fw.items)} items, {len(questions)} questions, "
         f"{sum(1 for q in questions if q.condition)} conditions, {len(fw.checks)} checks, "
-        f"{len(fw.scoring.case_scores)} case scores" + (", ratings" if fw.scoring.ratings else "")
+        f"{len(fw.scoring.case_scores)} case scores"
+        + (", ratings" if fw.scoring.ratings else "")
+        + (f"; {len(report.warnings)} warning(s)" if report.warnings else "")
     )
     return 0
 

@@ -156,7 +156,14 @@ class _Builder:
         out = []
         for v in value:
             if isinstance(v, float):
-                self.error(f"{key}: write the id {v!r} in quotes, or YAML reads it as a number", entry, key, item)
+                written = self.as_written(entry, key, v)
+                self.error(
+                    f'{key}: write the id {written} in quotes ("{written}"), or YAML reads it as the number {v!r}',
+                    entry,
+                    key,
+                    item,
+                )
+                v = written
             out.append(str(v))
         return tuple(out)
 
@@ -190,6 +197,22 @@ class _Builder:
                 return None
             out.append(code)
         return tuple(out)
+
+    def as_written(self, entry: Any, key: str, value: float) -> str:
+        """How a number YAML read was written in the file (``1.10``, which YAML reads as 1.1)."""
+        import re
+
+        if isinstance(entry, LineDict):
+            file = entry.get(_ORIGIN, self.path)
+            line = entry.line_of(key)
+            text = _source_line(file, line)
+            for token in re.findall(r"(?<![\w.])\d+(?:\.\d+)+(?![\w.])", text):
+                try:
+                    if float(token) == value:
+                        return token
+                except ValueError:
+                    continue
+        return repr(value)
 
     def expression(
         self, text: Any, scope: _Scope, entry: Any, key: str, item: str | None, expect: str | None = "bool"
@@ -372,7 +395,14 @@ class _Builder:
                 self.error("an item needs an id", entry)
                 continue
             if isinstance(raw_id, float):
-                self.error(f"write the id {raw_id!r} in quotes, or YAML reads it as a number", entry, "id", str(raw_id))
+                written = self.as_written(entry, "id", raw_id)
+                self.error(
+                    f'write the id {written} in quotes (id: "{written}"), or YAML reads it as the number {raw_id!r}',
+                    entry,
+                    "id",
+                    written,
+                )
+                raw_id = written
             qid = str(raw_id)
             if qid in entries:
                 first = entries[qid]
@@ -395,7 +425,9 @@ class _Builder:
             if weight is not None and weight not in WEIGHTS:
                 self.error(f"weight must be one of {', '.join(WEIGHTS)}", entry, "weight", qid)
             entries[qid] = entry
-            at = self.answer_type(entry, qid, scales) if kind in KINDS else None
+            # a mistyped kind is reported once, above; the item stays a question so rules that read it do not
+            # cascade into "unknown id" errors
+            at = self.answer_type(entry, qid, scales) if kind is not None else None
             answer_types[qid] = at
             if at is not None:
                 types[qid] = at.static_type(qid)
@@ -410,7 +442,7 @@ class _Builder:
                 sid = str(s["id"])
                 types.setdefault(sid, Type("text", codes=frozenset({MET, NOT_MET}), label=f"{sid} (met/not_met)"))
 
-        case_ids = {qid for qid, e in entries.items() if e.get("kind") in ("case_detail", "background", "evidence", "summary")}
+        case_ids = {qid for qid, e in entries.items() if e.get("kind") not in (None, "inspection", "reserved")}
         case_types = {k: v for k, v in types.items() if k in case_ids or k not in entries}
         inspection_types = {k: v for k, v in types.items() if entries.get(k, {}).get("kind") == "inspection"}
         per_inspection = "is answered once per inspection, so a rule about one case cannot read it"
@@ -666,7 +698,16 @@ class _Builder:
                 out.append(SampleRule(str(s["id"]), when, str(s.get("reason") or s["id"]), str(s.get("source") or ""), s.line))
         return tuple(out)
 
-    def bands(self, raw: Any, entry: Any, key: str, codes: set[str] | None) -> tuple[Band, ...]:
+    def bands(
+        self,
+        raw: Any,
+        entry: Any,
+        key: str,
+        codes: set[str] | None,
+        codes_order: tuple[str, ...] | None = None,
+        floor: Fraction = Fraction(0),
+        ceiling: Fraction | None = Fraction(100),
+    ) -> tuple[Band, ...]:
         out = []
         if not isinstance(raw, list) or not raw:
             self.error(f"{key} must be a list of {{min, rating}}", entry, key)
@@ -679,9 +720,60 @@ class _Builder:
                 self.error(
                     f"{key}: {b['rating']!r} is not on the rating scale", b, "rating", hint=suggestion(str(b["rating"]), codes)
                 )
-            out.append(Band(Fraction(str(b["min"])), str(b["rating"])))
+            try:
+                minimum = Fraction(str(b["min"]))
+            except (ValueError, ZeroDivisionError):
+                self.error(f"{key}: min must be a number, not {b['min']!r}", b, "min")
+                continue
+            out.append(Band(minimum, str(b["rating"])))
         out.sort(key=lambda band: band.minimum, reverse=True)
+        self.band_coverage(out, entry, key, codes_order, floor, ceiling)
         return tuple(out)
+
+    def band_coverage(
+        self,
+        bands: list[Band],
+        entry: Any,
+        key: str,
+        order: tuple[str, ...] | None,
+        floor: Fraction,
+        ceiling: Fraction | None,
+    ) -> None:
+        """Bands must cover every value once: no gap below the lowest, no two from the same point, in scale order."""
+        if not bands:
+            return
+        seen: dict[Fraction, str] = {}
+        for b in bands:
+            if b.minimum in seen:
+                self.error(
+                    f"{key}: {seen[b.minimum]} and {b.rating} both start at {_num(b.minimum)} (the bands overlap)", entry, key
+                )
+            seen[b.minimum] = b.rating
+        lowest = bands[-1].minimum
+        if lowest > floor:
+            self.error(
+                f"{key}: nothing below {_num(lowest)} has a rating (the bands leave a gap)",
+                entry,
+                key,
+                hint=f"give the lowest band min: {_num(floor)}",
+            )
+        if ceiling is not None and bands[0].minimum > ceiling:
+            self.error(
+                f"{key}: the band {bands[0].rating} starts at {_num(bands[0].minimum)}, above the most possible ({_num(ceiling)})",
+                entry,
+                key,
+            )
+        if order:
+            rank = {code: i for i, code in enumerate(order)}
+            ranked = [b for b in bands if b.rating in rank]
+            for higher, lower in zip(ranked, ranked[1:], strict=False):
+                if rank[higher.rating] < rank[lower.rating]:
+                    self.error(
+                        f"{key}: {higher.rating} from {_num(higher.minimum)} is above {lower.rating} from "
+                        f"{_num(lower.minimum)}, but the scale puts {lower.rating} higher",
+                        entry,
+                        key,
+                    )
 
     def scoring(
         self, raw: Any, items: dict[str, Item], case_scope: _Scope, inspection_scope: _Scope, scales: dict[str, Scale]
@@ -726,12 +818,20 @@ class _Builder:
                 )
             )
             score_ids.add(sid)
+        raw_scores = {str(s["id"]): s for s in raw.get("case_scores") or [] if isinstance(s, dict) and "id" in s}
         for cs in case_scores:
             for o in cs.of:
                 if o not in items and o not in score_ids:
                     self.error(
-                        f"of: unknown id {o!r}", raw, "case_scores", cs.id, hint=suggestion(o, list(items) + list(score_ids))
+                        f"of: unknown id {o!r}",
+                        raw_scores.get(cs.id, raw),
+                        "of" if cs.id in raw_scores else "case_scores",
+                        cs.id,
+                        hint=suggestion(o, list(items) + list(score_ids)),
                     )
+        for k in kinds:
+            if k not in KINDS:
+                self.error(f"aggregate_kinds: unknown kind {k!r}", raw, "aggregate_kinds", hint=suggestion(str(k), KINDS))
         agg = []
         for a in raw.get("items") or []:
             if not isinstance(a, dict) or "id" not in a or "from" not in a:
@@ -770,26 +870,44 @@ class _Builder:
         ratings = None
         r = raw.get("ratings")
         if r is not None:
-            ratings = self.ratings(r, items, inspection_scope, scales)
+            aggregated = set(items) | score_ids | {a.id for a in agg}
+            ratings = self.ratings(r, items, inspection_scope, scales, aggregated)
         return Scoring(sufficient, kinds, tuple(case_scores), tuple(agg), tuple(counts), ratings)
 
-    def ratings(self, r: Any, items: dict[str, Item], scope: _Scope, scales: dict[str, Scale]) -> Ratings | None:
+    def ratings(
+        self, r: Any, items: dict[str, Item], scope: _Scope, scales: dict[str, Scale], aggregated: set[str]
+    ) -> Ratings | None:
         if not isinstance(r, dict):
             self.error("ratings must be a mapping", r)
             return None
         scale = scales.get(str(r.get("scale")))
+        order: tuple[str, ...] | None = None
         if scale is None:
-            self.error(f"ratings: unknown scale {r.get('scale')!r}", r, "scale")
+            self.error(f"ratings: unknown scale {r.get('scale')!r}", r, "scale", hint=suggestion(str(r.get("scale")), scales))
             codes: set[str] | None = None
         else:
             codes = set(scale.codes)
-        bands = self.bands(r.get("bands"), r, "bands", codes)
+            order = scale.codes if scale.ordered else None
+            if not scale.ordered:
+                self.error(f"ratings: the scale {scale.name!r} must be ordered (ordered: true), lowest first", r, "scale")
+        bands = self.bands(r.get("bands"), r, "bands", codes, order)
         rated = []
         for entry in r.get("rated") or []:
             if not isinstance(entry, dict) or "id" not in entry:
                 self.error("each rated item needs id and rule", r, "rated")
                 continue
             rid = str(entry["id"])
+            if rid not in items:
+                self.error(f"rated: unknown id {rid!r}", entry, "id", rid, hint=suggestion(rid, items))
+            for o in self.ids(entry, "of", rid):
+                if o not in aggregated:
+                    self.error(
+                        f"of: unknown id {o!r}: not an item, case score or aggregated item",
+                        entry,
+                        "of",
+                        rid,
+                        hint=suggestion(o, aggregated),
+                    )
             rule = entry.get("rule", "lowest")
             if rule not in ("lowest", "inspection"):
                 self.error(f"unknown rating rule {rule!r} (known: lowest, inspection)", entry, "rule", rid)
@@ -809,7 +927,9 @@ class _Builder:
                 for k in scores:
                     if k not in codes:
                         self.error(f"overall scores: {k!r} is not on the rating scale", o, "scores")
-            overall = Overall(scores, self.bands(o.get("bands"), o, "bands", codes))
+            ceiling = Fraction(max(scores.values(), default=0) * len(rated)) if scores else None
+            floor = Fraction(min(scores.values(), default=0) * len(rated))
+            overall = Overall(scores, self.bands(o.get("bands"), o, "bands", codes, order, floor, ceiling))
         minimum = r.get("minimum_cases", 1)
         return Ratings(
             scale=str(r.get("scale")),
@@ -880,6 +1000,23 @@ class _Builder:
                     hint="a condition or derived value may not depend, directly or not, on itself",
                 )
             )
+
+
+def _num(f: Fraction) -> str:
+    return str(f.numerator) if f.denominator == 1 else f"{float(f):g}"
+
+
+def _source_line(file: str, line: int | None) -> str:
+    if not line:
+        return ""
+    try:
+        with open(file, encoding="utf-8") as f:
+            for number, text in enumerate(f, 1):
+                if number == line:
+                    return text
+    except (OSError, UnicodeDecodeError):
+        pass
+    return ""
 
 
 def _shortest_cycle(graph: dict[str, set[str]], start: str) -> list[str] | None:

@@ -565,7 +565,8 @@ class Engine:
             sid = summary.id
             if answers.get(sid) != "yes" or notes.get(sid) or env.na.get(sid, True) is False:
                 continue
-            factors = [o.message for o in summary.overriding if truth(o.when(env)) is True]
+            # each factor is a sentence of the guidance; its full stop would read ".;" inside this one
+            factors = [o.message.strip().rstrip(".") for o in summary.overriding if truth(o.when(env)) is True]
             if factors:
                 warnings.append(
                     Message(
