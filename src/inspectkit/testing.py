@@ -204,6 +204,7 @@ _EXPECT_KEYS = {
     "rated",
     "overall",
     "inspection_scores",
+    "directions",
 }
 
 
