@@ -207,3 +207,14 @@ def test_a_misspelled_golden_folder_fails_rather_than_skips(tmp_path: Path) -> N
     (param,) = mark.args[1]
     with pytest.raises(pytest.fail.Exception, match="no such golden folder"):
         test(*param.values)
+
+
+def test_every_expect_key_the_kit_reads_is_known() -> None:
+    """A key check_golden reads but golden_problems does not know would fail a correct golden case."""
+    import re
+
+    import inspectkit.testing as kit
+
+    source = Path(kit.__file__).read_text()
+    read = set(re.findall(r'expect(?:\.get\(|\[)"([a-z_]+)"', source)) | set(re.findall(r'"([a-z_]+)" in expect\b', source))
+    assert read and read <= kit._EXPECT_KEYS
