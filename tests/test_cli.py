@@ -564,3 +564,27 @@ def test_rate_table_caps_the_cases_left_out(cli: Any, write: Any, make_case: Any
     assert "Left out (25)" in out and "S19:" in out and "S20:" not in out and "... and 5 more" in out
     _, data = cli.json("rate", "-e", EDITION, cases, "--inspection", ins, "--format", "json")
     assert len(data["excluded"]) == 25
+
+
+def test_rate_by_a_case_detail(cli: Any, write: Any, make_case: Any, answers: Any, inspection: Any, tmp_path: Path) -> None:
+    folder = write("by/c1.yaml", case_with(make_case, answers, "C1")).parent
+    write("by/c2.yaml", case_with(make_case, answers, "C2", **{"2__1__1": "no"}))
+    write("by/c3.yaml", case_with(make_case, answers, "C3", sentence_type="custody", contact={"community": "weekly"}))
+    ins = write("ins.yaml", inspection)
+    _, data = cli.json("rate", "-e", EDITION, folder, "--inspection", ins, "--by", "sentence_type", "--format", "json")
+    groups = data["breakdown"]["groups"]
+    assert data["breakdown"]["by"] == "sentence_type" and {g: v["cases"] for g, v in groups.items()} == {
+        "community": 2,
+        "custody": 1,
+    }
+    assert (groups["community"]["items"]["2.1.1"]["numerator"], groups["community"]["items"]["2.1.1"]["denominator"]) == (1, 2)
+    assert data["items"]["2.1.1"]["denominator"] == 3  # the whole inspection is unchanged
+    records = [r for r in data["breakdown_records"] if r["id"] == "2.1.1"]
+    assert [(r["group"], r["numerator"]) for r in records] == [("community", 1), ("custody", 1)]
+    table = cli("rate", "-e", EDITION, folder, "--inspection", ins, "--by", "sentence_type", "--format", "table").stdout
+    assert "By sentence_type" in table and "community (2)" in table and "50.0% (1/2)" in table
+    csv_out = cli("rate", "-e", EDITION, folder, "--inspection", ins, "--by", "sentence_type", "--format", "csv").stdout
+    got = [(r["group"], r["numerator"]) for r in csv.DictReader(io.StringIO(csv_out)) if r["id"] == "2.1.1"]
+    assert got == [("", "2"), ("community", "1"), ("custody", "1")]
+    wrong = cli("rate", "-e", EDITION, folder, "--by", "sentense_type")
+    assert wrong.exit_code == 2 and "did you mean sentence_type?" in wrong.stderr

@@ -163,6 +163,18 @@ class RatingReport:
     sources: dict[str, list[str]] = attrs.field(factory=dict)  # item id -> "edition:question" it is counted from
     edition_version: str | None = None
     minimum_cases: int | None = None  # the edition's minimum applicable cases; fewer is a small sample
+    by: str | None = None  # the case detail a breakdown is by
+    breakdown: dict[str, dict[str, ItemTally]] = attrs.field(factory=dict)  # group -> item id -> tally
+    breakdown_cases: dict[str, int] = attrs.field(factory=dict)
+
+    def breakdown_records(self) -> list[dict[str, Any]]:
+        """Every item of every group as one flat record (the items' records, with ``by`` and ``group``)."""
+        ident = {"inspection_id": self.inspection_id, "edition": self.edition, "by": self.by}
+        return [
+            {**ident, "group": group, "id": t.id, **t.record(self.minimum_cases)}
+            for group in sorted(self.breakdown)
+            for t in self.breakdown[group].values()
+        ]
 
     def warning_problems(self) -> Iterator[CaseProblem]:
         """The warnings as problems to print (made one at a time: there may be very many)."""
@@ -209,6 +221,18 @@ class RatingReport:
             out["edition_version"] = self.edition_version
         if self.counts:
             out["counts"] = self.counts
+        if self.by is not None:
+            out["breakdown"] = {
+                "by": self.by,
+                "groups": {
+                    g: {
+                        "cases": self.breakdown_cases.get(g, 0),
+                        "items": {t.id: t.record(self.minimum_cases) for t in self.breakdown[g].values()},
+                    }
+                    for g in sorted(self.breakdown)
+                },
+            }
+            out["breakdown_records"] = self.breakdown_records()
         if self.inspection_answers or self.inspection_scores:
             out["inspection"] = {"answers": dict(self.inspection_answers), "scores": dict(self.inspection_scores)}
         if self.rates:
@@ -306,10 +330,24 @@ class _InspectionEnv:
         return self.scores[sid]
 
 
+def _count(tallies: list[ItemTally], codes: bytes) -> None:
+    """Add one case's codes (one per item it feeds) to the tallies."""
+    for tally, code in zip(tallies, codes, strict=True):
+        if code == _SUFFICIENT:
+            tally.numerator += 1
+            tally.denominator += 1
+        elif code == _INSUFFICIENT:
+            tally.denominator += 1
+        elif code == _NA:
+            tally.not_applicable += 1
+        else:
+            tally.missing += 1
+
+
 class Rater:
     """Counts cases for one rating edition, case by case."""
 
-    def __init__(self, registry: Any, edition: str):
+    def __init__(self, registry: Any, edition: str, by: str | None = None):
         self.registry = registry
         self.framework: Framework = registry.framework(edition)
         self.edition = edition
@@ -319,7 +357,10 @@ class Rater:
             rates=ratings is not None,
             edition_version=self.framework.version or None,
             minimum_cases=ratings.minimum_cases if ratings is not None else None,
+            by=by,
         )
+        self.by = by
+        self._group_tallies: dict[tuple[str, str], list[ItemTally]] = {}
         self.feeds: dict[str, list[tuple[str, str, frozenset[str], bool]]] = {}
         self.engines: dict[str, Any] = {}
         self.instruments = registry.instruments_for(edition)
@@ -332,6 +373,35 @@ class Rater:
         for instrument in self.instruments:
             self.engines[instrument] = registry.engine(instrument)
             self._feeds_for(instrument)
+        if by is not None:
+            self._check_by(by)
+
+    def _check_by(self, by: str) -> None:
+        """A breakdown is by a per-case question (a case detail such as the sentence type) of some instrument."""
+        known: list[str] = []
+        for engine in self.engines.values():
+            item = engine.items.get(by)
+            if item is not None and item.per_case:
+                return
+            known.extend(i.id for i in engine.case_items if i.kind == "case_detail")
+        hint = suggestion(by, known)
+        raise UsageError(
+            f"--by {by}: no per-case question {by!r} in {', '.join(self.instruments)}"
+            + (f"; {hint}" if hint else f"; case details: {', '.join(known[:12])}")
+        )
+
+    def _group(self, engine: Any, outcome: Any) -> str:
+        """The breakdown group of a case: its answer to the ``by`` question, as text."""
+        if self.by not in engine.items:
+            return "(not asked)"
+        value = outcome(self.by)
+        if value is NOT_APPLICABLE:
+            return "(not applicable)"
+        if value is None or value is UNKNOWN:
+            return "(not recorded)"
+        if isinstance(value, list):
+            return ", ".join(str(v) for v in value) or "(none)"
+        return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
     def _declare_items(self) -> None:
         """Rated items first, in the order of the rating rules; everything cases feed is added after them."""
@@ -459,7 +529,8 @@ class Rater:
                     else:
                         values = value if isinstance(value, list) else [value]
                     counted.extend((count.id, qid, str(v)) for v in values)
-        return (_COUNTED, case.source, ev.case_id, warnings, case_edition, bytes(codes), counted)
+        group = None if self.by is None else self._group(engine, outcome)
+        return (_COUNTED, case.source, ev.case_id, warnings, case_edition, bytes(codes), counted, group)
 
     def apply(self, record: tuple[Any, ...]) -> None:
         """Add one judged case to the report: the only place the report's counts change."""
@@ -495,16 +566,19 @@ class Rater:
         if tallies is None:
             items = report.items
             tallies = self._tallies[case_edition] = [items[f[0]] for f in self._feeds_for(case_edition)]
-        for tally, code in zip(tallies, codes, strict=True):
-            if code == _SUFFICIENT:
-                tally.numerator += 1
-                tally.denominator += 1
-            elif code == _INSUFFICIENT:
-                tally.denominator += 1
-            elif code == _NA:
-                tally.not_applicable += 1
-            else:
-                tally.missing += 1
+        _count(tallies, codes)
+        group = record[7]
+        if group is not None:
+            report.breakdown_cases[group] = report.breakdown_cases.get(group, 0) + 1
+            key = (case_edition, group)
+            group_tallies = self._group_tallies.get(key)
+            if group_tallies is None:
+                table = report.breakdown.setdefault(
+                    group,
+                    {t.id: ItemTally(t.id, t.title, direction=t.direction, counted=t.counted) for t in report.items.values()},
+                )
+                group_tallies = self._group_tallies[key] = [table[t.id] for t in tallies]
+            _count(group_tallies, codes)
         if counted:
             for count_id, qid, value in counted:
                 bucket = report.counts[count_id][qid]
@@ -801,6 +875,8 @@ def rate_paths(
     inspection: Mapping[str, Any] | None = None,
     inspection_source: str | None = None,
     jobs: int = 1,
+    progress: Any = None,
+    by: str | None = None,
 ) -> RatingReport:
     """Rate case files, folders and JSON Lines files, with ``jobs`` worker processes reading and judging.
 
@@ -813,10 +889,14 @@ def rate_paths(
 
     global _WORKER
     paths = [Path(p) for p in paths]
-    rater = Rater(registry, edition)
+    rater = Rater(registry, edition, by=by)
+    done = 0
     if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         for case in iter_cases(paths):
             rater.add(case)
+            if progress is not None:
+                done += 1
+                progress(done)
         return rater.finish(inspection, inspection_source)
     _WORKER = rater  # its engines are built (Rater.__init__): forked workers share them
     try:
@@ -825,14 +905,21 @@ def rate_paths(
             for batch in _inputs(paths):
                 pending.append(pool.apply_async(_judge_batch, (batch,)))
                 if len(pending) >= 2 * jobs:
-                    for record in pending.popleft().get():
-                        rater.apply(record)
+                    done = _apply_all(rater, pending.popleft().get(), progress, done)
             while pending:
-                for record in pending.popleft().get():
-                    rater.apply(record)
+                done = _apply_all(rater, pending.popleft().get(), progress, done)
     finally:
         _WORKER = None
     return rater.finish(inspection, inspection_source)
+
+
+def _apply_all(rater: Rater, records: list[tuple[Any, ...]], progress: Any, done: int) -> int:
+    for record in records:
+        rater.apply(record)
+    done += len(records)
+    if progress is not None:
+        progress(done)
+    return done
 
 
 def rate(

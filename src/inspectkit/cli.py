@@ -498,6 +498,13 @@ def _print_case(engine: Any, result: Any, personal: frozenset[str]) -> None:
     help="Worker processes reading and judging cases; 0 picks one per core for big inputs, none for small ones.",
 )
 @click.option(
+    "--by",
+    "by",
+    default=None,
+    metavar="DETAIL",
+    help="Also break every item down by a case detail (e.g. sentence_type): one set of percentages per answer.",
+)
+@click.option(
     "--table",
     "table",
     type=click.Choice(["items", "ratings", "overall", "all"]),
@@ -516,6 +523,7 @@ def rate(
     output: Path | None,
     explain_ids: tuple[str, ...],
     jobs: int,
+    by: str | None,
     table: str,
 ) -> int:
     """Aggregate case files, folders and JSON Lines files: percentages, denominators and ratings."""
@@ -541,15 +549,19 @@ def rate(
     if output is not None and output.is_dir():
         raise UsageError("is a folder: give a file name for the report", _loc(output))
     from inspectkit.aggregate import default_jobs, rate_paths
+    from inspectkit.progress import Progress
 
-    report = rate_paths(
-        registry,
-        edition,
-        list(cases),
-        inspection_doc,
-        str(inspection) if inspection else None,
-        jobs=jobs or default_jobs(cases),
-    )
+    with Progress("rate") as progress:
+        report = rate_paths(
+            registry,
+            edition,
+            list(cases),
+            inspection_doc,
+            str(inspection) if inspection else None,
+            jobs=jobs or default_jobs(cases),
+            progress=progress,
+            by=by,
+        )
     from inspectkit.aggregate import explain
 
     files: list[tuple[Path | None, str, str]] = []  # (path, text, what it holds)
@@ -681,6 +693,8 @@ def _report_table(registry: Any, report: Any) -> str:
         out.append(_table(proportions, ["item", "title", "answered", "cases", "percent", "95% interval", "n/a", "missing"]))
     if small:
         out.append(f"† fewer than {report.minimum_cases} applicable cases, the edition's minimum to rate: read with care")
+    if report.by is not None:
+        out.extend(_breakdown_table(report))
     if report.inspection_scores or report.inspection_answers:
         out.append("\nJudged once per inspection (inspection file)")
         rows = [
@@ -708,6 +722,26 @@ def _report_table(registry: Any, report: Any) -> str:
             more = len(report.excluded) - MAX_LEFT_OUT_SHOWN
             out.append(f"  ... and {more:,} more (every one, with its reason, is in --format json)")
     return "\n".join(out) + "\n"
+
+
+def _breakdown_table(report: Any) -> list[str]:
+    """Items by group: each cell the group's percent and n/d (a dagger below the edition's minimum)."""
+    groups = sorted(report.breakdown)
+    if not groups:
+        return [f"\nBy {report.by}: no cases counted"]
+    rows = []
+    for item_id in report.items:
+        row = [item_id]
+        for g in groups:
+            t = report.breakdown[g][item_id]
+            if not t.denominator:
+                row.append("-")
+                continue
+            mark = " †" if t.small_sample(report.minimum_cases) else ""
+            row.append(f"{t.percent:.1f}% ({t.numerator}/{t.denominator}){mark}")
+        rows.append(row)
+    headers = ["item"] + [f"{_short(g, 24)} ({report.breakdown_cases.get(g, 0)})" for g in groups]
+    return [f"\nBy {report.by} (cases in each group)", _table(rows, headers)]
 
 
 # ------------------------------------------------------------------------------------------ compare
@@ -944,6 +978,8 @@ def synth(state: _State, edition: str, count: int, seed: int, output: Path) -> i
     click.echo(f"wrote {written} {edition} case(s) to {output}", err=True)
     return 0
 
+
+from inspectkit import cli_analysis  # noqa: E402, F401  (registers the analysts' commands on main)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

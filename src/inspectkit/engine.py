@@ -8,7 +8,7 @@ when a ``yes`` stands against an overriding factor without a note.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import attrs
@@ -56,6 +56,9 @@ class QuestionResult:
     value: Any = None
     non_answer: str | None = None  # n/a, not_recorded, missing, not_applicable
     suggested: Any = None
+
+
+_NOT_APPLICABLE_RESULT = QuestionResult(NOT_APPLICABLE, None, "not_applicable")
 
 
 @attrs.frozen
@@ -594,27 +597,13 @@ class Engine:
         if not isinstance(case, dict):
             return CaseResult(fw.edition, None, {}, {}, tuple(ev.errors), (), source=source)
         env, answers, not_recorded = ev.env, ev.answers, ev.not_recorded
-        na = env.na
-        questions: dict[str, QuestionResult] = {}
-        not_applicable_answers: list[str] = []
-        for item in self.case_items:
-            qid = item.id
-            applies = na.get(qid, True)
-            if applies is False:
-                questions[qid] = QuestionResult(NOT_APPLICABLE, None, "not_applicable")
-                if qid in answers or qid in not_recorded:
-                    not_applicable_answers.append(qid)
-                continue
-            if qid in self.derives:
-                v = env.vals.get(qid, UNKNOWN)
-                questions[qid] = QuestionResult(DERIVED, None if v is UNKNOWN else v, "missing" if v is UNKNOWN else None)
-            elif qid in answers:
-                v = answers[qid]
-                questions[qid] = QuestionResult(ANSWERED, v, "n/a" if v == NA else None)
-            else:
-                questions[qid] = QuestionResult(MISSING, None, "not_recorded" if qid in not_recorded else "missing")
-            if qid in ev.suggested:
-                questions[qid] = attrs.evolve(questions[qid], suggested=ev.suggested[qid])
+        questions = dict(self.question_results(ev))
+        not_applicable_answers = [
+            qid for qid, r in questions.items() if r.status == NOT_APPLICABLE and (qid in answers or qid in not_recorded)
+        ]
+        for qid, suggested in ev.suggested.items():
+            if qid in questions:
+                questions[qid] = attrs.evolve(questions[qid], suggested=suggested)
         aids: dict[str, JudgementAid] = {}
         for summary in self.summaries:
             sid = summary.id
@@ -651,6 +640,23 @@ class Engine:
             notes=ev.notes,
             source=source,
         )
+
+    def question_results(self, ev: Evaluation, items: Iterable[Item] | None = None) -> Iterator[tuple[str, QuestionResult]]:
+        """Each per-case question's status and value for an evaluated case (``items``: these only, in order)."""
+        env, answers, not_recorded = ev.env, ev.answers, ev.not_recorded
+        na = env.na
+        for item in self.case_items if items is None else items:
+            qid = item.id
+            if na.get(qid, True) is False:
+                yield qid, _NOT_APPLICABLE_RESULT
+            elif qid in self.derives:
+                v = env.vals.get(qid, UNKNOWN)
+                yield qid, QuestionResult(DERIVED, None if v is UNKNOWN else v, "missing" if v is UNKNOWN else None)
+            elif qid in answers:
+                v = answers[qid]
+                yield qid, QuestionResult(ANSWERED, v, "n/a" if v == NA else None)
+            else:
+                yield qid, QuestionResult(MISSING, None, "not_recorded" if qid in not_recorded else "missing")
 
     def _categories(self, qid: str, value: dict, cats: list, env: _Env, errors: list[Message]) -> dict:
         out = dict(value)

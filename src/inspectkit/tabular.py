@@ -68,7 +68,12 @@ def rows(report: Any, table: str) -> tuple[tuple[str, ...], list[dict[str, Any]]
     """The columns and rows of one table of a rate report."""
     version = {"edition_version": report.edition_version}
     if table == "items":
-        return ITEM_COLUMNS, [{**version, **r} for r in report.item_records()]
+        records = [{**version, **r} for r in report.item_records()]
+        if report.by is None:
+            return ITEM_COLUMNS, records
+        # with a breakdown: the whole inspection's rows (group empty), then each group's
+        records += [{**version, **r} for r in report.breakdown_records()]
+        return ITEM_COLUMNS[:3] + ("by", "group") + ITEM_COLUMNS[3:], [{"by": report.by, **r} for r in records]
     if table == "ratings":
         return RATING_COLUMNS, [{**version, **r} for r in report.rating_records()]
     if table == "overall":
