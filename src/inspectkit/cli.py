@@ -347,10 +347,14 @@ def _show_matrix(fw: Any, fmt: str) -> int:
     help="Show the rule and answers that decided a question, score or check (repeatable).",
 )
 @click.option(
-    "--interactive", "-i", is_flag=True, help="Ask each applicable unanswered question in turn, saving after every answer."
+    "--interactive", "-i", is_flag=True, help="Interview: ask each applicable question in turn, saving after every answer."
 )
 @click.option("--case-id", default=None, help="With --interactive: the case id for a new case file.")
-@click.option("--redact", is_flag=True, help="Withhold answers to questions that may hold personal data.")
+@click.option("--jump", "jump_to", default=None, metavar="ID", help="With --interactive: start at this question or section.")
+@click.option(
+    "--history", "show_history", is_flag=True, help="Show the case's changed and cleared answers (when, old, new, why)."
+)
+@click.option("--redact", is_flag=True, help="Withhold answers to questions that may hold personal data, and the notes' text.")
 @click.pass_obj
 @_run
 def assess(
@@ -361,11 +365,22 @@ def assess(
     explain_ids: tuple[str, ...],
     interactive: bool,
     case_id: str | None,
+    jump_to: str | None,
+    show_history: bool,
     redact: bool,
 ) -> int:
-    """Assess one case file: what applies, what is missing, derived values, checks and judgement aids."""
+    """Assess one case file: what applies, what is missing, derived values, checks and judgement aids.
+
+    With --interactive, interview the inspector about the case (see docs/interview.md); with --history,
+    show how its answers changed.
+    """
     from inspectkit.files import load_document, yaml_line_of
 
+    for given, name in ((case_id, "--case-id"), (jump_to, "--jump")):
+        if given is not None and not interactive:
+            raise UsageError(f"{name} works only with --interactive")
+    if show_history and (interactive or explain_ids):
+        raise UsageError("--history shows a case's record on its own: leave out --interactive and --explain")
     doc = None
     if edition is None:
         if not case.exists() and not interactive:
@@ -377,31 +392,71 @@ def assess(
         edition = named
     engine = state.registry.engine(edition)
     if interactive:
+        if case.exists() and not case.is_file():
+            raise UsageError("not a case file", _loc(case))
         from inspectkit.interactive import run_session
 
-        run_session(engine, case, case_id)
+        run_session(engine, case, case_id, start=jump_to)
         doc = None  # the session has changed the file: read it again
     if not case.exists():
         raise UsageError("no such file", _loc(case))
     if doc is None:
         doc = load_document(case)
-    result = engine.assess(doc, source=str(case), line_of=lambda keys: yaml_line_of(case, keys))
     personal = frozenset(i.id for i in engine.case_items if i.personal) if redact else frozenset()
     fmt = fmt or _default_format()
+    if show_history:
+        return _print_history(doc, case, personal, fmt)
+    result = engine.assess(doc, source=str(case), line_of=lambda keys: yaml_line_of(case, keys))
     if fmt == "json":
-        data = result.to_dict(redact=personal)
+        data = result.to_dict(redact=personal, redact_notes=redact)
         if explain_ids:
             data["explain"] = {t: engine.explain(result, doc if isinstance(doc, dict) else {}, t) for t in explain_ids}
         _emit_json(data)
     else:
-        _print_case(engine, result, personal)
+        _print_case(engine, result, personal, redact)
         for target in explain_ids:
             click.echo("")
             for line in engine.explain(result, doc if isinstance(doc, dict) else {}, target):
                 click.echo(line)
     for m in result.errors:
-        click.echo(f"error: {m.describe(str(case))}", err=True)
+        fix = f" (to fix it: inspectkit assess -i {case} --jump {m.question})" if interactive and m.question else ""
+        click.echo(f"error: {m.describe(str(case))}{fix}", err=True)
     return 1 if result.errors else 0
+
+
+WITHHELD = "[withheld]"
+
+
+def _print_history(doc: Any, case: Path, personal: frozenset[str], fmt: str) -> int:
+    from inspectkit.errors import InputError
+
+    history = doc.get("history") if isinstance(doc, dict) else None
+    if history is not None and not isinstance(history, list):
+        raise InputError("history must be a list of changes", _loc(case))
+    rows = []
+    for entry in history or []:
+        if not isinstance(entry, dict):
+            continue
+        row = {k: entry.get(k) for k in ("at", "question", "old", "new", "why")}
+        if row["question"] in personal:
+            row["old"] = row["new"] = WITHHELD
+        rows.append(row)
+    if fmt == "json":
+        _emit_json({"case_id": doc.get("case_id") if isinstance(doc, dict) else None, "source": str(case), "history": rows})
+        return 0
+    if not rows:
+        click.echo(f"Case {doc.get('case_id')}: no answer has been changed or cleared.")
+        return 0
+    from inspectkit.interactive import shown
+
+    click.echo(f"Case {doc.get('case_id')}: {len(rows)} change(s) to its answers")
+
+    def value(v: Any) -> str:
+        return "(cleared)" if v is None else shown(v)
+
+    table = [[r["at"], r["question"], value(r["old"]), value(r["new"]), r["why"] or ""] for r in rows]
+    click.echo(_fit_table(table, ["when", "question", "was", "became", "why"]))
+    return 0
 
 
 def _loc(path: Path) -> Any:
@@ -410,10 +465,46 @@ def _loc(path: Path) -> Any:
     return Location(str(path))
 
 
-def _print_case(engine: Any, result: Any, personal: frozenset[str]) -> None:
+def _terminal_width() -> int:
+    import shutil
+
+    return max(40, shutil.get_terminal_size((100, 24)).columns)
+
+
+def _fit_table(rows: list[list[Any]], headers: list[str], width: int | None = None) -> str:
+    """A table no wider than the terminal (``COLUMNS`` or its real width): the widest columns wrap, never truncate."""
+    from tabulate import tabulate
+
+    width = width or _terminal_width()
+    cells = [["" if c is None else str(c) for c in row] for row in rows]
+    natural = [
+        max([len(h)] + [max((len(part) for part in row[i].splitlines()), default=0) for row in cells])
+        for i, h in enumerate(headers)
+    ]
+    widths = list(natural)
+    budget = width - 2 * (len(headers) - 1)
+
+    def taken(k: int) -> int:  # tabulate pads a header by two
+        return max(widths[k], min(len(headers[k]), widths[k]) + 2)
+
+    while sum(taken(k) for k in range(len(widths))) > budget:
+        widest = max(range(len(widths)), key=taken)
+        if widths[widest] <= 6:
+            break
+        widths[widest] -= 1
+    return tabulate(
+        cells, headers=headers, tablefmt="simple", disable_numparse=True, maxcolwidths=widths, maxheadercolwidths=widths
+    )
+
+
+def _fill(text: str) -> str:
+    return textwrap.fill(text, _terminal_width() - 1, break_on_hyphens=False, subsequent_indent="  ")
+
+
+def _print_case(engine: Any, result: Any, personal: frozenset[str], redact_notes: bool = False) -> None:
     fw = engine.framework
     status = "in the sample" if result.in_sample else f"OUT of the sample: {result.excluded_reason}"
-    click.echo(f"Case {result.case_id} ({fw.edition}): {status}")
+    click.echo(_fill(f"Case {result.case_id} ({fw.edition}): {status}"))
     if result.judgements:
         rows = []
         for jid, value in result.judgements.items():
@@ -423,7 +514,6 @@ def _print_case(engine: Any, result: Any, personal: frozenset[str]) -> None:
                 parts = []
                 for weight, counts in aid.tally.items():
                     shown = " ".join(f"{k}:{v}" for k, v in counts.items() if v)
-                    weight = fw.weight_labels.get(weight, weight)
                     parts.append(f"{weight} {shown}" if shown else f"{weight} -")
                 tally = "; ".join(parts)
             over = "; ".join(aid.overriding) if aid is not None else ""
@@ -431,33 +521,37 @@ def _print_case(engine: Any, result: Any, personal: frozenset[str]) -> None:
             shown_value = (
                 value if value is not None else ("not applicable" if q is not None and q.status == "not_applicable" else "-")
             )
-            rows.append([jid, shown_value, tally, _short(over, 50)])
+            rows.append([jid, shown_value, tally, over])
         click.echo("\nJudgements")
-        click.echo(_table(rows, ["id", "judgement", "tally of what it weighs", "overriding factor"]))
+        click.echo(_fit_table(rows, ["id", "judgement", "tally of what it weighs", "overriding factor"]))
     answered = [(qid, r) for qid, r in result.questions.items() if r.status == "answered" or r.value is not None]
     if answered:
         click.echo("\nAnswers")
         rows = []
         for qid, r in answered:
-            value = "[withheld]" if qid in personal else r.value
+            value = WITHHELD if qid in personal else r.value
             if isinstance(value, (list, dict)):
                 value = json.dumps(value, default=str)
             extra = f"suggested: {r.suggested}" if r.suggested is not None and r.suggested != r.value else ""
-            rows.append([qid, r.status, _short(str(value), 50), extra])
-        click.echo(_table(rows, ["id", "status", "value", ""]))
+            rows.append([qid, r.status, value, extra])
+        click.echo(_fit_table(rows, ["id", "status", "value", ""]))
+    if result.notes:
+        click.echo("\nNotes")
+        for qid, text in result.notes.items():
+            click.echo(_fill(f"  {qid}: {WITHHELD if redact_notes else text}"))
     missing = [qid for qid, r in result.questions.items() if r.status == "missing"]
     na = [qid for qid, r in result.questions.items() if r.status == "not_applicable"]
     pending = [qid for qid, r in result.questions.items() if r.status == "derived" and r.value is None]
     if missing:
-        click.echo(textwrap.fill(f"Still to answer ({len(missing)}): " + ", ".join(missing), 100, initial_indent="\n"))
+        click.echo("\n" + _fill(f"Still to answer ({len(missing)}): " + ", ".join(missing)))
     if pending:
-        click.echo(textwrap.fill(f"Worked out once their answers are in ({len(pending)}): " + ", ".join(pending), 100))
+        click.echo(_fill(f"Worked out once their answers are in ({len(pending)}): " + ", ".join(pending)))
     if na:
-        click.echo(textwrap.fill(f"Not applicable to this case ({len(na)}): " + ", ".join(na), 100))
+        click.echo(_fill(f"Not applicable to this case ({len(na)}): " + ", ".join(na)))
     if result.warnings:
         click.echo("\nWarnings")
         for m in result.warnings:
-            click.echo(f"  {m.question + ': ' if m.question else ''}{m.message}")
+            click.echo(_fill(f"  {m.question + ': ' if m.question else ''}{m.message}"))
     if result.errors:
         click.echo(f"\n{len(result.errors)} error(s): see below")
 

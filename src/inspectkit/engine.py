@@ -18,7 +18,7 @@ from inspectkit.expressions import NA, UNKNOWN, Expression, sufficiency, truth
 from inspectkit.model import MET, NOT_MET, CaseScore, Framework, InvalidAnswer, Item
 
 ANSWERED, NOT_APPLICABLE, MISSING, DERIVED = "answered", "not_applicable", "missing", "derived"
-CASE_KEYS = ("schema", "edition", "case_id", "answers", "notes")
+CASE_KEYS = ("schema", "edition", "case_id", "answers", "notes", "history")
 _CASE_KEY_SET = frozenset(CASE_KEYS)
 _NO_CODES: frozenset[str] = frozenset()
 
@@ -91,8 +91,8 @@ class CaseResult:
     def ok(self) -> bool:
         return not self.errors
 
-    def to_dict(self, redact: frozenset[str] = frozenset()) -> dict[str, Any]:
-        """Plain data, in the contract's shape (``redact``: ids whose values are withheld)."""
+    def to_dict(self, redact: frozenset[str] = frozenset(), redact_notes: bool = False) -> dict[str, Any]:
+        """Plain data, in the contract's shape (``redact``: ids whose values are withheld; ``redact_notes``: notes' text)."""
         questions = {}
         for qid, r in self.questions.items():
             value = r.value
@@ -119,6 +119,7 @@ class CaseResult:
                 for qid, aid in self.aids.items()
             },
             "not_applicable_answers": list(self.not_applicable_answers),
+            "notes": {qid: "[withheld]" if redact_notes else text for qid, text in self.notes.items()},
             "errors": [m.to_dict() for m in self.errors],
             "warnings": [m.to_dict() for m in self.warnings],
         }
@@ -450,7 +451,7 @@ class Engine:
                 Message(None, f"a case is a mapping with schema, edition, case_id and answers, not {type(case).__name__}")
             )
             return Evaluation(None, {}, set(), {}, _Env(self, {}), errors, warnings)
-        if len(case) > 5 or not case.keys() <= _CASE_KEY_SET:
+        if len(case) > len(CASE_KEYS) or not case.keys() <= _CASE_KEY_SET:
             for key in case:
                 if key not in _CASE_KEY_SET:
                     hint = suggestion(str(key), CASE_KEYS)
@@ -476,6 +477,11 @@ class Engine:
         if not isinstance(raw_answers, dict):
             errors.append(Message(None, "answers must be a mapping of question id -> value"))
             raw_answers = {}
+        history = case.get("history")
+        if history is not None and not isinstance(history, list):
+            errors.append(
+                Message(None, "history must be a list of changes (when, question, old, new, why)", line=where("history"))
+            )
         notes = case.get("notes") or {}
         if not isinstance(notes, dict):
             errors.append(Message(None, "notes must be a mapping of question id -> text"))
@@ -605,6 +611,7 @@ class Engine:
             if qid in questions:
                 questions[qid] = attrs.evolve(questions[qid], suggested=suggested)
         aids: dict[str, JudgementAid] = {}
+        labels = fw.weight_labels
         for summary in self.summaries:
             sid = summary.id
             if questions[sid].status == NOT_APPLICABLE:
@@ -612,6 +619,7 @@ class Engine:
             tally: dict[str, dict[str, int]] = {}
             for member in self.weighs_sorted[sid]:
                 weight = self.items[member].weight or "primary"
+                weight = labels.get(weight, weight)  # the edition's own names, in every view
                 bucket = tally.setdefault(weight, {"yes": 0, "no": 0, "n/a": 0, "not_applicable": 0, "missing": 0, "other": 0})
                 r = questions.get(member)
                 if r is None:

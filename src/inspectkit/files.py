@@ -213,18 +213,26 @@ def yaml_line_of(path: Path, keys: tuple[Any, ...]) -> int | None:
     return line
 
 
-def atomic_write(path: Path, text: str | bytes, durable: bool = True) -> None:
+def atomic_write(path: Path, text: str | bytes, durable: bool = True, new_mode: int | None = None) -> None:
     """Write a file so that a reader sees the old content or the new, never half of either.
 
+    A file replaced keeps its permissions (a new one is private unless ``new_mode`` says otherwise), and a
+    symlinked path is written through to its target.
     ``durable`` also flushes it to disk before it replaces the old one (what a user typed or a report);
     a cache can skip that.
     """
     import tempfile
 
-    path = Path(path)
+    path = Path(os.path.realpath(path))  # through a symlink: the link stays a link, its target gets the text
     path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        mode: int | None = path.stat().st_mode & 0o7777  # a file replaced keeps its permissions
+    except FileNotFoundError:
+        mode = new_mode
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        if mode is not None:
+            os.fchmod(fd, mode)
         binary = isinstance(text, bytes)
         with os.fdopen(fd, "wb" if binary else "w", encoding=None if binary else "utf-8") as fh:
             fh.write(text)
@@ -263,6 +271,13 @@ def atomic_writer(path: Path) -> Iterator[Any]:
         except FileNotFoundError:
             pass
         raise
+
+
+def user_file_mode() -> int:
+    """The mode ``open()`` would give a new file: 0o666 less the user's umask."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 def iter_case_paths(paths: list[Path]) -> Iterator[Path]:
