@@ -21,6 +21,7 @@ from inspectkit.errors import InputError, Location, UsageError, suggestion
 from inspectkit.expressions import NA, UNKNOWN, sufficiency, truth
 from inspectkit.intervals import rounded
 from inspectkit.model import MET, Band, Framework
+from inspectkit.spill import SpillList
 
 # what a judged case is (records passed from judge() to apply())
 _UNREAD, _FOREIGN, _ERRORS, _EXCLUDED, _COUNTED = range(5)
@@ -141,6 +142,31 @@ class CaseProblem:
         return text
 
 
+def _spill(value: Any, make: Any = SpillList) -> SpillList:
+    if isinstance(value, SpillList):
+        return value
+    out = make()
+    out.extend(value)
+    return out
+
+
+def _problem_to_plain(p: CaseProblem) -> list[Any]:
+    m = p.message
+    return [p.source, p.case_id, m.question, m.message, m.rule, m.line]
+
+
+def _problem_from_plain(v: list[Any]) -> CaseProblem:
+    return CaseProblem(v[0], v[1], Message(v[2], v[3], v[4], v[5]))
+
+
+def _problems() -> SpillList:
+    return SpillList(encode=_problem_to_plain, decode=_problem_from_plain)
+
+
+def _warnings() -> SpillList:
+    return SpillList(encode=list, decode=tuple)
+
+
 @attrs.define
 class RatingReport:
     """What ``rate`` found over a set of cases (and an inspection file, where the edition rates)."""
@@ -148,14 +174,17 @@ class RatingReport:
     edition: str
     inspection_id: str | None = None
     cases: int = 0
-    excluded: list[dict[str, Any]] = attrs.field(factory=list)
+    # what is kept per case (left out, errors, warnings) is a SpillList: beyond its first entries, it waits in
+    # a temporary file, so memory stays flat however many cases fail
+    excluded: SpillList = attrs.field(factory=SpillList, converter=_spill)
     items: dict[str, ItemTally] = attrs.field(factory=dict)
     counts: dict[str, dict[str, dict[str, int]]] = attrs.field(factory=dict)
     ratings: dict[str, StandardRating] = attrs.field(factory=dict)
     overall: dict[str, Any] | None = None
-    errors: list[CaseProblem] = attrs.field(factory=list)
-    # (source, case id, question, message, line): kept as plain tuples, as a large batch may hold many
-    warnings: list[tuple[str | None, str | None, str | None, str, int | None]] = attrs.field(factory=list)
+    errors: SpillList = attrs.field(factory=_problems, converter=lambda v: _spill(v, _problems))
+    # (source, case id, question, message, line): plain tuples, as a large batch may hold many
+    warnings: SpillList = attrs.field(factory=_warnings, converter=lambda v: _spill(v, _warnings))
+    warned_cases: int = 0
     by_edition: dict[str, int] = attrs.field(factory=dict)
     rates: bool = False
     inspection_answers: dict[str, Any] = attrs.field(factory=dict)
@@ -202,19 +231,27 @@ class RatingReport:
             for r in self.ratings.values()
         ]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, lazy: bool = False) -> dict[str, Any]:
+        """The report as plain data. ``lazy``: the per-case lists (left out, errors, warnings) are iterables
+        read as they are written (:func:`json_chunks`), not lists held whole."""
+
+        def listed(make: Any) -> Any:
+            return _Lazy(make) if lazy else list(make())
+
         out: dict[str, Any] = {
             "edition": self.edition,
             "inspection_id": self.inspection_id,
             "cases": self.cases,
             "cases_by_edition": dict(self.by_edition),
-            "excluded": list(self.excluded),
+            "excluded": listed(lambda: iter(self.excluded)),
             "minimum_cases": self.minimum_cases,
             "items": {i.id: i.record(self.minimum_cases) for i in self.items.values()},
             "item_records": self.item_records(),
-            "errors": [{"source": p.source, "case_id": p.case_id, **p.message.to_dict()} for p in self.errors],
+            "errors": listed(lambda: ({"source": p.source, "case_id": p.case_id, **p.message.to_dict()} for p in self.errors)),
             "error_count": len(self.errors),
-            "warnings": [{"source": p.source, "case_id": p.case_id, **p.message.to_dict()} for p in self.warning_problems()],
+            "warnings": listed(
+                lambda: ({"source": p.source, "case_id": p.case_id, **p.message.to_dict()} for p in self.warning_problems())
+            ),
             "warning_count": len(self.warnings),
         }
         if self.edition_version is not None:
@@ -251,6 +288,46 @@ class RatingReport:
             out["rating_records"] = self.rating_records()
             out["overall"] = self.overall
         return out
+
+
+class _Lazy:
+    """A list in a report that is written entry by entry rather than held (see :func:`json_chunks`)."""
+
+    def __init__(self, make: Any):
+        self.make = make
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.make())
+
+
+def json_chunks(data: dict[str, Any]) -> Iterator[str]:
+    """``json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"`` in pieces, with any :class:`_Lazy`
+    value at the top level written one entry at a time (the same text, without holding the whole list)."""
+    import json
+
+    def dumps(value: Any, indent: str) -> str:
+        return json.dumps(value, indent=2, ensure_ascii=False, default=str).replace("\n", "\n" + indent)
+
+    if not data:
+        yield "{}\n"
+        return
+    sep = "{"
+    for key, value in data.items():
+        yield f"{sep}\n  {json.dumps(key, ensure_ascii=False)}: "
+        sep = ","
+        if not isinstance(value, _Lazy):
+            yield dumps(value, "  ")
+            continue
+        opened = False
+        batch: list[str] = []
+        for entry in value:
+            batch.append(("," if opened else "[") + "\n    " + dumps(entry, "    "))
+            opened = True
+            if len(batch) >= 1000:
+                yield "".join(batch)
+                batch = []
+        yield "".join(batch) + ("\n  ]" if opened else "[]")
+    yield "\n}\n"
 
 
 @attrs.frozen
@@ -545,6 +622,7 @@ class Rater:
             report.excluded.append({"case_id": case_id, "source": source, "reason": record[3]})
             return
         if record[3]:
+            report.warned_cases += 1
             report.warnings.extend((source, case_id, q, m, line) for q, m, line in record[3])
         errors = [Message(q, m, r, line) for q, m, r, line in record[4]] if kind == _ERRORS else []
         if case_id is not None and not self._seen.add(case_id):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -658,12 +658,14 @@ def rate(
         )
     from inspectkit.aggregate import explain
 
-    files: list[tuple[Path | None, str, str]] = []  # (path, text, what it holds)
+    files: list[tuple[Path | None, Any, str]] = []  # (path, text or its pieces, what it holds)
     if fmt == "json":
-        data = report.to_dict()
+        from inspectkit.aggregate import json_chunks
+
+        data = report.to_dict(lazy=True)  # the per-case lists are written as they are read back, not held
         if explain_ids:
             data["explain"] = {t: explain(registry, report, t) for t in explain_ids}
-        files.append((output, json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", "report"))
+        files.append((output, json_chunks(data), "report"))
     elif fmt == "csv":
         from inspectkit.tabular import TABLES, report_csv
 
@@ -680,7 +682,8 @@ def rate(
         files.append((output, text, "report"))
     for path, text, what in files:
         if path is None:
-            click.echo(text, nl=False)
+            for chunk in [text] if isinstance(text, str) else text:
+                click.echo(chunk, nl=False)
         else:
             _write_output(path, text)
             click.echo(f"wrote the {what} to {path}", err=True)
@@ -691,13 +694,19 @@ def rate(
 MAX_WARNINGS_SHOWN = 20  # on the terminal; the JSON report keeps them all
 
 
-def _write_output(path: Path, text: str) -> None:
-    from inspectkit.files import atomic_write
+def _write_output(path: Path, text: str | Iterable[str]) -> None:
+    """Write a report atomically: whole text, or pieces streamed (a report too big to hold as one string)."""
+    from inspectkit.files import atomic_write, atomic_writer
 
     if path.is_dir():
         raise UsageError("is a folder: give a file name", _loc(path))
     try:
-        atomic_write(path, text)
+        if isinstance(text, str):
+            atomic_write(path, text)
+        else:
+            with atomic_writer(path) as fh:
+                for chunk in text:
+                    fh.write(chunk)
     except OSError as exc:
         raise UsageError(f"cannot write the report: {exc.strerror or exc}", _loc(path)) from exc
 
@@ -719,7 +728,7 @@ def _print_problems(report: Any) -> None:
         click.echo(f"warning: {problem}", err=True)
     if count > MAX_WARNINGS_SHOWN:
         click.echo(f"warning: ... and {count - MAX_WARNINGS_SHOWN:,} more (every one is in the report: --format json)", err=True)
-    click.echo(f"{count:,} warning(s) in {len({w[0] for w in report.warnings}):,} case(s)", err=True)
+    click.echo(f"{count:,} warning(s) in {report.warned_cases:,} case(s)", err=True)
 
 
 def _word(code: str | None) -> str:

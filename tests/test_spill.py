@@ -1,0 +1,51 @@
+"""What rate keeps per case is bounded: past a limit, left-out cases, errors and warnings wait on disk,
+and the report (its lists, its JSON) is the same as when everything is held."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from inspectkit import aggregate, spill
+from inspectkit.spill import SpillList
+from inspectkit.synth import iter_synthetic
+
+
+def test_a_spill_list_reads_back_in_order_what_it_wrote_to_disk() -> None:
+    items = SpillList(limit=3, encode=list, decode=tuple)
+    items.extend((i, f"case {i}") for i in range(10))
+    assert len(items) == 10 and items.spilled == 7
+    assert list(items) == [(i, f"case {i}") for i in range(10)]
+    assert items[:2] == [(0, "case 0"), (1, "case 1")] and items[4] == (4, "case 4") and items[-1] == (9, "case 9")
+    items.append((10, "after reading"))
+    assert list(items)[-2:] == [(9, "case 9"), (10, "after reading")]
+    with pytest.raises(IndexError):
+        items[11]
+
+
+@pytest.fixture
+def failing_cases(tmp_path: Path, registry) -> Path:
+    engine = registry.engine("tiny_2024")
+    lines = [json.dumps(c) for c in iter_synthetic(engine, 300, seed=3)]
+    for i in range(0, 300, 3):  # a third of the cases answer a question the edition does not have
+        doc = json.loads(lines[i])
+        doc["answers"]["no_such_question"] = "yes"
+        lines[i] = json.dumps(doc)
+    lines.insert(7, "{not json")
+    path = tmp_path / "cases.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_report_that_spills_is_the_report_that_holds_everything(registry, failing_cases: Path, monkeypatch) -> None:
+    held = aggregate.rate_paths(registry, "tiny_2024", [failing_cases], jobs=1)
+    monkeypatch.setattr(spill, "LIMIT", 5)
+    spilled = aggregate.rate_paths(registry, "tiny_2024", [failing_cases], jobs=1)
+    assert spilled.errors.spilled > 90 and spilled.excluded.spilled > 90
+    assert spilled.to_dict() == held.to_dict()
+    assert len(held.to_dict()["errors"]) > 100
+    # the JSON written piece by piece is the JSON of the whole
+    text = "".join(aggregate.json_chunks(spilled.to_dict(lazy=True)))
+    assert text == json.dumps(held.to_dict(), indent=2, ensure_ascii=False, default=str) + "\n"
