@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 import inspectkit
-from inspectkit import files
+from inspectkit import files, loading
 
 EDITION = "tiny_2024"
 
@@ -257,7 +257,7 @@ def test_a_huge_file(cli: Any, registry: Any, write: Any, make_case: Any, monkey
     path = write("case.yaml", make_case())
     registry.engine(EDITION)  # framework definitions are read through the same limit: load the tiny one first
     cli.registry = registry
-    monkeypatch.setattr(files, "MAX_DOCUMENT_BYTES", 100)
+    monkeypatch.setattr(loading, "MAX_DOCUMENT_BYTES", 100)
     result = cli("assess", "-e", EDITION, path)
     assert_input_error(result, "over the limit of 100 bytes", "use JSON Lines")
 

@@ -36,21 +36,37 @@ def rated(write: Any, make_case: Any, answers: Any, inspection: dict[str, Any]) 
 # ------------------------------------------------------------------------------------------ --debug
 
 
-@pytest.mark.parametrize("command", ["assess", "rate"])
 def test_an_internal_error_is_one_line_without_debug(
-    cli: Any, monkeypatch: pytest.MonkeyPatch, write: Any, make_case: Any, command: str
+    cli: Any, monkeypatch: pytest.MonkeyPatch, write: Any, make_case: Any
 ) -> None:
     monkeypatch.setattr(inspectkit.engine.Engine, "evaluate", explode)
-    result = cli(command, "-e", EDITION, write("case.yaml", make_case("C1")), "--format", "json")  # asserts no traceback
+    result = cli("assess", "-e", EDITION, write("case.yaml", make_case("C1")), "--format", "json")  # asserts no traceback
     assert result.exit_code == 1
     assert result.stderr == "error: RuntimeError: the engine exploded (run with --debug for the details)\n"
     assert result.stdout == ""
 
 
-def test_debug_lets_an_internal_error_through(monkeypatch: pytest.MonkeyPatch, write: Any, make_case: Any, cli: Any) -> None:
+def test_an_internal_error_in_one_case_is_that_cases_error_in_rate(
+    cli: Any, monkeypatch: pytest.MonkeyPatch, write: Any, make_case: Any
+) -> None:
+    path = write("case.yaml", make_case("C1"))
+    monkeypatch.setattr(inspectkit.engine.Engine, "evaluate", explode)
+    result = cli("rate", "-e", EDITION, path, "--format", "json")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        f"error: {path}: this case could not be assessed (RuntimeError: the engine exploded; run with --debug for the details)"
+    )
+    report = json.loads(result.stdout)  # the report is still written
+    assert report["cases"] == 0 and report["excluded"][0]["source"] == str(path)
+
+
+@pytest.mark.parametrize("command", ["assess", "rate"])
+def test_debug_lets_an_internal_error_through(
+    monkeypatch: pytest.MonkeyPatch, write: Any, make_case: Any, cli: Any, command: str
+) -> None:
     monkeypatch.setattr(inspectkit.engine.Engine, "evaluate", explode)
     path = write("case.yaml", make_case("C1"))
-    result = CliRunner().invoke(inspectkit.cli.main, ["--debug", "assess", "-e", EDITION, str(path)])
+    result = CliRunner().invoke(inspectkit.cli.main, ["--debug", command, "-e", EDITION, str(path)])
     assert isinstance(result.exception, RuntimeError) and str(result.exception) == "the engine exploded"
     assert "run with --debug" not in result.output
 

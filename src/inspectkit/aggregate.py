@@ -8,6 +8,7 @@ fraction (``Fraction``); only display rounds.
 from __future__ import annotations
 
 import hashlib
+import math
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping
 from fractions import Fraction
@@ -16,8 +17,8 @@ from typing import Any
 
 import attrs
 
-from inspectkit.engine import NOT_APPLICABLE, Message
-from inspectkit.errors import InputError, Location, UsageError, suggestion
+from inspectkit.engine import NOT_APPLICABLE, Message, case_id_text, safe_repr
+from inspectkit.errors import InputError, InspectkitError, Location, UsageError, suggestion
 from inspectkit.expressions import NA, UNKNOWN, sufficiency, truth
 from inspectkit.intervals import rounded
 from inspectkit.model import MET, Band, Framework
@@ -51,7 +52,7 @@ class SeenIds:
 
     def add(self, case_id: str) -> bool:
         """Remember ``case_id``; False if it was seen before."""
-        key = int.from_bytes(hashlib.blake2b(case_id.encode(), digest_size=8).digest(), "little")
+        key = int.from_bytes(hashlib.blake2b(case_id.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
         shard = self._shards[key & (self.SHARDS - 1)]
         i = bisect_left(shard, key)
         if i < len(shard) and shard[i] == key:
@@ -300,13 +301,33 @@ class _Lazy:
         return iter(self.make())
 
 
+def strict_dumps(value: Any) -> str:
+    """Strict JSON, indented, whatever the data holds: NaN and infinity (which JSON has not) are written as null."""
+    import json
+
+    try:
+        return json.dumps(value, indent=2, ensure_ascii=False, default=str, allow_nan=False)
+    except ValueError:
+        return json.dumps(_finite(value), indent=2, ensure_ascii=False, default=str, allow_nan=False)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
 def json_chunks(data: dict[str, Any]) -> Iterator[str]:
     """``json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"`` in pieces, with any :class:`_Lazy`
     value at the top level written one entry at a time (the same text, without holding the whole list)."""
     import json
 
     def dumps(value: Any, indent: str) -> str:
-        return json.dumps(value, indent=2, ensure_ascii=False, default=str).replace("\n", "\n" + indent)
+        return strict_dumps(value).replace("\n", "\n" + indent)
 
     if not data:
         yield "{}\n"
@@ -424,8 +445,9 @@ def _count(tallies: list[ItemTally], codes: bytes) -> None:
 class Rater:
     """Counts cases for one rating edition, case by case."""
 
-    def __init__(self, registry: Any, edition: str, by: str | None = None):
+    def __init__(self, registry: Any, edition: str, by: str | None = None, contain_errors: bool = True):
         self.registry = registry
+        self.contain_errors = contain_errors  # False lets an unexpected error through (--debug)
         self.framework: Framework = registry.framework(edition)
         self.edition = edition
         ratings = self.framework.scoring.ratings
@@ -548,12 +570,37 @@ class Rater:
         """Everything ``rate`` needs from one case, as a small record; the report is not touched.
 
         Records are plain tuples so that worker processes can judge cases and the main process apply them,
-        in order, with the same result as judging and applying one by one.
+        in order, with the same result as judging and applying one by one. Whatever goes wrong with one
+        case is that case's error: it never stops the rest.
         """
+        try:
+            return self._judge(case)
+        except Exception as exc:  # noqa: BLE001 - one case must never stop a run
+            if not self.contain_errors:
+                raise
+            what = f"{type(exc).__name__}: {exc}"
+            if len(what) > 300:
+                what = what[:297] + "..."
+            message = f"this case could not be assessed ({what}; run with --debug for the details)"
+            return (_ERRORS, case.source, None, 0, [(None, message, None, None)])
+
+    def _judge(self, case: CaseInput) -> tuple[Any, ...]:
         if case.error is not None:
-            return (_UNREAD, case.source, None, case.error.message)
+            err = case.error
+            line = err.location.line if err.location.file == case.source else None  # a JSON line's source has it
+            return (_UNREAD, case.source, None, err.message + (f" ({err.hint})" if err.hint else ""), line)
         doc = case.document
         case_edition = (doc.get("edition") if isinstance(doc, dict) else None) or self.edition
+        if not isinstance(case_edition, str):
+            cid = case_id_text(doc.get("case_id"))
+            msg = f"edition must be text naming an edition, not {type(case_edition).__name__}: {safe_repr(case_edition)}"
+            return (
+                _FOREIGN,
+                case.source,
+                cid if isinstance(cid, str) else None,
+                msg,
+                case.line_of(("edition",)) if case.line_of else None,
+            )
         engine = self.engines.get(case_edition)
         if engine is None:
             if case_edition not in self.instruments:
@@ -563,8 +610,9 @@ class Rater:
                     f"a case of edition {case_edition!r} is not evidence for {self.edition}"
                     f" (cases may be of: {', '.join(self.instruments)})" + (f"; {hint}" if hint else "")
                 )
-                cid = doc.get("case_id") if isinstance(doc, dict) else None
-                return (_FOREIGN, case.source, str(cid) if cid is not None else None, msg)
+                cid = case_id_text(doc.get("case_id")) if isinstance(doc, dict) else None
+                line = case.line_of(("edition",)) if case.line_of else None
+                return (_FOREIGN, case.source, cid if isinstance(cid, str) else None, msg, line)
             engine = self.engines[case_edition] = self.registry.engine(case_edition)
         ev = engine.evaluate(doc, line_of=case.line_of)
         warnings = [(m.question, m.message, m.line) for m in ev.warnings]
@@ -614,11 +662,11 @@ class Rater:
         report = self.report
         kind, source, case_id = record[0], record[1], record[2]
         if kind == _UNREAD:
-            report.errors.append(CaseProblem(source, None, Message(None, record[3])))
+            report.errors.append(CaseProblem(source, None, Message(None, record[3], line=record[4])))
             report.excluded.append({"case_id": None, "source": source, "reason": f"not read: {record[3]}"})
             return
         if kind == _FOREIGN:
-            report.errors.append(CaseProblem(source, case_id, Message(None, record[3])))
+            report.errors.append(CaseProblem(source, case_id, Message(None, record[3], line=record[4])))
             report.excluded.append({"case_id": case_id, "source": source, "reason": record[3]})
             return
         if record[3]:
@@ -850,14 +898,13 @@ class Rater:
 
 def case_from_file(path: Path) -> CaseInput:
     """One case file (YAML or JSON) read, or the error reading it."""
-    from inspectkit.files import load_document, yaml_line_of
+    from inspectkit.files import line_finder, load_document
 
     try:
         doc = load_document(path)
-    except InputError as exc:
-        return CaseInput(str(path), None, exc)
-    line_of = (lambda keys, _p=path: yaml_line_of(_p, keys)) if path.suffix.lower() in (".yaml", ".yml") else None
-    return CaseInput(str(path), doc, None, line_of)
+    except InspectkitError as exc:  # unreadable, or gone since the folder was listed: this case's error
+        return CaseInput(str(path), None, InputError(exc.message, exc.location, exc.hint))
+    return CaseInput(str(path), doc, None, line_finder(doc))
 
 
 def iter_cases(paths: Iterable[Path]) -> Iterator[CaseInput]:
@@ -885,22 +932,16 @@ def _inputs(paths: Iterable[Path]) -> Iterator[list[tuple[str, str, Any]]]:
 
     Only raw bytes and paths travel to workers; parsing happens there.
     """
-    from inspectkit.files import MAX_LINE_BYTES, iter_case_paths, line_too_long
+    from inspectkit.files import iter_case_paths, raw_lines
 
     batch: list[tuple[str, str, Any]] = []
     for path in iter_case_paths([Path(p) for p in paths]):
         if path.suffix.lower() == ".jsonl":
-            if not path.exists():
-                raise UsageError("no such file", Location(str(path)))
-            with path.open("rb") as fh:
-                for number, raw in enumerate(fh, start=1):
-                    if len(raw) > MAX_LINE_BYTES:
-                        batch.append(("error", f"{path}:{number}", line_too_long(path, number, len(raw))))
-                    elif raw.strip():
-                        batch.append(("line", f"{path}:{number}", raw))
-                    if len(batch) >= _BATCH_LINES:
-                        yield batch
-                        batch = []
+            for number, raw in raw_lines(path):
+                batch.append(("error" if isinstance(raw, InputError) else "line", f"{path}:{number}", raw))
+                if len(batch) >= _BATCH_LINES:
+                    yield batch
+                    batch = []
         else:
             batch.append(("file", str(path), None))
             if len(batch) >= _BATCH_FILES:
@@ -921,7 +962,8 @@ def _judge_batch(batch: list[tuple[str, str, Any]]) -> list[tuple[Any, ...]]:
         if kind == "error":
             case = CaseInput(source, None, raw)
         elif kind == "line":
-            doc = parse_json_line(raw, Location(source))
+            file, _, number = source.rpartition(":")
+            doc = parse_json_line(raw, Location(file, int(number)))
             case = CaseInput(source, None, doc) if isinstance(doc, InputError) else CaseInput(source, doc)
         else:
             case = case_from_file(Path(source))
@@ -955,6 +997,7 @@ def rate_paths(
     jobs: int = 1,
     progress: Any = None,
     by: str | None = None,
+    contain_errors: bool = True,
 ) -> RatingReport:
     """Rate case files, folders and JSON Lines files, with ``jobs`` worker processes reading and judging.
 
@@ -967,7 +1010,7 @@ def rate_paths(
 
     global _WORKER
     paths = [Path(p) for p in paths]
-    rater = Rater(registry, edition, by=by)
+    rater = Rater(registry, edition, by=by, contain_errors=contain_errors)
     done = 0
     if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         for case in iter_cases(paths):

@@ -58,7 +58,7 @@ def assess(framework: Framework, case: Mapping[str, Any]) -> CaseResult:
 
 def assess_file(path: str | Path, registry: Registry | None = None, edition: str | None = None) -> CaseResult:
     """Assess one case file (YAML or JSON); the edition comes from the file unless given."""
-    from inspectkit.files import load_document, yaml_line_of
+    from inspectkit.files import line_finder, load_document
 
     path = Path(path)
     doc = load_document(path)
@@ -67,7 +67,7 @@ def assess_file(path: str | Path, registry: Registry | None = None, edition: str
     if not edition:
         raise UsageError("the case file names no edition: pass edition=...")
     engine = registry.engine(edition)
-    return engine.assess(doc, source=str(path), line_of=lambda keys: yaml_line_of(path, keys))
+    return engine.assess(doc, source=str(path), line_of=line_finder(doc))
 
 
 def rate(

@@ -80,8 +80,15 @@ def _run(fn: Callable[..., int | None]) -> Callable[..., None]:
     return wrapper
 
 
+def _json_text(data: Any) -> str:
+    """Strict JSON, whatever the data holds: NaN and infinity (which JSON has not) are written as null."""
+    from inspectkit.aggregate import strict_dumps
+
+    return strict_dumps(data)
+
+
 def _emit_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    click.echo(_json_text(data))
 
 
 def _table(rows: list[list[Any]], headers: list[str]) -> str:
@@ -374,7 +381,7 @@ def assess(
     With --interactive, interview the inspector about the case (see docs/interview.md); with --history,
     show how its answers changed.
     """
-    from inspectkit.files import load_document, yaml_line_of
+    from inspectkit.files import line_finder, load_document
 
     for given, name in ((case_id, "--case-id"), (jump_to, "--jump")):
         if given is not None and not interactive:
@@ -406,7 +413,7 @@ def assess(
     fmt = fmt or _default_format()
     if show_history:
         return _print_history(doc, case, personal, fmt)
-    result = engine.assess(doc, source=str(case), line_of=lambda keys: yaml_line_of(case, keys))
+    result = engine.assess(doc, source=str(case), line_of=line_finder(doc))
     if fmt == "json":
         data = result.to_dict(redact=personal, redact_notes=redact)
         if explain_ids:
@@ -655,6 +662,7 @@ def rate(
             jobs=jobs or default_jobs(cases),
             progress=progress,
             by=by,
+            contain_errors=not state.debug,
         )
     from inspectkit.aggregate import explain
 

@@ -26,6 +26,34 @@ _NOT_YET = object()
 _IN_PROGRESS = object()
 
 
+def safe_repr(value: Any) -> str:
+    """A value for a message: shortened, and safe whatever it is (deeply nested, or a number with no repr)."""
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):
+        return f"a {type(value).__name__} too large to show"
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def case_id_text(value: Any) -> str | ValueError | None:
+    """A case id as text; a ValueError (returned) saying why it cannot be one; None when there is none."""
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 10**100:
+        return str(value)
+    if isinstance(value, str):
+        if not value.strip():
+            return ValueError("case_id is empty: give each case an id unique within the inspection")
+        if len(value) > 1000:
+            return ValueError(f"case_id is {len(value):,} characters long; give a short id")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return ValueError("case_id holds a lone surrogate (\\ud800-\\udfff), which is not a character")
+        return value
+    return ValueError(f"case_id must be text (or a whole number), not {type(value).__name__}: {safe_repr(value)}")
+
+
 @attrs.frozen
 class Message:
     """An error or warning about one case, on a question (or on the case as a whole: ``question=None``)."""
@@ -464,15 +492,17 @@ class Engine:
                     )
         schema = case.get("schema", 1)
         if schema != 1:
-            errors.append(Message(None, f"schema {schema!r} is not one this version reads (1)"))
+            errors.append(Message(None, f"schema {safe_repr(schema)} is not one this version reads (1)", line=where("schema")))
         edition = case.get("edition")
         if edition is not None and edition != fw.edition:
-            errors.append(Message(None, f"this case is for edition {edition!r}, not {fw.edition!r}"))
-        case_id = case.get("case_id")
+            what = f"edition {edition!r}" if isinstance(edition, str) else f"an edition that is not text ({safe_repr(edition)})"
+            errors.append(Message(None, f"this case is for {what}, not {fw.edition!r}", line=where("edition")))
+        case_id = case_id_text(case.get("case_id"))
         if case_id is None:
             errors.append(Message(None, "case_id is missing: give each case an id unique within the inspection"))
-        else:
-            case_id = str(case_id)
+        elif isinstance(case_id, Exception):
+            errors.append(Message(None, str(case_id), line=where("case_id")))
+            case_id = None
         raw_answers = case.get("answers") or {}
         if not isinstance(raw_answers, dict):
             errors.append(Message(None, "answers must be a mapping of question id -> value"))

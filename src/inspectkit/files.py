@@ -3,172 +3,48 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import math
 import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from inspectkit.errors import DefinitionError, InputError, Location, UsageError
-
-try:  # the C loader is several times faster; fall back quietly where libyaml is absent
-    from yaml import CSafeLoader as _BaseLoader
-except ImportError:  # pragma: no cover - depends on the platform's PyYAML build
-    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
-
-
-class FastLoader(_BaseLoader):  # type: ignore[misc,valid-type]
-    """Safe loading through libyaml, refusing a key given twice (a question answered twice)."""
-
-    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
-        keys = [k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)]
-        if len(keys) != len(set(keys)):
-            seen: set[str] = set()
-            for k, _ in node.value:
-                if isinstance(k, yaml.ScalarNode):
-                    if k.value in seen:
-                        raise yaml.constructor.ConstructorError(
-                            None, None, f"duplicate key {k.value!r}: it is given twice; keep one", k.start_mark
-                        )
-                    seen.add(k.value)
-        return super().construct_mapping(node, deep)
-
-
-FastLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-    lambda loader, node: loader.construct_mapping(node, deep=True),
+from inspectkit.errors import DefinitionError, InputError, InspectkitError, Location
+from inspectkit.loading import (  # noqa: F401 - the loading layer's names, where callers have found them
+    MAX_DEPTH,
+    MAX_DOCUMENT_BYTES,
+    MAX_LINE_BYTES,
+    LineDict,
+    line_at,
+    line_finder,
+    line_too_long,
+    load_document,
+    load_yaml,
+    raw_lines,
+    read_bytes,
 )
-
-try:  # orjson parses JSON three to four times faster than the standard library: it carries big JSON Lines files
-    from orjson import JSONDecodeError as _JSONDecodeError
-    from orjson import loads as _json_loads
-except ImportError:  # pragma: no cover - a platform without an orjson wheel still works, more slowly
-    _json_loads = json.loads  # type: ignore[assignment]
-    _JSONDecodeError = json.JSONDecodeError  # type: ignore[misc,assignment]
-
-#: Largest YAML or JSON document read whole (bytes); JSON Lines files are streamed, one line at a time.
-MAX_DOCUMENT_BYTES = int(os.environ.get("INSPECTKIT_MAX_FILE_BYTES", 16 * 1024 * 1024))
-#: Largest single line of a JSON Lines file.
-MAX_LINE_BYTES = int(os.environ.get("INSPECTKIT_MAX_LINE_BYTES", 4 * 1024 * 1024))
+from inspectkit.loading import decode as _decode
 
 CASE_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl")
-#: Deepest nesting of lists and mappings in a document.
-MAX_DEPTH = int(os.environ.get("INSPECTKIT_MAX_DEPTH", 100))
-
-
-class LineDict(dict):
-    """A mapping from a YAML file that remembers the line of each key (1-based)."""
-
-    __slots__ = ("line", "lines")
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.line: int | None = None
-        self.lines: dict[Any, int] = {}
-
-    def line_of(self, key: Any) -> int | None:
-        return self.lines.get(key, self.line)
-
-
-class _LineLoader(yaml.SafeLoader):
-    """Safe loading that records line numbers; used for definitions and for locating errors."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> LineDict:  # type: ignore[override]
-        self.flatten_mapping(node)
-        result = LineDict()
-        result.line = node.start_mark.line + 1
-        for key_node, value_node in node.value:
-            key = self.construct_object(key_node, deep=True)
-            try:
-                hash(key)
-            except TypeError as exc:
-                raise yaml.constructor.ConstructorError(
-                    "while constructing a mapping", node.start_mark, "found an unhashable key", key_node.start_mark
-                ) from exc
-            if key in result:
-                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
-            result[key] = self.construct_object(value_node, deep=True)
-            result.lines[key] = key_node.start_mark.line + 1
-        return result
-
-
-_LineLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-    lambda loader, node: loader.construct_mapping(node, deep=True),
-)
-
-
-def _yaml_error(path: Path, exc: yaml.YAMLError) -> InputError:
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    line = mark.line + 1 if mark is not None else None
-    problem = getattr(exc, "problem", None) or str(exc)
-    context = getattr(exc, "context", None)
-    message = f"not valid YAML: {problem}" + (f" ({context})" if context else "")
-    return InputError(message, Location(str(path), line), hint="check the indentation and quoting on that line")
-
-
-def check_size(path: Path, limit: int | None = None) -> None:
-    limit = MAX_DOCUMENT_BYTES if limit is None else limit
-    size = path.stat().st_size
-    if size > limit:
-        raise InputError(
-            f"file is {size:,} bytes, over the limit of {limit:,} bytes for one document",
-            Location(str(path)),
-            hint="split it, use JSON Lines for many cases, or raise INSPECTKIT_MAX_FILE_BYTES",
-        )
 
 
 def read_text(path: Path, limit: int | None = None) -> str:
-    if not path.exists():
-        raise UsageError("no such file", Location(str(path)))
-    if path.is_dir():
-        raise UsageError("is a folder, not a file", Location(str(path)))
-    check_size(path, limit)
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text (byte {exc.start})", Location(str(path))) from exc
+    """A regular file's UTF-8 text, within the size limit (counted while reading)."""
+    return _decode(read_bytes(Path(path), limit), Path(path))
 
 
 def load_yaml_lines(path: Path, text: str | None = None) -> Any:
-    """Load YAML safely, keeping line numbers on every mapping."""
+    """A YAML file as data with line numbers on every mapping, through the one safe loader."""
+    path = Path(path)
     text = read_text(path) if text is None else text
-    try:
-        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - _LineLoader is a SafeLoader
-    except yaml.YAMLError as exc:
-        raise _yaml_error(path, exc) from exc
-
-
-def load_document(path: Path) -> Any:
-    """Load one YAML or JSON document fast (C loader for YAML, safe only)."""
-    text = read_text(path)
-    if not text.strip():
-        raise InputError("file is empty", Location(str(path)), hint="a case file holds schema, edition, case_id and answers")
-    try:
-        if path.suffix.lower() == ".json":
-            try:
-                return json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"not valid JSON: {exc.msg}", Location(str(path), exc.lineno)) from exc
-        try:
-            return yaml.load(text, Loader=FastLoader)  # noqa: S506 - a SafeLoader
-        except yaml.YAMLError as exc:
-            raise _yaml_error(path, exc) from exc
-    except RecursionError as exc:
-        raise InputError("nested too deeply to be a case file", Location(str(path))) from exc
+    return load_yaml(text, str(path))
 
 
 def parse_json_line(raw: bytes, location: Location) -> Any:
     """One line of a JSON Lines file: the document, or an InputError saying what is wrong with it."""
-    try:
-        return _json_loads(raw)
-    except RecursionError:
-        return InputError("nested too deeply to be a case", location)
-    except (_JSONDecodeError, json.JSONDecodeError, UnicodeDecodeError, ValueError) as exc:
-        return InputError(f"not valid JSON: {getattr(exc, 'msg', None) or exc}", location)
+    from inspectkit.loading import load_json_line
+
+    return load_json_line(raw, location)
 
 
 def iter_json_lines(path: Path) -> Iterator[tuple[int, Any]]:
@@ -176,41 +52,19 @@ def iter_json_lines(path: Path) -> Iterator[tuple[int, Any]]:
 
     A bad line is yielded as an InputError so the caller can report it and carry on.
     """
-    if not path.exists():
-        raise UsageError("no such file", Location(str(path)))
-    with path.open("rb") as fh:
-        for number, raw in enumerate(fh, start=1):
-            if len(raw) > MAX_LINE_BYTES:
-                yield number, line_too_long(path, number, len(raw))
-            elif raw.strip():
-                yield number, parse_json_line(raw, Location(str(path), number))
-
-
-def line_too_long(path: Path, number: int, size: int) -> InputError:
-    return InputError(f"line is {size:,} bytes, over the limit of {MAX_LINE_BYTES:,}", Location(str(path), number))
+    path = Path(path)
+    for number, raw in raw_lines(path):
+        yield number, raw if isinstance(raw, InputError) else parse_json_line(raw, Location(str(path), number))
 
 
 def yaml_line_of(path: Path, keys: tuple[Any, ...]) -> int | None:
-    """The line of a nested key in a YAML file (re-read with line numbers: used only for error messages)."""
+    """The line of a nested key in a YAML file (reads the file again: prefer ``line_finder`` on a loaded one)."""
     if path.suffix.lower() not in (".yaml", ".yml"):
         return None
     try:
-        node = load_yaml_lines(path)
-    except Exception:  # noqa: BLE001 - only a nicety for an error message
+        return line_at(load_document(path), keys)
+    except InspectkitError:
         return None
-    line = None
-    for key in keys:
-        if not isinstance(node, LineDict):
-            break
-        if key not in node:
-            # YAML may have read an id like 1.1 as a number
-            match = [k for k in node if str(k) == str(key)]
-            if not match:
-                break
-            key = match[0]
-        line = node.line_of(key)
-        node = node[key]
-    return line
 
 
 def atomic_write(path: Path, text: str | bytes, durable: bool = True, new_mode: int | None = None) -> None:

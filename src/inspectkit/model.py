@@ -7,6 +7,7 @@ are read-only afterwards. They name no edition: every edition's words live in it
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Mapping
 from fractions import Fraction
 from typing import Any
@@ -58,6 +59,15 @@ def _near(value: Any, codes: frozenset[str]) -> str:
 
     hint = suggestion(value, codes)
     return f"; {hint}" if hint else ""
+
+
+def _shown(value: Any) -> str:
+    """A value for a message: shortened, and safe whatever it is (a number of 5,000 digits has no repr)."""
+    try:
+        text = repr(value)
+    except ValueError:
+        return f"a number of about {int(value.bit_length() * 0.30103):,} digits"
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _list_codes(codes: tuple[str, ...]) -> str:
@@ -126,7 +136,7 @@ class AnswerType:
                     fixed = by_lower.get(value.strip().lower().replace(" ", "_")) or by_lower.get(value.strip().lower())
                     if fixed is not None:
                         return fixed
-                raise InvalidAnswer(f"{value!r} is not one of: {shown}" + _near(value, allowed))
+                raise InvalidAnswer(f"{_shown(value)} is not one of: {shown}" + _near(value, allowed))
 
             return one
         if name == "multi":
@@ -143,7 +153,7 @@ class AnswerType:
                     raise InvalidAnswer(f"expected a list of choices, got {type(value).__name__}")
                 bad = [v for v in value if v.__class__ is not str or v not in allowed]
                 if bad:
-                    raise InvalidAnswer(f"{bad[0]!r} is not one of: {shown}" + _near(bad[0], allowed))
+                    raise InvalidAnswer(f"{_shown(bad[0])} is not one of: {shown}" + _near(bad[0], allowed))
                 if len(set(value)) != len(value):
                     raise InvalidAnswer("a choice is listed twice")
                 if most is not None and len(value) > most:
@@ -159,13 +169,17 @@ class AnswerType:
                 if na and value == NA:
                     return NA
                 if isinstance(value, bool) or not isinstance(value, (int, float)):
-                    if isinstance(value, str):
+                    if isinstance(value, str) and len(value) <= 100:
                         try:
                             value = float(value) if "." in value else int(value)
                         except ValueError:
-                            raise InvalidAnswer(f"{value!r} is not a number") from None
+                            raise InvalidAnswer(f"{_shown(value)} is not a number") from None
                     else:
-                        raise InvalidAnswer(f"{value!r} is not a number")
+                        raise InvalidAnswer(f"{_shown(value)} is not a number")
+                if isinstance(value, float) and not math.isfinite(value):
+                    raise InvalidAnswer(f"{value} is not a number a case can hold; give a finite number")
+                if isinstance(value, int) and abs(value) >= 10**100:
+                    raise InvalidAnswer(f"{_shown(value)} is too large a number")
                 if whole and value != int(value):
                     raise InvalidAnswer(f"{value} is not a whole number")
                 if lo is not None and value < lo:
@@ -184,12 +198,17 @@ class AnswerType:
                     return value.date()
                 if isinstance(value, dt.date):
                     return value
-                if isinstance(value, str):
+                if isinstance(value, str) and len(value) <= 40:
+                    text = value.strip()
                     try:
-                        return dt.date.fromisoformat(value.strip())
+                        return dt.date.fromisoformat(text)
                     except ValueError:
                         pass
-                raise InvalidAnswer(f"{value!r} is not a date; write YYYY-MM-DD")
+                    try:  # a date with a time of day, as YAML writes a timestamp
+                        return dt.datetime.fromisoformat(text).date()
+                    except ValueError:
+                        pass
+                raise InvalidAnswer(f"{_shown(value)} is not a date; write YYYY-MM-DD")
 
             return date
         if name == "text":
@@ -197,7 +216,10 @@ class AnswerType:
 
             def text(value: Any) -> Any:
                 if isinstance(value, (int, float)) and not isinstance(value, bool):
-                    value = str(value)
+                    try:
+                        value = str(value)
+                    except ValueError:
+                        raise InvalidAnswer(f"{_shown(value)} is not text") from None
                 if not isinstance(value, str):
                     raise InvalidAnswer(f"expected text, got {type(value).__name__}")
                 if most_words is not None:
@@ -218,13 +240,13 @@ class AnswerType:
                 out = {}
                 for k, v in value.items():
                     if k not in cats:
-                        raise InvalidAnswer(f"no category {k!r}; categories: {', '.join(sorted(cats))}")
+                        raise InvalidAnswer(f"no category {_shown(k)}; categories: {', '.join(sorted(cats))}")
                     if v is True and "yes" in allowed:
                         v = "yes"
                     elif v is False and "no" in allowed:
                         v = "no"
                     if v.__class__ is not str or v not in allowed:
-                        raise InvalidAnswer(f"{k}: {v!r} is not one of: {shown}")
+                        raise InvalidAnswer(f"{k}: {_shown(v)} is not one of: {shown}")
                     out[k] = v
                 return out
 

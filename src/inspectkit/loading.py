@@ -1,0 +1,546 @@
+"""Turning a document (a YAML or JSON file, a line of JSON Lines) into plain data, or an InputError naming
+the file and line.
+
+Every case and inspection file goes through here, once: whatever the file holds, the result is text,
+whole numbers, finite numbers, true/false, nothing, lists and mappings with text keys, within the limits
+below, or one clear error. In particular:
+
+- YAML resolves only what the case format has: text, numbers, true/false (YAML 1.1's ``yes``/``no`` too)
+  and null. A date stays text (its answer type checks it), as does anything YAML 1.1 would read as octal,
+  hex or base 60 (``0123``, ``10:30``). Tags (``!!int``, ``!x``) and merge keys (``<<``) are refused.
+  Aliases are allowed, but a document counts the nodes they stand for, so an alias bomb is refused at once.
+- Numbers are limited in length; NaN and infinity are refused; so is text holding a lone surrogate.
+- Nesting is limited in depth, documents in size (checked while reading), and only regular files are read
+  (a FIFO would block, ``/dev/zero`` never end).
+- A key given twice is an error in YAML, JSON and JSON Lines alike.
+- A YAML mapping remembers the line of each of its keys, so any later message can name the line without
+  reading the file again.
+
+The limits can be changed with environment variables (see the README's "Input limits").
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import stat
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import yaml
+
+from inspectkit.errors import InputError, Location, UsageError
+
+
+def _limit(name: str, default: int) -> int:
+    try:
+        value = int(os.environ.get(name, default))
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+#: Largest YAML or JSON document read whole (bytes); JSON Lines files are streamed, one line at a time.
+MAX_DOCUMENT_BYTES = _limit("INSPECTKIT_MAX_FILE_BYTES", 16 * 1024 * 1024)
+#: Largest single line of a JSON Lines file (bytes).
+MAX_LINE_BYTES = _limit("INSPECTKIT_MAX_LINE_BYTES", 4 * 1024 * 1024)
+#: Deepest nesting of lists and mappings.
+MAX_DEPTH = _limit("INSPECTKIT_MAX_DEPTH", 64)
+#: Most values in one document, counting each time an alias repeats what it stands for.
+MAX_NODES = _limit("INSPECTKIT_MAX_NODES", 1_000_000)
+#: Longest number, in characters.
+MAX_NUMBER_CHARS = _limit("INSPECTKIT_MAX_NUMBER_DIGITS", 100)
+
+_BIG = 10**MAX_NUMBER_CHARS
+
+try:  # orjson parses JSON three to four times faster than the standard library: it carries big JSON Lines files
+    from orjson import JSONDecodeError as _OrjsonError
+    from orjson import loads as _orjson_loads
+except ImportError:  # pragma: no cover - a platform without an orjson wheel still works, more slowly
+    _orjson_loads = None
+    _OrjsonError = ValueError  # type: ignore[misc,assignment]
+
+try:  # libyaml's parser: fast, and it refuses nesting past 1,000 levels itself
+    from yaml.cyaml import CParser as _Parser
+except ImportError:  # pragma: no cover - depends on the platform's PyYAML build
+    from yaml.loader import SafeLoader as _Parser  # type: ignore[assignment]
+
+
+# ------------------------------------------------------------------------------------------------ files
+
+
+def open_regular(path: Path) -> IO[bytes]:
+    """Open a file for reading if it is a regular file; a missing file or a folder is a usage error."""
+    path = Path(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise UsageError("no such file", Location(str(path))) from None
+    except IsADirectoryError:
+        raise UsageError("is a folder, not a file", Location(str(path))) from None
+    except OSError as exc:
+        raise InputError(f"cannot be read: {exc.strerror or exc}", Location(str(path))) from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise UsageError("is a folder, not a file", Location(str(path)))
+        if not stat.S_ISREG(mode):
+            raise InputError(
+                "is not a regular file (a pipe, device or socket): inspectkit reads only files",
+                Location(str(path)),
+                hint="save the data to a file first",
+            )
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_bytes(path: Path, limit: int | None = None) -> bytes:
+    """A regular file's bytes, refusing more than ``limit`` (counted while reading, whatever ``stat`` says)."""
+    limit = MAX_DOCUMENT_BYTES if limit is None else limit
+    with open_regular(path) as fh:
+        try:
+            data = fh.read(limit + 1)
+        except OSError as exc:
+            raise InputError(f"cannot be read: {exc.strerror or exc}", Location(str(path))) from None
+    if len(data) > limit:
+        raise InputError(
+            f"file is over the limit of {limit:,} bytes for one document",
+            Location(str(path)),
+            hint="split it, use JSON Lines for many cases, or raise INSPECTKIT_MAX_FILE_BYTES",
+        )
+    return data
+
+
+def decode(data: bytes, path: Path) -> str:
+    """UTF-8 text (a byte-order mark is dropped)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(f"not UTF-8 text (byte {exc.start})", Location(str(path), line)) from None
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def raw_lines(path: Path) -> Iterator[tuple[int, bytes | InputError]]:
+    """(line number, bytes) for each non-blank line of a file, or an InputError for a line over the limit.
+
+    At most ``MAX_LINE_BYTES`` of a line is ever held in memory: the rest of a longer one is skipped.
+    """
+    with open_regular(path) as fh:
+        number = 0
+        while True:
+            raw = fh.readline(MAX_LINE_BYTES + 1)
+            if not raw:
+                return
+            number += 1
+            if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+                size = len(raw)
+                while raw and not raw.endswith(b"\n"):
+                    raw = fh.readline(1 << 20)
+                    size += len(raw)
+                yield number, line_too_long(path, number, size)
+            elif raw.strip():
+                yield number, raw
+
+
+def line_too_long(path: Path, number: int, size: int) -> InputError:
+    return InputError(
+        f"line is {size:,} bytes, over the limit of {MAX_LINE_BYTES:,}",
+        Location(str(path), number),
+        hint="raise INSPECTKIT_MAX_LINE_BYTES if a case really is that long",
+    )
+
+
+# ------------------------------------------------------------------------------------------------ documents
+
+
+def load_document(path: Path) -> Any:
+    """One YAML or JSON document (by the file's suffix: .json is JSON, anything else YAML)."""
+    path = Path(path)
+    data = read_bytes(path)
+    if not data.strip():
+        raise InputError("file is empty", Location(str(path)), hint="a case file holds schema, edition, case_id and answers")
+    if path.suffix.lower() == ".json":
+        return load_json(data, str(path), whole_file=True)
+    return load_yaml(decode(data, path), str(path))
+
+
+def load_json_line(raw: bytes, location: Location) -> Any:
+    """One line of a JSON Lines file: the document, or an InputError saying what is wrong with it (returned)."""
+    try:
+        return load_json(raw, location.file or "", location.line)
+    except InputError as exc:
+        return exc
+
+
+# -- JSON
+
+
+class _Duplicate(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _Duplicate(key)
+            seen.add(key)
+    return out
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number a case can hold")
+
+
+def load_json(raw: bytes | str, source: str, line: int | None = None, whole_file: bool = False) -> Any:
+    """A JSON document checked against the limits; ``line`` is the line of a JSON Lines file it came from."""
+
+    def error(message: str, at: int | None = None, hint: str | None = None) -> InputError:
+        return InputError(message, Location(source, line if line is not None else at), hint=hint)
+
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8", "surrogatepass")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        if _orjson_loads is not None:
+            doc = _orjson_loads(raw)
+        else:  # pragma: no cover - without orjson
+            doc = json.loads(raw, parse_constant=_refuse_constant, object_pairs_hook=_no_duplicates)
+    except _Duplicate as exc:  # pragma: no cover - without orjson
+        raise error(f"key {_shown(str(exc))} is given twice; keep one", _json_key_line(raw, str(exc))) from None
+    except (_OrjsonError, json.JSONDecodeError) as exc:
+        msg = getattr(exc, "msg", None) or str(exc)
+        return_line = getattr(exc, "lineno", None) if whole_file else None
+        raise error(f"not valid JSON: {_json_problem(msg)}", return_line) from None
+    except (ValueError, RecursionError, UnicodeDecodeError) as exc:  # pragma: no cover - without orjson
+        raise error(f"not valid JSON: {exc}") from None
+    keys = _check_json(doc, 0, error)
+    # a key given twice leaves fewer keys than colons; only then is it worth parsing again to find it
+    if _orjson_loads is not None and keys < raw.count(b":"):
+        try:
+            json.loads(raw, object_pairs_hook=_no_duplicates)
+        except _Duplicate as exc:
+            key = str(exc)
+            raise error(f"key {_shown(key)} is given twice; keep one", _json_key_line(raw, key) if whole_file else None) from None
+        except (ValueError, RecursionError):
+            pass
+    return doc
+
+
+# what orjson has not checked already (the standard library checks less)
+_TO_CHECK = frozenset({dict, list, int} if _orjson_loads is not None else {dict, list, int, float, str})
+
+
+def _json_problem(msg: str) -> str:
+    if "infinity" in msg:
+        return "a number too large to hold"
+    if "surrogate" in msg:
+        return "text holding a lone surrogate (\\ud800-\\udfff), which is not a character"
+    if "depth" in msg:
+        return f"nested too deeply (the limit is {MAX_DEPTH} levels)"
+    return msg
+
+
+def _json_key_line(raw: bytes, key: str) -> int | None:
+    """The line where a key given twice appears the second time (for the message only)."""
+    pattern = re.compile(re.escape(json.dumps(key).encode()) + rb"\s*:")
+    found = list(pattern.finditer(raw))
+    if len(found) < 2:
+        return None
+    return raw[: found[1].start()].count(b"\n") + 1
+
+
+def _check_json(value: Any, depth: int, error: Callable[..., InputError]) -> int:
+    """Check depth and numbers of parsed JSON; returns how many keys it holds (to spot one given twice)."""
+    if depth > MAX_DEPTH:
+        raise error(f"nested too deeply (the limit is {MAX_DEPTH} levels)", hint="raise INSPECTKIT_MAX_DEPTH")
+    cls = value.__class__
+    if cls is dict:
+        keys = len(value)
+        for v in value.values():
+            if v.__class__ in _TO_CHECK:
+                keys += _check_json(v, depth + 1, error)
+        return keys
+    if cls is list:
+        keys = 0
+        for v in value:
+            if v.__class__ in _TO_CHECK:
+                keys += _check_json(v, depth + 1, error)
+        return keys
+    if cls is int and not -_BIG < value < _BIG:
+        raise error(f"a number longer than {MAX_NUMBER_CHARS} digits", hint="raise INSPECTKIT_MAX_NUMBER_DIGITS")
+    if cls is float and not math.isfinite(value):  # pragma: no cover - orjson refuses these itself
+        raise error("NaN or infinity is not a number a case can hold")
+    if cls is str and _orjson_loads is None and not _is_text(value):  # pragma: no cover - orjson refuses these
+        raise error("text holding a lone surrogate (\\ud800-\\udfff), which is not a character")
+    return 0
+
+
+# -- YAML
+
+
+class LineDict(dict):
+    """A mapping from a YAML file that remembers the line of each key (1-based)."""
+
+    __slots__ = ("line", "lines")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.line: int | None = None
+        self.lines: dict[Any, int] = {}
+
+    def line_of(self, key: Any) -> int | None:
+        return self.lines.get(key, self.line)
+
+
+# what was loaded can be written back (an interview saves the case it read)
+for _dumper in (yaml.SafeDumper, getattr(yaml, "CSafeDumper", yaml.SafeDumper)):
+    _dumper.add_representer(LineDict, yaml.representer.SafeRepresenter.represent_dict)
+
+_NULL, _BOOL, _INT, _FLOAT, _MERGE = (f"tag:yaml.org,2002:{t}" for t in ("null", "bool", "int", "float", "merge"))
+_RESOLVERS: dict[str, list[tuple[str, re.Pattern[str]]]] = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag in (_NULL, _BOOL, _INT, _FLOAT, _MERGE)]
+    for first, resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.items()
+}
+_BOOLS = yaml.constructor.SafeConstructor.bool_values
+_DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9_]*)\Z")
+
+
+def _is_text(value: str) -> bool:
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _shown(value: Any) -> str:
+    """A value for a message: quoted, shortened, and safe whatever it holds."""
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+class _Frame:
+    __slots__ = ("value", "key", "key_line", "anchor", "nodes_before", "line")
+
+    def __init__(self, value: Any, anchor: str | None, nodes_before: int, line: int) -> None:
+        self.value = value
+        self.key: Any = _NO_KEY
+        self.key_line = 0
+        self.anchor = anchor
+        self.nodes_before = nodes_before
+        self.line = line
+
+
+_NO_KEY = object()
+
+
+def load_yaml(text: str, source: str) -> Any:
+    """A YAML document as plain data, every mapping a LineDict; an empty document is None."""
+    parser = _Parser(text)
+    try:
+        return _build(parser, source)
+    except yaml.YAMLError as exc:
+        raise yaml_error(source, exc) from None
+    finally:
+        parser.dispose()
+
+
+def yaml_error(source: str, exc: yaml.YAMLError) -> InputError:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    line = mark.line + 1 if mark is not None else None
+    problem = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context", None)
+    if "nesting depth" in str(problem):
+        return InputError(f"nested too deeply (the limit is {MAX_DEPTH} levels)", Location(source, line))
+    message = f"not valid YAML: {problem}" + (f" ({context})" if context else "")
+    return InputError(message, Location(source, line), hint="check the indentation and quoting on that line")
+
+
+def _build(parser: Any, source: str) -> Any:
+    """One loop over the parser's events, building the document without recursion."""
+    stack: list[_Frame] = []
+    anchors: dict[str, tuple[Any, int, str | None]] = {}  # anchor -> value, nodes it stands for, its text
+    nodes = 0
+    root: Any = None
+    documents = 0
+
+    def fail(message: str, line: int, hint: str | None = None) -> InputError:
+        return InputError(message, Location(source, line), hint=hint)
+
+    while True:
+        event = parser.get_event()
+        cls = event.__class__
+        line = event.start_mark.line + 1
+        if cls is yaml.ScalarEvent:
+            nodes += 1
+            if event.tag is not None:
+                raise fail(f"the tag {_tag(event.tag)} is not part of the format", line, hint="remove it; write the value alone")
+            text = event.value
+            if not _is_text(text):
+                raise fail("text holding a lone surrogate (\\ud800-\\udfff), which is not a character", line)
+            if stack and stack[-1].key is _NO_KEY and stack[-1].value.__class__ is LineDict:  # a key: always text
+                if event.implicit[0] and text == "<<":
+                    raise fail("merge keys (<<) are not part of the format", line, hint="write the keys out")
+                value = text
+            else:
+                value = _scalar(text, event.implicit[0], line, fail)
+            size = 1
+            anchor_text: str | None = text
+        elif cls is yaml.AliasEvent:
+            if event.anchor not in anchors:
+                raise fail(f"alias *{event.anchor} refers to no anchor before it", line)
+            value, size, anchor_text = anchors[event.anchor]
+            nodes += size
+            if stack and stack[-1].key is _NO_KEY and stack[-1].value.__class__ is LineDict:
+                if anchor_text is None:
+                    raise fail("a key must be a single value, not a list or mapping", line)
+                value = anchor_text
+        elif cls is yaml.MappingStartEvent or cls is yaml.SequenceStartEvent:
+            nodes += 1
+            if event.tag is not None:
+                raise fail(f"the tag {_tag(event.tag)} is not part of the format", line, hint="remove it")
+            if stack and stack[-1].key is _NO_KEY and stack[-1].value.__class__ is LineDict:
+                raise fail("a key must be a single value, not a list or mapping", line)
+            if len(stack) >= MAX_DEPTH:
+                raise fail(f"nested too deeply (the limit is {MAX_DEPTH} levels)", line, hint="raise INSPECTKIT_MAX_DEPTH")
+            if cls is yaml.MappingStartEvent:
+                container: Any = LineDict()
+                container.line = line
+            else:
+                container = []
+            stack.append(_Frame(container, event.anchor, nodes - 1, line))
+            _check_nodes(nodes, fail, line)
+            continue
+        elif cls is yaml.MappingEndEvent or cls is yaml.SequenceEndEvent:
+            frame = stack.pop()
+            value = frame.value
+            size = nodes - frame.nodes_before
+            anchor_text = None
+            if frame.anchor is not None:
+                anchors[frame.anchor] = (value, size, None)
+            if not stack:
+                root = value
+                continue
+            _add(stack[-1], value, frame.line, fail)
+            continue
+        elif cls is yaml.DocumentStartEvent:
+            documents += 1
+            if documents > 1:
+                raise fail("holds more than one document (---): a file holds one", line)
+            continue
+        elif cls is yaml.StreamEndEvent:
+            return root
+        else:  # stream start, document end
+            continue
+        _check_nodes(nodes, fail, line)
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None and cls is yaml.ScalarEvent:
+            anchors[anchor] = (value, size, anchor_text)
+        if not stack:
+            root = value
+        else:
+            _add(stack[-1], value, line, fail)
+
+
+def _tag(tag: str) -> str:
+    return "!!" + tag[len("tag:yaml.org,2002:") :] if tag.startswith("tag:yaml.org,2002:") else tag
+
+
+def _check_nodes(nodes: int, fail: Callable[..., InputError], line: int) -> None:
+    if nodes > MAX_NODES:
+        raise fail(
+            f"holds more than {MAX_NODES:,} values (aliases count each time they are used)",
+            line,
+            hint="raise INSPECTKIT_MAX_NODES if the document really is that large",
+        )
+
+
+def _add(frame: _Frame, value: Any, line: int, fail: Callable[..., InputError]) -> None:
+    target = frame.value
+    if target.__class__ is list:
+        target.append(value)
+        return
+    if frame.key is _NO_KEY:
+        if value in target:
+            first = target.lines.get(value)
+            where = f" (first on line {first})" if first else ""
+            raise fail(f"key {_shown(value)} is given twice{where}; keep one", line)
+        frame.key = value
+        frame.key_line = line
+        return
+    target[frame.key] = value
+    target.lines[frame.key] = frame.key_line
+    frame.key = _NO_KEY
+
+
+def _scalar(text: str, plain: bool, line: int, fail: Callable[..., InputError]) -> Any:
+    """A scalar's value: only a plain (unquoted) one can be anything but text."""
+    if not plain:
+        return text
+    tag = next((t for t, regexp in _RESOLVERS.get(text[:1], ()) if regexp.match(text)), None)
+    if tag is None:
+        return text
+    if tag == _NULL:
+        return None
+    if tag == _BOOL:
+        return _BOOLS[text.lower()]
+    if tag == _MERGE:
+        return text
+    if len(text) > MAX_NUMBER_CHARS:
+        raise fail(
+            f"a number longer than {MAX_NUMBER_CHARS} characters",
+            line,
+            hint="quote it if it is text, or raise INSPECTKIT_MAX_NUMBER_DIGITS",
+        )
+    if tag == _INT:
+        if not _DECIMAL.match(text):  # octal, hex, binary and base 60 stay as written
+            return text
+        return int(text.replace("_", ""))
+    if ":" in text:  # base 60
+        return text
+    lowered = text.replace("_", "").lower()
+    if lowered.lstrip("+-") in (".inf", ".nan"):
+        raise fail(f"{text} is not a number a case can hold", line, hint="give a finite number")
+    value = float(lowered)
+    if not math.isfinite(value):
+        raise fail(f"{_shown(text)} is too large a number", line)
+    return value
+
+
+# ------------------------------------------------------------------------------------------------ lines
+
+
+def line_at(doc: Any, keys: tuple[Any, ...]) -> int | None:
+    """The line of a nested key in a document loaded from YAML (None for JSON, or a key not there)."""
+    node, line = doc, None
+    for key in keys:
+        if not isinstance(node, LineDict):
+            break
+        if key not in node:
+            key = str(key)
+            if key not in node:
+                break
+        line = node.line_of(key)
+        node = node[key]
+    return line
+
+
+def line_finder(doc: Any) -> Callable[[tuple[Any, ...]], int | None] | None:
+    """``line_of(keys)`` for messages about a document, or None when it has no lines (JSON)."""
+    if not isinstance(doc, LineDict):
+        return None
+    return lambda keys: line_at(doc, keys)
