@@ -582,7 +582,7 @@ class Rater:
             if len(what) > 300:
                 what = what[:297] + "..."
             message = f"this case could not be assessed ({what}; run with --debug for the details)"
-            return (_ERRORS, case.source, None, 0, [(None, message, None, None)])
+            return (_ERRORS, case.source, None, [], [(None, message, None, None)])
 
     def _judge(self, case: CaseInput) -> tuple[Any, ...]:
         if case.error is not None:
