@@ -1,21 +1,26 @@
-"""Comparing saved rate reports: what an analyst lines up across years or editions."""
+"""Comparing inspections: what an analyst lines up across years or editions."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
 import pytest
 
-from inspectkit.compare import compare, read_report
-from inspectkit.errors import InputError
+from inspectkit.compare import Inspection, compare, read_report
+from inspectkit.errors import InputError, UsageError
 
 
-def report(edition: str, items: dict, ratings: dict | None = None, overall: dict | None = None) -> dict:
+def report(
+    edition: str, items: dict, ratings: dict | None = None, overall: dict | None = None, minimum: int | None = None
+) -> dict:
     return {
         "edition": edition,
         "inspection_id": f"{edition}-x",
         "cases": 10,
+        "minimum_cases": minimum,
         "items": {
             k: {"title": f"item {k}", "numerator": n, "denominator": d, "percent": round(100 * n / d, 1) if d else None}
             for k, (n, d) in items.items()
@@ -25,32 +30,77 @@ def report(edition: str, items: dict, ratings: dict | None = None, overall: dict
     }
 
 
-def test_items_line_up_by_id_with_the_change_in_points_from_exact_fractions() -> None:
-    result = compare(report("e", {"1": (2, 3), "2": (1, 4)}), report("e", {"1": (3, 4), "3": (1, 1)}))
-    rows = {(r.left_id, r.right_id): r for r in result.rows}
-    assert rows[("1", "1")].change == 8.3  # 75 - 66.67, not 75.0 - 66.7
-    assert rows[("2", None)].right is None and rows[("2", None)].change is None
-    assert rows[(None, "3")].left is None
+def two(a: dict, b: dict) -> list[Inspection]:
+    return [Inspection("a", a), Inspection("b", b)]
 
 
-def test_a_mapping_lines_up_two_editions() -> None:
-    left = report("instrument", {"A1S": (5, 10)})
-    right = report("standards", {"2.1.1": (6, 10)})
-    rows = compare(left, right, mapping={"A1S": "2.1.1"}).rows
-    assert [(r.left_id, r.right_id, r.change) for r in rows] == [("A1S", "2.1.1", 10.0)]
+def test_one_edition_lines_up_by_id_with_the_change_from_exact_fractions() -> None:
+    result = compare(two(report("e", {"1": (2, 3), "2": (1, 4)}), report("e", {"1": (3, 4), "3": (1, 1)})))
+    lines = {line.key: line for line in result.lines}
+    assert result.how == "id" and lines["1"].change == 8.3  # 75 - 66.67, not 75.0 - 66.7
+    assert lines["2"].cells[1] is None and lines["2"].change is None and lines["3"].cells[0] is None
+    assert result.unmapped == ()
 
 
-def test_no_cases_gives_no_change_rather_than_a_number() -> None:
-    rows = compare(report("e", {"1": (0, 0)}), report("e", {"1": (1, 2)})).rows
-    assert rows[0].change is None
+def test_every_cell_carries_its_wilson_interval_and_each_line_says_whether_they_overlap() -> None:
+    result = compare(two(report("e", {"1": (2, 12)}, minimum=5), report("e", {"1": (11, 12)}, minimum=5)))
+    (line,) = result.to_dict()["items"]
+    a, b = line["sides"]
+    assert (a["lower"], a["upper"], b["lower"], b["upper"]) == (4.7, 44.8, 64.6, 98.5)
+    assert line["overlap"] is False and line["change_points"] == 75.0 and a["small_sample"] is False
+    close = compare(two(report("e", {"1": (5, 12)}), report("e", {"1": (7, 12)}))).lines[0]
+    assert close.overlap is True
+
+
+def test_three_or_more_inspections_side_by_side() -> None:
+    reports = [Inspection(str(y), report("e", {"1": (n, 10)})) for y, n in ((2013, 2), (2017, 5), (2020, 9))]
+    (line,) = compare(reports).lines
+    assert [c.numerator for c in line.cells] == [2, 5, 9] and line.change == 70.0
+    assert line.overlap is False  # 2013's interval and 2020's do not meet
+
+
+def test_a_map_lines_up_two_editions_and_names_unknown_ids() -> None:
+    left, right = report("instrument", {"A1S": (5, 10), "A9": (1, 2)}), report("standards", {"2.1.1": (6, 10)})
+    result = compare(two(left, right), mapping={"A1S": "2.1.1"})
+    (line,) = result.lines
+    assert (line.key, [c.item_id for c in line.cells], line.change) == ("2.1.1", ["A1S", "2.1.1"], 10.0)
+    assert [u[1] for u in result.unmapped] == ["A9"] and result.how == "map"
+    with pytest.raises(UsageError) as info:
+        compare(two(left, right), mapping={"A1X": "2.1.1", "A1S": "2.1.9"})
+    text = str(info.value)
+    assert "A1X: no such item in the instrument report(s); did you mean A1S?" in text
+    assert "A1S -> 2.1.9: no such item in standards; did you mean 2.1.1?" in text
+
+
+def test_a_map_keyed_by_edition_gives_relations_for_many_inspections() -> None:
+    reports = [
+        Inspection("2013", report("old", {"c1": (4, 8)})),
+        Inspection("2017", report("mid", {"q1": (6, 8), "q2": (2, 8)})),
+        Inspection("2020", report("new", {"k1": (7, 8)})),
+    ]
+    mapping = {
+        "to": "new",
+        "old": {"c1": {"to": "k1", "relation": "narrower"}},
+        "mid": {"q1": "k1", "q2": {"to": "k1", "relation": "related"}},
+    }
+    result = compare(reports, mapping=mapping)
+    first, second = result.lines
+    assert [(c.item_id, c.relation) if c else None for c in first.cells] == [
+        ("c1", "narrower"),
+        ("q1", "equivalent"),
+        ("k1", "same"),
+    ]
+    assert [(c.item_id, c.relation) if c else None for c in second.cells] == [None, ("q2", "related"), None]
+
+
+def test_two_editions_with_no_crosswalk_or_map_is_an_error_not_silence() -> None:
+    with pytest.raises(UsageError, match="no crosswalk lines up"):
+        compare(two(report("x", {"1": (1, 2)}), report("y", {"1": (1, 2)})))
 
 
 def test_ratings_side_by_side_in_json() -> None:
-    data = compare(report("e", {}, {"2.1": "good"}), report("e", {}, {"2.1": "inadequate", "4.1": "good"})).to_dict()
-    assert data["ratings"] == [
-        {"id": "2.1", "left": "good", "right": "inadequate"},
-        {"id": "4.1", "left": None, "right": "good"},
-    ]
+    data = compare(two(report("e", {}, {"2.1": "good"}), report("e", {}, {"2.1": "inadequate", "4.1": "good"}))).to_dict()
+    assert data["ratings"] == [{"id": "2.1", "ratings": ["good", "inadequate"]}, {"id": "4.1", "ratings": [None, "good"]}]
 
 
 def test_a_file_that_is_not_a_report_is_a_clear_error(tmp_path: Path) -> None:
@@ -63,13 +113,26 @@ def test_a_file_that_is_not_a_report_is_a_clear_error(tmp_path: Path) -> None:
         read_report(path)
 
 
-def test_the_compare_command(tmp_path: Path, cli) -> None:
+def test_the_compare_command_in_every_format(tmp_path: Path, cli) -> None:
     a, b = tmp_path / "2019.json", tmp_path / "2021.json"
     a.write_text(json.dumps(report("e", {"1": (1, 2)}, {"2.1": "good"}, {"score": 20, "rating": "good"})), encoding="utf-8")
     b.write_text(json.dumps(report("e", {"1": (3, 4)}, {"2.1": "good"}, {"score": 21, "rating": "good"})), encoding="utf-8")
     result = cli("compare", a, b, "--format", "table")
     assert result.exit_code == 0, result.output
-    assert "+25.0" in result.stdout and "2019.json" in result.stdout
-    result = cli("compare", a, b, "--format", "csv")
-    assert result.stdout.splitlines()[1].endswith(",25.0")
+    assert "+25.0" in result.stdout and "2019.json" in result.stdout and "9.5-90.5" in result.stdout
+    rows = list(csv.DictReader(io.StringIO(cli("compare", a, b, "--format", "csv").stdout)))
+    assert [(r["inspection"], r["numerator"], r["lower"], r["change_points"]) for r in rows] == [
+        ("2019.json", "1", "9.5", "25.0"),
+        ("2021.json", "3", "30.1", "25.0"),
+    ]
+    md = cli("compare", a, b, "--format", "markdown").stdout
+    assert "| item" in md and "|---" in md.replace(" ", "").replace(":", "")
+    out = tmp_path / "cmp.md"
+    written = cli("compare", a, b, "-o", out)
+    assert out.read_text(encoding="utf-8") == md and "wrote the comparison" in written.stderr
     assert cli("compare", a, tmp_path / "missing.json").exit_code == 2
+    assert cli("compare", a).exit_code == 2
+    bad_map = tmp_path / "map.yaml"
+    bad_map.write_text("e:\n  '9': '1'\n", encoding="utf-8")
+    result = cli("compare", a, b, "--map", bad_map)
+    assert result.exit_code == 2 and "9: no such item in the e report(s)" in result.stderr

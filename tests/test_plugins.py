@@ -302,7 +302,12 @@ def test_every_hook_is_documented() -> None:
     from inspectkit import hookspecs
 
     hooks = [f for name, f in inspect.getmembers(hookspecs, inspect.isfunction) if name.startswith("register_")]
-    assert {h.__name__ for h in hooks} == {"register_frameworks", "register_functions", "register_reference_lists"}
+    assert {h.__name__ for h in hooks} == {
+        "register_frameworks",
+        "register_functions",
+        "register_reference_lists",
+        "register_crosswalks",
+    }
     for hook in hooks:
         doc = inspect.getdoc(hook) or ""
         assert ":param register:" in doc and "versionadded" in doc, hook.__name__

@@ -855,113 +855,6 @@ def _breakdown_table(report: Any) -> list[str]:
     return [f"\nBy {report.by} (cases in each group)", _table(rows, headers)]
 
 
-# ------------------------------------------------------------------------------------------ compare
-
-
-@main.command()
-@click.argument("left", type=click.Path(path_type=Path))
-@click.argument("right", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default=None)
-@click.option(
-    "--map",
-    "map_file",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="A YAML mapping from LEFT's item ids to RIGHT's, to line up two editions.",
-)
-@click.pass_obj
-@_run
-def compare(state: _State, left: Path, right: Path, fmt: str | None, map_file: Path | None) -> int:
-    """Compare two saved rate reports (rate --format json -o FILE): items side by side, ratings, overall."""
-    from inspectkit.compare import compare as compare_reports
-    from inspectkit.compare import read_report
-
-    for p in (left, right) + ((map_file,) if map_file else ()):
-        if not p.exists():
-            raise UsageError("no such file", _loc(p))
-    mapping = None
-    if map_file is not None:
-        from inspectkit.errors import InputError
-        from inspectkit.files import load_document
-
-        mapping = load_document(map_file)
-        if not isinstance(mapping, dict):
-            raise InputError("a mapping file maps LEFT item ids to RIGHT item ids (id: id)", _loc(map_file))
-        mapping = {str(k): str(v) for k, v in mapping.items()}
-    result = compare_reports(read_report(left), read_report(right), left.name, right.name, mapping)
-    fmt = fmt or _default_format()
-    if fmt == "json":
-        _emit_json(result.to_dict())
-        return 0
-    if fmt == "csv":
-        import csv
-        import io
-
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(
-            [
-                "left_id",
-                "right_id",
-                "title",
-                "left_numerator",
-                "left_denominator",
-                "left_percent",
-                "right_numerator",
-                "right_denominator",
-                "right_percent",
-                "change_points",
-            ]
-        )
-        for r in result.rows:
-            lv, rv = r.left or {}, r.right or {}
-            w.writerow(
-                [
-                    r.left_id or "",
-                    r.right_id or "",
-                    r.title,
-                    lv.get("numerator", ""),
-                    lv.get("denominator", ""),
-                    lv.get("percent", ""),
-                    rv.get("numerator", ""),
-                    rv.get("denominator", ""),
-                    rv.get("percent", ""),
-                    "" if r.change is None else r.change,
-                ]
-            )
-        click.echo(buf.getvalue(), nl=False)
-        return 0
-
-    def side(report: Any, name: str) -> str:
-        return f"{name}: {report.get('edition')} {report.get('inspection_id') or ''}".rstrip() + f", {report.get('cases')} cases"
-
-    click.echo(side(result.left, result.left_name))
-    click.echo(side(result.right, result.right_name))
-    if result.ratings:
-        rows = [[i, _word(a), _word(b), "" if a == b else ("changed" if a and b else "")] for i, a, b in result.ratings]
-        click.echo("")
-        click.echo(_table(rows, ["standard", result.left_name, result.right_name, ""]))
-        lo, ro = result.left.get("overall") or {}, result.right.get("overall") or {}
-        if lo or ro:
-            click.echo(f"Overall: {_word(lo.get('rating'))} ({lo.get('score')}) -> {_word(ro.get('rating'))} ({ro.get('score')})")
-
-    def cell(v: Any) -> str:
-        if not v:
-            return "-"
-        if not v.get("denominator"):
-            return "no cases"
-        return f"{v['percent']:.1f}% ({v['numerator']}/{v['denominator']})"
-
-    rows = []
-    for r in result.rows:
-        ident = r.left_id if r.left_id == r.right_id else f"{r.left_id or '-'} / {r.right_id or '-'}"
-        change = "" if r.change is None else f"{r.change:+.1f}"
-        rows.append([ident, _short(r.title, 50), cell(r.left), cell(r.right), change])
-    click.echo("")
-    click.echo(_table(rows, ["item", "title", result.left_name, result.right_name, "change (points)"]))
-    return 0
-
-
 # ------------------------------------------------------------------------------------------ check
 
 
@@ -994,6 +887,8 @@ def check(state: _State, target: str, fmt: str | None, golden: Path | None) -> i
         path = registry.entries[target].path
     elif not path.is_file():
         raise UsageError("no such file", _loc(path))
+    if _is_crosswalk(path):
+        return _check_crosswalk_file(path, registry)
     report = check_definition(path, registry, golden)
     fmt = fmt or "table"  # problems are for people, and CI logs: JSON only when asked for
     fw = report.framework
@@ -1029,6 +924,29 @@ def check(state: _State, target: str, fmt: str | None, golden: Path | None) -> i
         + (", ratings" if fw.scoring.ratings else "")
         + (f"; {len(report.warnings)} warning(s)" if report.warnings else "")
     )
+    return 0
+
+
+def _is_crosswalk(path: Path) -> bool:
+    try:
+        head = path.read_text(encoding="utf-8", errors="replace")[:2000]
+    except OSError:
+        return False
+    return any(line.split("#")[0].strip() == "kind: crosswalk" for line in head.splitlines())
+
+
+def _check_crosswalk_file(path: Path, registry: Any) -> int:
+    from inspectkit.crosswalk import check_crosswalk, read_crosswalk
+
+    crosswalk, problems = read_crosswalk(path)
+    if crosswalk is not None:
+        problems += check_crosswalk(crosswalk, registry)
+    for e in problems:
+        click.echo(f"error: {e}", err=True)
+    if problems or crosswalk is None:
+        click.echo(f"{path}: {len(problems)} error(s)")
+        return 1
+    click.echo(f"{path}: crosswalk {crosswalk.from_edition} -> {crosswalk.to_edition} is valid: {len(crosswalk.rows)} rows")
     return 0
 
 

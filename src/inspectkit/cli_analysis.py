@@ -138,3 +138,232 @@ def _report_export(summary: Any, output: Path | None, include_personal: bool) ->
         click.echo(
             f"personal questions left out ({len(summary.personal_left_out)}): {shown}; --include-personal writes them", err=True
         )
+
+
+# ------------------------------------------------------------------------------------------ compare
+
+
+def load_inspection(path: Path, registry: Any, progress: Any = None) -> Any:
+    """An inspection to compare: a saved rate report, an inspection file (its cases in ``cases/`` beside it),
+    a folder holding ``inspection.yaml`` and ``cases/``, or a folder or JSON Lines file of cases."""
+    from inspectkit.compare import Inspection, read_report
+
+    if not path.exists():
+        raise UsageError("no such file or folder", _loc(path))
+    if path.is_file() and path.suffix.lower() == ".json":
+        return Inspection(path.name, read_report(path))
+    inspection_file: Path | None = None
+    cases: Path = path
+    if path.is_dir() and (path / "inspection.yaml").is_file():
+        inspection_file, cases = path / "inspection.yaml", path / "cases"
+    elif path.is_file() and path.suffix.lower() in (".yaml", ".yml"):
+        inspection_file, cases = path, path.parent / "cases"
+    if inspection_file is not None and not cases.is_dir():
+        raise UsageError(f"no cases/ folder beside the inspection file {inspection_file}", _loc(path))
+    report = rate_inspection(registry, inspection_file, cases, progress)
+    name = report.inspection_id or (path.parent.name if path.is_file() and inspection_file else path.name)
+    if report.errors:
+        click.echo(f"note: {name}: {len(report.errors)} error(s) while rating it (rate shows them)", err=True)
+    return Inspection(name, report.to_dict())
+
+
+def rate_inspection(registry: Any, inspection_file: Path | None, cases: Path, progress: Any = None) -> Any:
+    """Rate one inspection for compare and report: the edition from the inspection file, or from the cases."""
+    from inspectkit.aggregate import default_jobs, rate_paths
+    from inspectkit.files import iter_case_paths, iter_json_lines, load_document
+
+    inspection_doc = load_document(inspection_file) if inspection_file is not None else None
+    edition = inspection_doc.get("edition") if isinstance(inspection_doc, dict) else None
+    if edition is None:
+        for case_path in iter_case_paths([cases]):
+            if case_path.suffix.lower() == ".jsonl":
+                doc = next((d for _, d in iter_json_lines(case_path)), None)
+            else:
+                doc = load_document(case_path)
+            edition = doc.get("edition") if isinstance(doc, dict) else None
+            if edition:
+                break
+    if not isinstance(edition, str):
+        raise UsageError("cannot tell the edition: neither an inspection file nor the first case names one", _loc(cases))
+    # an instrument's cases alone (no inspection file) are rated as that instrument: its crosswalk lines them up
+    return rate_paths(
+        registry,
+        edition,
+        [cases],
+        inspection_doc,
+        str(inspection_file) if inspection_file else None,
+        jobs=default_jobs([cases]),
+        progress=progress,
+    )
+
+
+def _cell_text(cell: Any, with_id: bool, sep: str = "\n") -> str:
+    if cell is None:
+        return "-"
+    if not cell.denominator:
+        text = "no cases"
+    else:
+        lower, upper = cell.interval
+        mark = " †" if cell.small_sample else ""
+        text = f"{cell.percent:.1f}% ({cell.numerator}/{cell.denominator}){mark}{sep}{lower:.1f}-{upper:.1f}"
+    if with_id:
+        text += f"{sep}{cell.item_id} ({cell.relation})"
+    return text
+
+
+def _compare_rows(result: Any, sep: str, hide_titles: bool = False) -> tuple[list[list[str]], list[str]]:
+    from inspectkit.cli import _short
+
+    with_id = result.on is not None
+    rows = []
+    for line in result.lines:
+        change = "" if line.change is None else f"{line.change:+.1f}"
+        ov = "" if line.overlap is None else ("yes" if line.overlap else "NO")
+        row = [line.key] + ([] if hide_titles else [_short(line.title, 24)])
+        row += [_cell_text(c, with_id, sep) for c in line.cells] + [change, ov]
+        rows.append(row)
+    headers = ["item"] + ([] if hide_titles else ["title"]) + [_short(i.name, 20) for i in result.inspections]
+    headers += ["change", "overlap"]
+    return rows, headers
+
+
+def _unmapped_text(result: Any) -> list[str]:
+    if not result.unmapped:
+        return []
+    by: dict[int, list[str]] = {}
+    for i, item_id, _ in result.unmapped:
+        by.setdefault(i, []).append(item_id)
+    out = [f"\nNot lined up with {result.on} ({len(result.unmapped)} item(s); --hide-unmapped leaves them out):"]
+    for i, ids in by.items():
+        import textwrap
+
+        out.append(
+            textwrap.fill(
+                ", ".join(ids),
+                110,
+                initial_indent=f"  {result.inspections[i].name} ({result.inspections[i].edition}): ",
+                subsequent_indent="    ",
+            )
+        )
+    return out
+
+
+def render_compare(result: Any, fmt: str, hide_unmapped: bool) -> str:
+    """The comparison as table, markdown, csv or json text."""
+    import json
+
+    from inspectkit.cli import _word
+
+    if fmt == "json":
+        data = result.to_dict()
+        if hide_unmapped:
+            data["unmapped_count"] = len(data.pop("unmapped"))
+        data["records"] = result.records(hide_unmapped)
+        return json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
+    if fmt == "csv":
+        from inspectkit.tabular import COMPARE_COLUMNS, write_csv
+
+        return write_csv(COMPARE_COLUMNS, result.records(hide_unmapped))
+    out: list[str] = []
+    md = fmt == "markdown"
+    for ins in result.inspections:
+        h = ins.header()
+        overall = h.get("overall") or {}
+        line = (
+            f"{ins.name}: {h['edition']}" + (f" {h['inspection_id']}" if h.get("inspection_id") else "") + f", {h['cases']} cases"
+        )
+        if overall.get("rating"):
+            line += f", overall {_word(overall['rating'])} ({overall.get('score')})"
+        out.append(("- " if md else "") + line)
+    how = {
+        "id": "by id",
+        "crosswalk": f"onto {result.on} through the plugins' crosswalks",
+        "map": f"onto {result.on} by the map given",
+    }
+    out.append(("\n" if md else "") + f"Lined up {how[result.how]}.")
+    if result.ratings:
+        rows = [[rid] + [_word(v) for v in values] for rid, values in result.ratings]
+        out.append("")
+        out.append(_tabulate(rows, ["standard"] + [i.name for i in result.inspections], md))
+    rows, headers = _compare_rows(result, "<br>" if md else "\n")
+    out.append("")
+    out.append(_tabulate(rows, headers, md) if rows else "Nothing lines up.")
+    if any(c is not None and c.small_sample for line in result.lines for c in line.cells):
+        out.append("† fewer applicable cases than the edition's minimum to rate")
+    out.append("change: percentage points from the first inspection to the last; overlap: whether the 95% intervals overlap")
+    if result.how != "id":
+        out.append(
+            "relation: how an inspection's item stands to the line's: equivalent, narrower (a part of it), broader, related"
+        )
+    if not hide_unmapped:
+        out.extend(_unmapped_text(result))
+    elif result.unmapped:
+        out.append(f"\n{len(result.unmapped)} item(s) not lined up (hidden)")
+    return "\n".join(out) + "\n"
+
+
+def _tabulate(rows: list[list[Any]], headers: list[str], markdown: bool) -> str:
+    from tabulate import tabulate
+
+    from inspectkit.cli import _table
+
+    if markdown:
+        return tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True)
+    return _table(rows, headers)
+
+
+@main.command()
+@click.argument("inspections", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv", "markdown"]),
+    default=None,
+    help="Output format (default: table on a terminal, json otherwise).",
+)
+@click.option(
+    "--map",
+    "map_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="A YAML map that replaces the crosswalks: {EDITION: {ID: TARGET}} (or FIRST_ID: SECOND_ID for two).",
+)
+@click.option("--hide-unmapped", is_flag=True, help="Leave out the items that line up with nothing (they are counted).")
+@click.option("--output", "-o", type=click.Path(path_type=Path), default=None, help="Write to this file (atomically).")
+@click.pass_obj
+@_run
+def compare(
+    state: _State, inspections: tuple[Path, ...], fmt: str | None, map_file: Path | None, hide_unmapped: bool, output: Path | None
+) -> int:
+    """Compare two or more inspections of any editions: saved rate reports, inspection files or case folders.
+
+    Example: inspectkit compare 2013.json 2017.json examples/nps-north-2020
+    """
+    from inspectkit.cli import _default_format, _write_output
+    from inspectkit.compare import compare as compare_inspections
+    from inspectkit.progress import Progress
+
+    if len(inspections) < 2:
+        raise UsageError("give two or more inspections (saved rate reports, inspection files or case folders)")
+    mapping = None
+    if map_file is not None:
+        from inspectkit.files import load_document
+
+        if not map_file.exists():
+            raise UsageError("no such map file", _loc(map_file))
+        mapping = load_document(map_file)
+    with Progress("compare") as progress:
+        loaded = [load_inspection(p, state.registry, progress) for p in inspections]
+    result = compare_inspections(loaded, state.registry, mapping, str(map_file) if map_file else "--map")
+    if fmt is None and output is not None:
+        fmt = {".json": "json", ".csv": "csv", ".md": "markdown"}.get(output.suffix.lower(), "table")
+    text = render_compare(result, fmt or _default_format(), hide_unmapped)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        _write_output(output, text)
+        click.echo(f"wrote the comparison to {output}", err=True)
+    if not result.lines:
+        click.echo("error: nothing lines up: no item of one inspection corresponds to an item of another", err=True)
+        return 1
+    return 0

@@ -1,72 +1,209 @@
-"""Comparing saved ``rate`` reports: inspections across years, or the same work under two editions.
+"""Comparing inspections: across years, and across editions through the plugins' crosswalks.
 
-Reports are the JSON that ``inspectkit rate --format json`` writes. Items are lined up by id (and, where an
-analyst gives one, by a mapping between two editions' ids); each line shows both percentages, the change in
-percentage points, and the denominators, so that a change on a handful of cases is not read as a trend.
+Each inspection is a saved ``rate`` report (or is rated here from its inspection file or case folder). When
+every inspection is of one edition, items line up by id. Otherwise they line up on the edition the
+crosswalks map onto (the 2020 key questions, say): each line is one item of that edition, and each
+inspection's cell is the item of its own edition that corresponds to it, with the relation the crosswalk
+gives (``equivalent``, ``narrower``, ``broader``, ``related``). A ``--map`` replaces the crosswalks.
+
+Every cell carries its numerator, denominator, percentage and 95% Wilson interval, and each line says whether
+the intervals overlap, so that a change on a handful of cases is not read as a trend. Items that line up
+with nothing are listed apart.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import attrs
 
-from inspectkit.errors import InputError, Location
+from inspectkit.errors import InputError, Location, UsageError, suggestion
+from inspectkit.intervals import overlap, rounded
 
 REPORT_KEYS = ("edition", "cases", "items")
+IDENTITY = "same"  # the relation of an item to itself (same edition, lined up by id)
 
 
 @attrs.frozen
-class Row:
-    left_id: str | None
-    right_id: str | None
+class Inspection:
+    """One inspection compared: its report (plain data, as ``rate --format json`` writes it) and a name."""
+
+    name: str
+    report: Mapping[str, Any]
+
+    @property
+    def edition(self) -> str:
+        return str(self.report.get("edition"))
+
+    @property
+    def items(self) -> Mapping[str, Any]:
+        return self.report.get("items") or {}
+
+    def header(self) -> dict[str, Any]:
+        r = self.report
+        return {
+            "name": self.name,
+            "edition": r.get("edition"),
+            "edition_version": r.get("edition_version"),
+            "inspection_id": r.get("inspection_id"),
+            "cases": r.get("cases"),
+            "overall": r.get("overall"),
+        }
+
+
+@attrs.frozen
+class Cell:
+    """One inspection's item on a line."""
+
+    item_id: str
+    relation: str
+    numerator: int
+    denominator: int
+    minimum: int | None = None
+
+    @property
+    def percent(self) -> float | None:
+        return round(100 * self.numerator / self.denominator, 1) if self.denominator else None
+
+    @property
+    def interval(self) -> tuple[float | None, float | None]:
+        return rounded(self.numerator, self.denominator)
+
+    @property
+    def small_sample(self) -> bool | None:
+        return None if self.minimum is None else self.denominator < self.minimum
+
+    def to_dict(self) -> dict[str, Any]:
+        lower, upper = self.interval
+        return {
+            "item_id": self.item_id,
+            "relation": self.relation,
+            "numerator": self.numerator,
+            "denominator": self.denominator,
+            "percent": self.percent,
+            "lower": lower,
+            "upper": upper,
+            "small_sample": self.small_sample,
+        }
+
+
+@attrs.frozen
+class Line:
+    """One item of the edition compared on, with each inspection's corresponding item (or None)."""
+
+    key: str
     title: str
-    left: Mapping[str, Any] | None
-    right: Mapping[str, Any] | None
+    cells: tuple[Cell | None, ...]
+
+    @property
+    def with_cases(self) -> list[Cell]:
+        return [c for c in self.cells if c is not None and c.denominator]
+
+    @property
+    def overlap(self) -> bool | None:
+        """Whether every inspection's interval shares a point with every other's (None: fewer than two)."""
+        cells = self.with_cases
+        if len(cells) < 2:
+            return None
+        return overlap([c.interval for c in cells])  # type: ignore[misc]
 
     @property
     def change(self) -> float | None:
-        """Change in percentage points, from left to right (None where either side has no percentage)."""
-        if not self.left or not self.right:
+        """Percentage points from the first inspection with cases to the last, from the exact fractions."""
+        cells = self.with_cases
+        if len(cells) < 2:
             return None
-        ld, rd = self.left.get("denominator"), self.right.get("denominator")
-        if not ld or not rd:
-            return None
-        exact = Fraction(100 * self.right["numerator"], rd) - Fraction(100 * self.left["numerator"], ld)
-        return round(float(exact), 1)
+        a, b = cells[0], cells[-1]
+        return round(float(Fraction(100 * b.numerator, b.denominator) - Fraction(100 * a.numerator, a.denominator)), 1)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "title": self.title,
+            "sides": [None if c is None else c.to_dict() for c in self.cells],
+            "overlap": self.overlap,
+            "change_points": self.change,
+        }
 
 
 @attrs.frozen
 class Comparison:
-    left: Mapping[str, Any]
-    right: Mapping[str, Any]
-    left_name: str
-    right_name: str
-    rows: tuple[Row, ...]
-    ratings: tuple[tuple[str, str | None, str | None], ...]
+    inspections: tuple[Inspection, ...]
+    on: str | None  # the edition lined up on (None: by id, every inspection of one edition)
+    lines: tuple[Line, ...]
+    unmapped: tuple[tuple[int, str, Mapping[str, Any]], ...]  # (inspection index, item id, item)
+    ratings: tuple[tuple[str, tuple[str | None, ...]], ...]
+    how: str  # "id", "crosswalk" or "map"
 
     def to_dict(self) -> dict[str, Any]:
-        side = lambda r: {k: r.get(k) for k in ("edition", "inspection_id", "cases", "overall")}  # noqa: E731
         return {
-            "left": {"name": self.left_name, **side(self.left)},
-            "right": {"name": self.right_name, **side(self.right)},
-            "items": [
+            "inspections": [i.header() for i in self.inspections],
+            "on": self.on,
+            "lined_up_by": self.how,
+            "items": [line.to_dict() for line in self.lines],
+            "unmapped": [
                 {
-                    "left_id": r.left_id,
-                    "right_id": r.right_id,
-                    "title": r.title,
-                    "left": None if r.left is None else {k: r.left.get(k) for k in ("numerator", "denominator", "percent")},
-                    "right": None if r.right is None else {k: r.right.get(k) for k in ("numerator", "denominator", "percent")},
-                    "change_points": r.change,
+                    "inspection": self.inspections[i].name,
+                    "edition": self.inspections[i].edition,
+                    "item_id": item_id,
+                    "title": item.get("title") or "",
+                    "numerator": item.get("numerator"),
+                    "denominator": item.get("denominator"),
+                    "percent": item.get("percent"),
                 }
-                for r in self.rows
+                for i, item_id, item in self.unmapped
             ],
-            "ratings": [{"id": i, "left": a, "right": b} for i, a, b in self.ratings],
+            "ratings": [{"id": rid, "ratings": list(values)} for rid, values in self.ratings],
         }
+
+    def records(self, hide_unmapped: bool = False) -> list[dict[str, Any]]:
+        """One flat record per line and inspection (and per unmapped item): a tidy table."""
+        out = []
+        for line in self.lines:
+            for ins, cell in zip(self.inspections, line.cells, strict=True):
+                if cell is None:
+                    continue
+                out.append(
+                    {
+                        "key": line.key,
+                        "title": line.title,
+                        "inspection": ins.name,
+                        "inspection_id": ins.report.get("inspection_id"),
+                        "edition": ins.edition,
+                        **cell.to_dict(),
+                        "overlap": line.overlap,
+                        "change_points": line.change,
+                    }
+                )
+        if not hide_unmapped:
+            for i, item_id, item in self.unmapped:
+                n, d = item.get("numerator") or 0, item.get("denominator") or 0
+                lower, upper = rounded(n, d)
+                ins = self.inspections[i]
+                out.append(
+                    {
+                        "key": None,
+                        "title": item.get("title") or "",
+                        "inspection": ins.name,
+                        "inspection_id": ins.report.get("inspection_id"),
+                        "edition": ins.edition,
+                        "item_id": item_id,
+                        "relation": None,
+                        "numerator": n,
+                        "denominator": d,
+                        "percent": item.get("percent"),
+                        "lower": lower,
+                        "upper": upper,
+                        "small_sample": None,
+                        "overlap": None,
+                        "change_points": None,
+                    }
+                )
+        return out
 
 
 def read_report(path: Path) -> dict[str, Any]:
@@ -89,29 +226,190 @@ def read_report(path: Path) -> dict[str, Any]:
     return data
 
 
+# -------------------------------------------------------------------------------------------- lining up
+
+
+@attrs.frozen
+class Target:
+    """Where an inspection's item goes: onto ``key``, with ``relation``."""
+
+    key: str
+    relation: str
+
+
+def read_map(data: Any, inspections: Sequence[Inspection], source: str) -> tuple[str | None, dict[str, dict[str, list[Target]]]]:
+    """A ``--map`` file: (the edition it maps onto, edition -> item id -> targets).
+
+    Two forms: ``{FIRST_ID: SECOND_ID}`` (two inspections: the first's ids onto the second's), or keyed by
+    edition, ``{to: EDITION, EDITION: {ID: TARGET or {to: TARGET, relation: R}}}``.
+    """
+    if not isinstance(data, dict):
+        raise UsageError(
+            "a map is a mapping: {EDITION: {ID: TARGET}} (or, for two reports, {FIRST_ID: SECOND_ID})", Location(source)
+        )
+    editions = {i.edition for i in inspections}
+    keyed = all(str(k) in editions or k == "to" for k in data) and any(isinstance(v, dict) for v in data.values())
+    if not keyed:
+        if len(inspections) != 2:
+            raise UsageError(
+                "a map of plain ids (FIRST: SECOND) lines up two reports; for more, key it by edition", Location(source)
+            )
+        first, second = inspections
+        flat = {first.edition: {str(k): v for k, v in data.items()}}
+        return second.edition, {e: _targets(rows, source) for e, rows in flat.items()}
+    on = data.get("to")
+    out = {str(e): _targets(rows, source) for e, rows in data.items() if e != "to"}
+    return (None if on is None else str(on)), out
+
+
+def _targets(rows: Any, source: str) -> dict[str, list[Target]]:
+    if not isinstance(rows, dict):
+        raise UsageError("each edition maps item ids to targets ({ID: TARGET})", Location(source))
+    out: dict[str, list[Target]] = {}
+    for k, v in rows.items():
+        if isinstance(v, dict):
+            relation = str(v.get("relation") or "related")
+            out[str(k)] = [Target(str(v.get("to")), relation)]
+        elif isinstance(v, list):
+            out[str(k)] = [Target(str(t), "related") for t in v]
+        else:
+            out[str(k)] = [Target(str(v), "equivalent")]
+    return out
+
+
+def _crosswalk_targets(registry: Any, inspections: Sequence[Inspection]) -> tuple[str | None, dict[str, dict[str, list[Target]]]]:
+    """The crosswalks of the inspections' editions, and the one edition they all map onto."""
+    editions = list(dict.fromkeys(i.edition for i in inspections))
+    walks = {c.from_edition: c for c in registry.crosswalks() if c.from_edition in editions} if registry is not None else {}
+    ons = {c.to_edition for c in walks.values()}
+    if len(ons) > 1:
+        raise UsageError(f"the crosswalks of these editions map onto different editions ({', '.join(sorted(ons))}): give --map")
+    on = next(iter(ons), None)
+    out: dict[str, dict[str, list[Target]]] = {}
+    for edition, walk in walks.items():
+        table: dict[str, list[Target]] = {}
+        for row in walk.rows:
+            table.setdefault(row.from_id, [])
+        for from_id in table:
+            table[from_id] = [Target(r.to_id, r.relation) for r in walk.targets(from_id)]
+        out[edition] = table
+    return on, out
+
+
 def compare(
-    left: Mapping[str, Any],
-    right: Mapping[str, Any],
-    left_name: str = "left",
-    right_name: str = "right",
-    mapping: Mapping[str, str] | None = None,
+    inspections: Sequence[Inspection],
+    registry: Any = None,
+    mapping: Mapping[str, Any] | None = None,
+    map_source: str = "--map",
 ) -> Comparison:
-    """Line up two reports' items (by id, or by ``mapping`` from left ids to right ids) and ratings."""
-    mapping = dict(mapping or {})
-    litems: Mapping[str, Any] = left.get("items") or {}
-    ritems: Mapping[str, Any] = right.get("items") or {}
-    rows: list[Row] = []
-    used: set[str] = set()
-    for lid, lv in litems.items():
-        rid = mapping.get(lid, lid)
-        rv = ritems.get(rid)
-        if rv is not None:
-            used.add(rid)
-        rows.append(Row(lid, rid if rv is not None else None, lv.get("title") or (rv or {}).get("title") or "", lv, rv))
-    for rid, rv in ritems.items():
-        if rid not in used:
-            rows.append(Row(None, rid, rv.get("title") or "", None, rv))
-    lr: Mapping[str, Any] = left.get("ratings") or {}
-    rr: Mapping[str, Any] = right.get("ratings") or {}
-    ratings = tuple((i, lr.get(i), rr.get(i)) for i in list(lr) + [i for i in rr if i not in lr])
-    return Comparison(left, right, left_name, right_name, tuple(rows), ratings)
+    """Line inspections up: by id (one edition), through the crosswalks, or through ``mapping`` (a --map file's data)."""
+    if len(inspections) < 2:
+        raise UsageError("compare needs at least two inspections")
+    editions = list(dict.fromkeys(i.edition for i in inspections))
+    if mapping is not None:
+        how = "map"
+        on, tables = read_map(mapping, inspections, map_source)
+        on = on or inspections[-1].edition
+        _check_map(tables, inspections, on, registry, map_source)
+    elif len(editions) == 1:
+        how, on, tables = "id", None, {}
+    else:
+        how = "crosswalk"
+        on, tables = _crosswalk_targets(registry, inspections)
+        if on is None:
+            raise UsageError(
+                f"no crosswalk lines up {', '.join(editions)}: give --map FILE ({{EDITION: {{ID: TARGET}}}})",
+            )
+    lines, unmapped = _lines(inspections, on, tables, registry)
+    ratings = _ratings(inspections)
+    return Comparison(tuple(inspections), on, tuple(lines), tuple(unmapped), ratings, how)
+
+
+def _check_map(
+    tables: dict[str, dict[str, list[Target]]], inspections: Sequence[Inspection], on: str, registry: Any, source: str
+) -> None:
+    """Every id a map names exists: on the side it maps from and on the side it maps onto."""
+    by_edition: dict[str, set[str]] = {}
+    for ins in inspections:
+        by_edition.setdefault(ins.edition, set()).update(ins.items)
+    targets = set(by_edition.get(on, set()))
+    if registry is not None and on in getattr(registry, "entries", {}):
+        from inspectkit.crosswalk import report_items
+
+        targets |= set(report_items(registry, on))
+    problems = []
+    for edition, table in tables.items():
+        if edition not in by_edition:
+            problems.append(f"{edition}: no inspection compared is of this edition (editions: {', '.join(by_edition)})")
+            continue
+        for item_id, ts in table.items():
+            if item_id not in by_edition[edition]:
+                hint = suggestion(item_id, by_edition[edition])
+                problems.append(f"{item_id}: no such item in the {edition} report(s)" + (f"; {hint}" if hint else ""))
+            for t in ts:
+                if t.key not in targets:
+                    hint = suggestion(t.key, targets)
+                    problems.append(f"{item_id} -> {t.key}: no such item in {on}" + (f"; {hint}" if hint else ""))
+                from inspectkit.crosswalk import RELATIONS
+
+                if t.relation not in RELATIONS:
+                    problems.append(f"{item_id} -> {t.key}: relation {t.relation!r} is not one of {', '.join(RELATIONS)}")
+    if problems:
+        raise UsageError("the map names what does not exist:\n" + "\n".join(f"  {p}" for p in problems), Location(source))
+
+
+def _lines(
+    inspections: Sequence[Inspection], on: str | None, tables: dict[str, dict[str, list[Target]]], registry: Any
+) -> tuple[list[Line], list[tuple[int, str, Mapping[str, Any]]]]:
+    """Lines in the order of the edition lined up on (its report order), then anything else met."""
+    placed: dict[str, list[list[Cell]]] = {}  # key -> per inspection, its cells
+    titles: dict[str, str] = {}
+    order: list[str] = []
+    if on is not None and registry is not None and on in getattr(registry, "entries", {}):
+        from inspectkit.crosswalk import report_items
+
+        for key, tally in report_items(registry, on).items():
+            order.append(key)
+            titles[key] = tally.title
+    unmapped: list[tuple[int, str, Mapping[str, Any]]] = []
+    n = len(inspections)
+    for index, ins in enumerate(inspections):
+        minimum = ins.report.get("minimum_cases")
+        table = tables.get(ins.edition)
+        for item_id, item in ins.items.items():
+            if on is None or ins.edition == on and (table is None or item_id not in table):
+                targets = [Target(item_id, IDENTITY)]
+            elif table is not None and item_id in table:
+                targets = table[item_id]
+            else:
+                unmapped.append((index, item_id, item))
+                continue
+            for t in targets:
+                if t.key not in placed:
+                    placed[t.key] = [[] for _ in range(n)]
+                    if t.key not in titles:
+                        titles[t.key] = item.get("title") or "" if ins.edition == on or on is None else ""
+                        order.append(t.key)
+                cell = Cell(item_id, t.relation, int(item.get("numerator") or 0), int(item.get("denominator") or 0), minimum)
+                placed[t.key][index].append(cell)
+    from inspectkit.crosswalk import RELATIONS
+
+    rank = {r: i for i, r in enumerate((IDENTITY, *RELATIONS))}
+    lines: list[Line] = []
+    for key in dict.fromkeys(order):
+        if key not in placed:
+            continue
+        # the closest items first, so the first line of a key pairs each inspection's best match
+        per = [sorted(cells, key=lambda c: rank.get(c.relation, len(rank))) for cells in placed[key]]
+        depth = max(len(cells) for cells in per)
+        for j in range(depth):
+            cells = tuple(cells[j] if j < len(cells) else None for cells in per)
+            lines.append(Line(key, titles.get(key, ""), cells))
+    return lines, unmapped
+
+
+def _ratings(inspections: Sequence[Inspection]) -> tuple[tuple[str, tuple[str | None, ...]], ...]:
+    ids: list[str] = []
+    for ins in inspections:
+        ids.extend(str(k) for k in (ins.report.get("ratings") or {}))
+    return tuple((rid, tuple((ins.report.get("ratings") or {}).get(rid) for ins in inspections)) for rid in dict.fromkeys(ids))

@@ -49,3 +49,15 @@ def register_reference_lists(register: Callable[..., None]) -> None:
 
     .. versionadded:: 0.1
     """
+
+
+@hookspec
+def register_crosswalks(register: Callable[..., None]) -> None:
+    """Register crosswalks: how an edition's aggregated items correspond to another edition's.
+
+    :param register: call ``register(path)`` with a YAML file holding ``from`` and ``to`` (edition ids) and
+        ``rows``, each ``{from: ID, to: ID, relation: equivalent|narrower|broader|related, reason: TEXT}``.
+        ``compare`` lines inspections of different editions up through them; ``check`` validates them.
+
+    .. versionadded:: 0.2
+    """

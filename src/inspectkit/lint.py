@@ -61,6 +61,10 @@ def check_definition(path: Path, registry: Any, golden: Path | None = None) -> C
         report.errors.extend(exc.errors)
     for severity, problem in lint(framework, data):
         (report.errors if severity == "error" else report.warnings).append(problem)
+    if framework.edition in registry.entries:  # its crosswalks onto other editions, where it has any
+        from inspectkit.crosswalk import check_crosswalks_of
+
+        report.errors.extend(check_crosswalks_of(registry, framework.edition))
     folder = golden if golden is not None else find_golden_folder(Path(path))
     if folder is not None:
         from inspectkit.testing import golden_problems

@@ -70,6 +70,9 @@ class Hooks:
     def register_reference_lists(self) -> Iterable[tuple[str, Callable[..., Any]]]:
         return self._each("register_reference_lists")
 
+    def register_crosswalks(self) -> Iterable[tuple[str, Callable[..., Any]]]:
+        return self._each("register_crosswalks")
+
 
 class Registry:
     """The installed editions, functions and reference lists, and any plugin that failed."""
@@ -85,6 +88,8 @@ class Registry:
         self._functions: dict[str, Any] | None = None
         self._function_specs: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
         self._list_paths: list[tuple[str, Path]] = []
+        self.crosswalk_paths: list[tuple[str, Path]] = []  # (plugin, file): read when compare or check needs them
+        self._crosswalks: list[Any] | None = None
         self._lists: dict[str, Any] | None = None
         self._frameworks: dict[str, Any] = {}
         self._engines: dict[str, Any] = {}
@@ -149,6 +154,12 @@ class Registry:
                 self._list_paths.append((_plugin, Path(path)))
 
             self._call(plugin, fn, register_list)
+        for plugin, fn in self.hooks.register_crosswalks():
+
+            def register_crosswalk(path: Any, _plugin: str = plugin) -> None:
+                self.crosswalk_paths.append((_plugin, Path(path)))
+
+            self._call(plugin, fn, register_crosswalk)
 
     def _call(self, plugin: str, fn: Callable[..., Any], register: Callable[..., None]) -> None:
         try:
@@ -295,6 +306,14 @@ class Registry:
 
             self._engines[edition] = Engine(self.framework(edition))
         return self._engines[edition]
+
+    def crosswalks(self) -> list[Any]:
+        """Every registered crosswalk, read once (a file that cannot be read raises its errors)."""
+        if self._crosswalks is None:
+            from inspectkit.crosswalk import load_crosswalk
+
+            self._crosswalks = [load_crosswalk(path, plugin) for plugin, path in self.crosswalk_paths]
+        return self._crosswalks
 
     def instruments_for(self, edition: str) -> list[str]:
         """Editions whose case files are evidence for ``edition`` (the edition itself first)."""

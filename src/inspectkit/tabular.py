@@ -98,3 +98,27 @@ def report_csv(report: Any, table: str) -> str:
     """One table of a rate report as CSV text."""
     columns, data = rows(report, table)
     return _write(columns, data)
+
+
+COMPARE_COLUMNS = (
+    "key",
+    "title",
+    "inspection",
+    "inspection_id",
+    "edition",
+    "item_id",
+    "relation",
+    "numerator",
+    "denominator",
+    "percent",
+    "lower",
+    "upper",
+    "small_sample",
+    "overlap",
+    "change_points",
+)
+
+
+def write_csv(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> str:
+    """Rows of plain data as CSV text, in ``columns`` order."""
+    return _write(columns, rows)

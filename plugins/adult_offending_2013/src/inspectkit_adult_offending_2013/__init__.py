@@ -10,3 +10,8 @@ HERE = Path(__file__).parent
 @inspectkit.hookimpl
 def register_frameworks(register):
     register(HERE / "framework.yaml")
+
+
+@inspectkit.hookimpl
+def register_crosswalks(register):
+    register(HERE / "crosswalk.yaml")

@@ -19,3 +19,8 @@ def register_frameworks(register):
 @inspectkit.hookimpl
 def register_reference_lists(register):
     register(HERE / "schedule15.yaml")
+
+
+@inspectkit.hookimpl
+def register_crosswalks(register):
+    register(HERE / "crosswalk.yaml")

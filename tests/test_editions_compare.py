@@ -1,0 +1,104 @@
+"""Golden comparisons across three generations of edition (2013, 2017 and 2020), with the plugins installed.
+
+The cases are fixed files (tests/editions, made once by synth) and the bundled 2020 example; the expected
+lines are in tests/editions/compare-golden.json. When an edition's data changes on purpose, regenerate with
+INSPECTKIT_REGENERATE_GOLDEN=1 and review the diff like any other change to a rule.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import inspectkit
+
+HERE = Path(__file__).parent
+ROOT = HERE.parent
+DATA = HERE / "editions"
+EDITIONS = ("standards_2020", "carag_2019", "qi_2017", "adult_offending_2013")
+
+
+@pytest.fixture(scope="module")
+def registry() -> Any:
+    registry = inspectkit.load_registry()
+    missing = [e for e in EDITIONS if e not in registry.entries]
+    if missing:
+        pytest.skip(f"needs the bundled editions installed (missing: {', '.join(missing)})")
+    return registry
+
+
+@pytest.fixture(scope="module")
+def three(registry: Any) -> Any:
+    from inspectkit.cli_analysis import load_inspection
+    from inspectkit.compare import compare
+
+    inspections = [
+        load_inspection(DATA / "adult_offending_2013-cases.jsonl", registry),
+        load_inspection(DATA / "qi_2017-cases.jsonl", registry),
+        load_inspection(ROOT / "examples" / "nps-north-2020", registry),
+    ]
+    return compare(inspections, registry)
+
+
+def _golden_view(result: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "key": line["key"],
+            "sides": [
+                None if s is None else [s["item_id"], s["relation"], s["numerator"], s["denominator"], s["lower"], s["upper"]]
+                for s in line["sides"]
+            ],
+            "overlap": line["overlap"],
+        }
+        for line in result.to_dict()["items"]
+    ]
+
+
+def test_every_bundled_crosswalk_is_valid(registry: Any) -> None:
+    from inspectkit.crosswalk import check_crosswalk
+
+    walks = {w.from_edition: w for w in registry.crosswalks()}
+    assert set(walks) == {"carag_2019", "qi_2017", "adult_offending_2013"}
+    for walk in walks.values():
+        assert walk.to_edition == "standards_2020"
+        assert [str(p) for p in check_crosswalk(walk, registry)] == []
+
+
+def test_2013_2017_and_2020_line_up_on_the_2020_key_questions(three: Any) -> None:
+    golden = DATA / "compare-golden.json"
+    got = _golden_view(three)
+    if os.environ.get("INSPECTKIT_REGENERATE_GOLDEN"):
+        golden.write_text("[\n" + ",\n".join(json.dumps(line) for line in got) + "\n]\n", encoding="utf-8")
+    assert got == json.loads(golden.read_text(encoding="utf-8"))
+
+
+def test_the_closest_items_share_the_first_line_of_a_key_question(three: Any) -> None:
+    first = {}
+    for line in three.lines:
+        first.setdefault(line.key, line)
+    cells = [(c.item_id, c.relation) if c else None for c in first["2.1.3"].cells]
+    assert cells == [("4.1.a", "equivalent"), ("PP7b", "equivalent"), ("2.1.3", "same")]
+    assert [(c.item_id, c.relation) if c else None for c in first["2.2.3"].cells][:2] == [
+        ("4.1.c", "equivalent"),
+        ("PP8", "equivalent"),
+    ]
+    unmapped = {(three.inspections[i].edition, item_id) for i, item_id, _ in three.unmapped}
+    assert ("qi_2017", "RR12") in unmapped and ("adult_offending_2013", "outcome:1") in unmapped  # facts and outcomes
+
+
+def test_a_carag_report_lines_up_with_its_own_key_questions(registry: Any) -> None:
+    from inspectkit.cli_analysis import load_inspection
+    from inspectkit.compare import compare
+
+    carag = load_inspection(ROOT / "examples" / "nps-north-2020" / "cases", registry)  # rated as carag_2019 from its first case
+    standards = load_inspection(ROOT / "examples" / "nps-north-2020", registry)
+    assert carag.edition == "carag_2019"
+    result = compare([carag, standards], registry)
+    by_key = {line.key: line for line in result.lines}
+    a, b = by_key["2.1.1"].cells
+    assert (a.item_id, a.relation, b.item_id) == ("A1S", "equivalent", "2.1.1")
+    assert (a.numerator, a.denominator) == (b.numerator, b.denominator)  # the same cases, counted the same way
