@@ -311,3 +311,20 @@ def test_every_hook_is_documented() -> None:
     for hook in hooks:
         doc = inspect.getdoc(hook) or ""
         assert ":param register:" in doc and "versionadded" in doc, hook.__name__
+
+
+def test_the_installed_plugins_are_listed_from_the_cache_while_nothing_is_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from inspectkit import plugins
+
+    asked = plugins._ask_importlib()
+    monkeypatch.delitem(sys.modules, "importlib.metadata")  # a command that has not loaded it: the cached path
+    assert plugins.installed_entry_points() == asked
+    monkeypatch.delitem(sys.modules, "importlib.metadata", raising=False)
+
+    def not_again() -> Any:
+        raise AssertionError("importlib.metadata asked again")
+
+    monkeypatch.setattr(plugins, "_ask_importlib", not_again)
+    assert plugins.installed_entry_points() == asked  # the second time, from the cache

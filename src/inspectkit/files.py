@@ -158,6 +158,46 @@ def _definition_error(errors: list[DefinitionError]) -> Exception:
 # --------------------------------------------------------------------------------------------- definitions
 
 
+HEADER_KEYS = ("edition", "title", "version", "evidence_for", "date")
+_parsed: dict[str, tuple[LineDict, list[Path]]] = {}  # definitions this process read for their headers
+
+
+def read_header(path: Path) -> dict[str, Any]:
+    """What the registry lists about a definition without building it: edition, title, version, evidence_for,
+    the source's date, and its item ids (for other editions' ``feeds``).
+
+    Kept in the cache as a small entry of its own, so a start-up that lists the editions, or builds only one,
+    does not read every edition's definition.
+    """
+    from inspectkit import cache
+
+    path = Path(path)
+    name = str(path.resolve())
+    stored = cache.load("definition-header", name)
+    if (
+        isinstance(stored, dict)
+        and set(stored) == {*HEADER_KEYS, "ids"}
+        and all(stored[k] is None or isinstance(stored[k], str) for k in HEADER_KEYS)
+        and isinstance(stored["ids"], list)
+        and all(isinstance(i, str) for i in stored["ids"])
+    ):
+        return stored
+    raw, deps = _read_uncached(path)  # the whole definition is cached only when it is built (read_raw)
+    _parsed[name] = (raw, deps)
+    source = raw.get("source") or {}
+    evidence_for = raw.get("evidence_for")
+    header: dict[str, Any] = {
+        "edition": str(raw.get("edition") or ""),
+        "title": str(raw.get("title") or ""),
+        "version": str(raw.get("version") or ""),
+        "evidence_for": str(evidence_for) if evidence_for is not None else None,
+        "date": str(source.get("date") or "") if isinstance(source, dict) else "",
+        "ids": [str(i.get("id")) for i in raw.get("items") or [] if isinstance(i, dict)],
+    }
+    cache.store("definition-header", name, deps, header)
+    return header
+
+
 def read_raw(path: Path) -> LineDict:
     """The definition as data with line numbers, its ``include:`` files merged in.
 
@@ -168,15 +208,17 @@ def read_raw(path: Path) -> LineDict:
 
     path = Path(path)
     name = str(path.resolve())
-    stored = cache.load("definition", name)
-    if stored is not None:
-        try:
-            data = tree_from_plain(stored)
-        except ValueError:
-            data = None
-        if isinstance(data, LineDict):
-            return data
-    data, deps = _read_uncached(path)
+    just_read = _parsed.pop(name, None)  # read for its header by this process a moment ago: not read twice
+    if just_read is None:
+        stored = cache.load("definition", name)
+        if stored is not None:
+            try:
+                data = tree_from_plain(stored)
+            except ValueError:
+                data = None
+            if isinstance(data, LineDict):
+                return data
+    data, deps = just_read or _read_uncached(path)
     try:
         plain = tree_to_plain(data)
     except cache.NotCacheable:

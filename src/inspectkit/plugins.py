@@ -50,6 +50,54 @@ class FrameworkEntry:
     error: str | None = None
 
 
+def installed_entry_points() -> list[tuple[str, str, str, str]]:
+    """(name, ``module:attribute``, distribution, version) of every installed plugin's entry point.
+
+    Asking ``importlib.metadata`` costs an inspector's command a tenth of a second or so (it imports the
+    email and zip modules and reads every installed distribution), so the answer is kept in the cache
+    (plain, signed data) and used while the folders on ``sys.path`` are unchanged: installing, upgrading or
+    removing a package changes its folder. Where ``importlib.metadata`` is already loaded (an embedding
+    program, a test), it is asked directly.
+    """
+    import sys
+
+    if "importlib.metadata" not in sys.modules:
+        from inspectkit import cache
+
+        folders = [p for p in dict.fromkeys(sys.path) if p and os.path.isdir(p)]
+        key = "\0".join(folders)
+        stored = cache.load("entry-points", key)
+        if isinstance(stored, list) and all(
+            isinstance(e, list) and len(e) == 4 and all(isinstance(v, str) for v in e) for e in stored
+        ):
+            return [tuple(e) for e in stored]  # type: ignore[misc]
+        found = _ask_importlib()
+        cache.store("entry-points", key, [Path(f) for f in folders], [list(e) for e in found])
+        return found
+    return _ask_importlib()
+
+
+def _ask_importlib() -> list[tuple[str, str, str, str]]:
+    from importlib.metadata import entry_points
+
+    out = []
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        dist = getattr(ep, "dist", None)
+        out.append((ep.name, ep.value, getattr(dist, "name", "") or "", getattr(dist, "version", "") or ""))
+    return out
+
+
+def _load_entry_point(value: str) -> Any:
+    """What an entry point's ``module:attribute`` names (as ``EntryPoint.load`` does)."""
+    import importlib
+
+    module_name, _, attr = value.split("[", 1)[0].partition(":")  # "module:attr [extra]"
+    obj = importlib.import_module(module_name.strip())
+    for part in attr.strip().split(".") if attr.strip() else ():
+        obj = getattr(obj, part)
+    return obj
+
+
 class Hooks:
     """The one door to the plugin hooks: each plugin's implementation is called on its own."""
 
@@ -112,25 +160,20 @@ class Registry:
             self.fail(name, f"could not be registered: {exc}", exc)
 
     def load_entry_points(self) -> None:
-        from importlib.metadata import entry_points
-
         allow = os.environ.get("INSPECTKIT_LOAD_PLUGINS")
         allowed = None if allow is None else {a.strip() for a in allow.split(",") if a.strip()}
-        for ep in entry_points(group=ENTRY_POINT_GROUP):
-            if allowed is not None and ep.name not in allowed:
+        for name, value, dist_name, version in installed_entry_points():
+            if allowed is not None and name not in allowed:
                 continue
-            if ep.name in self.plugins:
+            if name in self.plugins:
                 continue
-            dist = getattr(ep, "dist", None)
-            version = getattr(dist, "version", "") or ""
-            dist_name = getattr(dist, "name", "") or ""
             try:
-                module = ep.load()
+                module = _load_entry_point(value)
             except Exception as exc:  # noqa: BLE001 - reported by name, the rest keep working
-                self.plugins[ep.name] = PluginInfo(ep.name, version, dist_name)
-                self.fail(ep.name, f"failed on import: {type(exc).__name__}: {exc}", exc)
+                self.plugins[name] = PluginInfo(name, version, dist_name)
+                self.fail(name, f"failed on import: {type(exc).__name__}: {exc}", exc)
                 continue
-            self.add_plugin(module, ep.name, version, dist_name)
+            self.add_plugin(module, name, version, dist_name)
 
     def collect(self) -> None:
         """Ask every plugin for its registrations, each in isolation."""
@@ -170,27 +213,21 @@ class Registry:
             self.fail(plugin, f"raised while registering: {type(exc).__name__}: {exc}", exc)
 
     def _add_framework(self, path: Path, plugin: str) -> None:
-        from inspectkit.files import read_raw
+        from inspectkit.files import read_header
 
         entry = FrameworkEntry(path, plugin)
         try:
-            raw = read_raw(path)
-        except InspectkitError as exc:
+            header = read_header(path)  # the edition's name and title: the definition is built only when used
+        except (InspectkitError, OSError) as exc:
             entry.error = str(exc)
             self.broken_entries.append(entry)
             self.fail(plugin, f"its framework definition {path} cannot be read: {exc}", exc)
             return
-        except OSError as exc:
-            entry.error = str(exc)
-            self.broken_entries.append(entry)
-            self.fail(plugin, f"its framework definition {path} cannot be read: {exc}", exc)
-            return
-        entry.edition = str(raw.get("edition") or "")
-        entry.title = str(raw.get("title") or "")
-        entry.version = str(raw.get("version") or "")
-        entry.evidence_for = raw.get("evidence_for")
-        source = raw.get("source") or {}
-        entry.date = str(source.get("date") or "") if isinstance(source, dict) else ""
+        entry.edition = header["edition"]
+        entry.title = header["title"]
+        entry.version = header["version"]
+        entry.evidence_for = header["evidence_for"]
+        entry.date = header["date"]
         if not entry.edition:
             entry.error = "the definition names no edition"
             self.broken_entries.append(entry)
@@ -276,6 +313,7 @@ class Registry:
 
     def check_feeds(self, framework: Any) -> None:
         errors = []
+        ids_of: dict[str, set[str]] = {}  # item ids of each edition fed (read once, from its header)
         for item in framework.items.values():
             for feed in item.feeds:
                 if ":" not in feed:
@@ -286,9 +324,11 @@ class Registry:
                 entry = self.entries.get(target_edition)
                 if entry is None:
                     continue  # the rating edition is not installed: this instrument still assesses cases
-                from inspectkit.files import read_raw
+                if target_edition not in ids_of:
+                    from inspectkit.files import read_header
 
-                ids = {str(i.get("id")) for i in read_raw(entry.path).get("items") or [] if isinstance(i, dict)}
+                    ids_of[target_edition] = set(read_header(entry.path)["ids"])
+                ids = ids_of[target_edition]
                 if target not in ids:
                     errors.append(
                         DefinitionError(
