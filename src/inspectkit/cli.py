@@ -461,7 +461,10 @@ def _print_history(doc: Any, case: Path, personal: frozenset[str], fmt: str) -> 
     def value(v: Any) -> str:
         return "(cleared)" if v is None else shown(v)
 
-    table = [[r["at"], r["question"], value(r["old"]), value(r["new"]), r["why"] or ""] for r in rows]
+    def when(at: Any) -> str:  # 2026-11-30T11:02:37+00:00 -> 2026-11-30 11:02
+        return str(at)[:16].replace("T", " ") if at else ""
+
+    table = [[when(r["at"]), r["question"], value(r["old"]), value(r["new"]), r["why"] or ""] for r in rows]
     click.echo(_fit_table(table, ["when", "question", "was", "became", "why"]))
     return 0
 

@@ -308,7 +308,7 @@ class Interview:
         say("")
         say(click.style(self.progress(item), dim=True))
         text = " ".join((item.text or item.title).split())
-        for line in wrap(f"{item.id}  {text}", "", "    "):
+        for line in wrap(text, f"{item.id}  ", "    "):
             say(click.style(line, bold=True))
         if item.kind == "summary":
             self.show_aids(item)
@@ -336,8 +336,8 @@ class Interview:
         if a.name == "multi":
             most = f", at most {a.max_choices}" if a.max_choices else ""
             say(f"    (several: numbers or codes separated by commas{most}" + ("; n/a" if a.na else "") + ")")
-        elif not listing:
-            say(f"    ({a.describe() if a.name not in ('choice', 'rating') or len(a.choices) <= LONG_LIST else 'one choice'})")
+        elif not listing and not (a.name in ("choice", "rating") and len(a.choices) > LONG_LIST):
+            say(f"    ({a.describe()})")
         while True:
             raw = self.read(item.id, default)
             if raw is None:
@@ -467,6 +467,10 @@ class Interview:
             except InvalidAnswer as exc:
                 say(f"    {exc}" + ("; type part of a name or code to see the matches" if len(a.choices) > LONG_LIST else ""))
             return None, listing
+        if len(matches) == 1:  # one choice fits what was typed: no need to pick it by number
+            for line in wrap(f"{word} -> {matches[0].label} [{matches[0].code}]", "    ", "      "):
+                say(line)
+            return matches[0].code, listing
         shown_now = matches[:LONG_LIST]
         say(
             f"    {len(matches)} match {word!r}"
@@ -733,11 +737,13 @@ class Interview:
         else:
             say("Every applicable question is answered.")
         for m in result.errors:
-            say(f"  error: {m.describe()}" + (f"  (jump {m.question})" if m.question else ""))
+            for line in wrap(f"error: {m.describe()}" + (f" (jump {m.question})" if m.question else ""), "  ", "    "):
+                say(line)
         for m in result.warnings:
-            say(f"  warning: {m.describe()}" + (f"  (note {m.question})" if m.question else ""))
+            for line in wrap(f"warning: {m.describe()}" + (f" (note {m.question})" if m.question else ""), "  ", "    "):
+                say(line)
         while True:
-            raw = self.read("done", None)
+            raw = self.read("Enter to finish, or a command", None)
             if raw is None or not raw.strip():
                 return Go("done")
             word = SHORT_WORDS.get(raw.split()[0].lower(), raw.split()[0].lower())

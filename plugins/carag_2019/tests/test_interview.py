@@ -82,9 +82,9 @@ def test_an_inspector_records_a_case(tmp_path: Path, env: dict[str, str]) -> Non
         child.expect("specified_offence> ")
         # a long list: no number picks a choice that was not shown; typing filters it
         answer(child, "1", "A number picks from a list on screen")
-        answer(child, "mansl", r"1 match 'mansl'")
-        child.expect(r"1\. Manslaughter \[manslaughter\]")
-        answer(child, "1", "enforcement_or_recall> ")
+        answer(child, "wounding", r"\d+ match 'wounding'")
+        child.expect(r"(\d+)\. [^\[]*\[oapa1861_s18_wounding_with_intent_to_cause\]")
+        answer(child, child.match.group(1), "enforcement_or_recall> ")
         answer(child, "?", "No guidance for this question|Guidance")
         answer(child, "n", "I6.1> ")
         # back: the answer given is the default, Enter keeps it
@@ -119,7 +119,7 @@ def test_an_inspector_records_a_case(tmp_path: Path, env: dict[str, str]) -> Non
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
     assert yaml.safe_load(text) == saved
     answers = saved["answers"]
-    assert answers["specified_offence"] == "manslaughter"
+    assert answers["specified_offence"] == "oapa1861_s18_wounding_with_intent_to_cause"
     assert answers["enforcement_or_recall"] == "no"
     assert answers["A3S"] == "yes" and answers["A3.6"] == "no" and "A3.7" not in answers
     assert list(answers)[:3] == ["sentence_type", "start_date", "case_ended"]
