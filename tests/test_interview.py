@@ -34,6 +34,18 @@ def test_per_category_answers_are_parsed_and_never_saved_empty(cli: Any, tmp_pat
     assert yaml.safe_load(path.read_text())["answers"]["contact"] == {"community": "weekly"}
 
 
+def test_per_category_answers_given_before_a_skip_are_kept(cli: Any, tmp_path: Path, answers: Any) -> None:
+    given = answers(sentence_type="custody")
+    del given["contact"]
+    path = new_case(tmp_path, given)
+    result = cli("assess", "-i", "--jump", "contact", path, input="community weekly\n\ny\nq\n")
+    assert "contact prison" in result.stderr
+    assert yaml.safe_load(path.read_text())["answers"]["contact"] == {"community": "weekly"}
+    # carried on later: the category answered is the default, the other one is asked
+    cli("assess", "-i", "--jump", "contact", path, input="\nmonthly\nq\n")
+    assert yaml.safe_load(path.read_text())["answers"]["contact"] == {"community": "weekly", "prison": "monthly"}
+
+
 def test_a_changed_answer_that_clears_others_asks_first_and_is_kept_in_the_history(
     cli: Any, tmp_path: Path, answers: Any
 ) -> None:
@@ -110,3 +122,19 @@ def test_the_assess_table_fits_the_terminal(cli: Any, tmp_path: Path, answers: A
     out = cli("assess", path, "--format", "table").stdout
     assert max(len(line) for line in out.splitlines()) <= columns
     assert "risk_band" in out  # ids wrap, never cut
+
+
+def test_an_interview_on_a_fresh_file_ending_in_an_empty_answers(cli: Any, tmp_path: Path) -> None:
+    path = tmp_path / "case.yaml"
+    path.write_text("# made by the sample list\nschema: 1\nedition: tiny_2024\ncase_id: N1\nanswers:")
+    result = cli("assess", "-i", path, input="community\nlow\nq\n")
+    assert result.exit_code == 0, result.output
+    text = path.read_text()
+    assert text.startswith("# made by the sample list\n")
+    assert yaml.safe_load(text)["answers"] == {"sentence_type": "community", "risk": "low"}
+
+
+def test_jumping_to_a_worked_out_value_says_what_it_comes_from(cli: Any, tmp_path: Path, answers: Any) -> None:
+    path = new_case(tmp_path, answers())
+    result = cli("assess", "-i", path, input="jump risk_band\nq\n")
+    assert "risk_band is worked out from other answers" in result.stderr

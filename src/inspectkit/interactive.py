@@ -240,10 +240,11 @@ class Interview:
         if current is None:
             current = self.next_question()
         while True:
-            if current is None:
-                go = self.finish()
-            else:
-                go = self.ask(current)
+            try:
+                go = self.finish() if current is None else self.ask(current)
+            except click.exceptions.Abort:  # Ctrl-C or the end of input at any prompt: what is saved stays
+                say("")
+                go = Go("quit")
             if go.where == "quit":
                 self.case.save()
                 say(f"Saved {self.case.path}. Run the same command to carry on.")
@@ -294,6 +295,9 @@ class Interview:
                 say("  " + why.replace(" is answered, but it", ""))
                 return None
             return item
+        if item.id in self.engine.derives:
+            say(f"  {key} is worked out from other answers ({self.engine.derives[key].text}); jump to one of those.")
+            return None
         inside = {d.id for d in self.fw.descendants(item.id)}
         members = [i for i in self.order if i.id in inside and self.applies(i.id)]
         if not members:
@@ -496,6 +500,15 @@ class Interview:
         value: dict[str, Any] = dict(old) if isinstance(old, dict) else {}
         by_code = {c.code: c for c in cats}
         pending = [c.code for c in cats]
+
+        def leave(go: Go) -> Go:  # moving on part-way keeps the categories already answered
+            part = {c.code: value[c.code] for c in cats if c.code in value}
+            if part and part != old:
+                self.commit(item, part)
+                if go.where == "next":  # skipped: it stays skipped for now
+                    self.skipped.add(item.id)
+            return go
+
         while pending:
             code = pending[0]
             default = value.get(code)
@@ -504,10 +517,10 @@ class Interview:
                 raw = click.prompt(f"{item.id} {code}{hint}", default="", show_default=False, err=True, prompt_suffix="> ")
             except click.exceptions.Abort:
                 say("")
-                return Go("quit")
+                return leave(Go("quit"))
             go = self.command(item, raw)
             if isinstance(go, Go):
-                return go
+                return leave(go)
             if go:
                 continue
             if not raw.strip():
@@ -516,7 +529,7 @@ class Interview:
                     continue
                 if click.confirm(f"    Skip {item.id} for now?", default=False, err=True):
                     self.skipped.add(item.id)
-                    return Go("next")
+                    return leave(Go("next"))
                 continue
             parsed = _categories(raw, list(by_code), code)
             if isinstance(parsed, str):
