@@ -43,3 +43,17 @@ def test_small_inputs_stay_in_one_process(tmp_path: Path) -> None:
     path = tmp_path / "few.jsonl"
     path.write_text("{}\n" * 10, encoding="utf-8")
     assert aggregate.default_jobs([path]) == 1
+
+
+def test_workers_are_counted_from_the_cpus_this_process_may_use(tmp_path: Path, monkeypatch) -> None:
+    import os
+
+    big = tmp_path / "big.jsonl"
+    with big.open("wb") as fh:
+        fh.truncate(9 * 1024 * 1024)
+    if hasattr(os, "sched_getaffinity"):
+        monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})
+        monkeypatch.setattr(os, "cpu_count", lambda: 64)
+        assert aggregate.default_jobs([big]) == 1
+        monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2})
+        assert aggregate.default_jobs([big]) == 3

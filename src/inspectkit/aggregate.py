@@ -972,9 +972,8 @@ def _judge_batch(batch: list[tuple[str, str, Any]]) -> list[tuple[Any, ...]]:
 
 
 def default_jobs(paths: Iterable[Path]) -> int:
-    """Worker processes worth starting: one per core for big inputs, none for an inspection-sized one."""
-    import os
-
+    """Worker processes worth starting: one per CPU this process may run on, for big inputs; none for an
+    inspection-sized one."""
     limit = 8 * 1024 * 1024  # below this (a few thousand cases), starting processes costs more than it saves
     total = 0
     for p in paths:
@@ -984,8 +983,18 @@ def default_jobs(paths: Iterable[Path]) -> int:
         elif p.is_dir():
             total += sum(f.stat().st_size for f in p.rglob("*") if f.is_file())
         if total > limit:
-            return max(1, min(os.cpu_count() or 1, 8))
+            return max(1, min(available_cpus(), 8))
     return 1
+
+
+def available_cpus() -> int:
+    """The CPUs this process may run on (its affinity, or a container's limit on it), not all the machine has."""
+    import os
+
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - platforms without affinity (macOS, Windows)
+        return os.cpu_count() or 1
 
 
 def rate_paths(

@@ -153,6 +153,128 @@ class CaseResult:
         }
 
 
+def compile_plan(engine: Engine) -> Any:
+    """The engine's plan as one Python function, ``settle(env, vals, na, scores)``, with no loop to interpret.
+
+    Each conditional question, derived value and case score becomes a few straight lines, in plan order;
+    a condition shared by several questions is worked out once, into a local; the common conditions
+    (``question == code``, ``question in [codes]``) are written inline, the rest call their compiled rule.
+    The source is made here, in memory, from the loaded definition: every id and code in it is a Python
+    literal written by ``repr``, every rule a name bound to its compiled closure; nothing is read from disk.
+    """
+    from inspectkit.expressions import Compare, ListLit, Literal, Ref
+
+    names: dict[str, Any] = {"U": UNKNOWN, "truth": truth, "compute_score": engine.compute_score}
+    lines = ["def settle(env, vals, na, scores):", "    get = vals.get", "    pop = vals.pop", "    a = True"]
+    settled: dict[str, str] = {}  # condition text -> the local holding its result
+
+    def bind(value: Any, prefix: str) -> str:
+        name = f"{prefix}{len(names)}"
+        names[name] = value
+        return name
+
+    def inline(expr: Expression) -> str | None:
+        """A condition written as one Python expression giving True, False or U, where it is a common shape."""
+        n = expr.tree
+        if not (isinstance(n, Compare) and isinstance(n.left, Ref)):
+            return None
+        ref = repr(n.left.id)
+        if n.op in ("==", "!=") and isinstance(n.right, Literal) and n.right.value.__class__ in (str, int, bool):
+            test = "==" if n.op == "==" else "!="
+            if n.right.value.__class__ is not str:  # keep Python's equality of 1 and True out of it: call the rule
+                return None
+            return f"(U if (v := get({ref}, U)) is U else (v {test} {n.right.value!r}))"
+        if n.op in ("in", "notin") and isinstance(n.right, ListLit) and all(isinstance(i, Literal) for i in n.right.items):
+            pool = bind(frozenset(i.value for i in n.right.items), "pool")  # type: ignore[attr-defined]
+            test = "in" if n.op == "in" else "not in"
+            return f"(U if (v := get({ref}, U)) is U else (v {test} {pool}))"
+        return None
+
+    for qid, cond, key, parent, derive, score in engine.plan:
+        q = repr(qid)
+        if score is not None:
+            lines += [
+                f"    v = compute_score({bind(score, 's')}, env)",
+                f"    scores[{q}] = v",
+                f"    vals[{q}] = U if v is None else v",
+            ]
+            continue
+        if cond is not None:
+            if key in settled:
+                lines.append(f"    a = {settled[key]}")
+            else:
+                expr = engine.conditions[qid]
+                code = inline(expr) or f"{bind(cond, 'c')}(env)"
+                local = settled[key] = f"k{len(settled)}"
+                lines += [
+                    f"    a = {code}",
+                    "    if a is not True and a is not False:",
+                    "        a = truth(a)",
+                    f"    {local} = a",
+                ]
+        else:
+            lines.append("    a = True")
+        if parent is not None:
+            lines += [
+                f"    above = na.get({parent!r}, True)",
+                "    if above is False or (above is U and a is True):",
+                "        a = above",
+            ]
+        if cond is not None or parent is not None:
+            lines += ["    if a is not True:", f"        na[{q}] = a", "        if a is False:", f"            pop({q}, None)"]
+        if derive is not None:
+            item = engine.items.get(qid)
+            yes_no = item is not None and item.answer is not None and item.answer.name == "yes_no"
+            lines += ["    if a is not False:", f"        v = {bind(derive, 'd')}(env)"]
+            if yes_no:
+                lines.append("        v = 'yes' if v is True else 'no' if v is False else v")
+            lines += ["        if v is U:", f"            pop({q}, None)", "        else:", f"            vals[{q}] = v"]
+    source = "\n".join(lines) + "\n"
+    code = compile(source, f"<plan of {engine.framework.edition}>", "exec")
+    exec(code, names)  # noqa: S102 - source made above from the loaded definition, ids as repr literals
+    return names["settle"]
+
+
+def plain_plan(engine: Engine) -> Any:
+    """The plan interpreted entry by entry: what :func:`compile_plan` compiles, kept as the reference it is
+    tested against (the same ``settle`` signature)."""
+    plan, to_answer, compute_score = engine.plan, engine.to_answer, engine.compute_score
+
+    def settle(env: Any, vals: dict[str, Any], na: dict[str, Any], scores: dict[str, Any]) -> None:
+        settled: dict[str, Any] = {}  # one result per distinct condition text (several questions share one)
+        for qid, cond, key, parent, derive, score in plan:
+            if score is not None:
+                v = compute_score(score, env)
+                scores[qid] = v
+                vals[qid] = UNKNOWN if v is None else v
+                continue
+            applies: Any = True
+            if cond is not None:
+                applies = settled.get(key, _NOT_YET)
+                if applies is _NOT_YET:
+                    applies = cond(env)
+                    if applies is not True and applies is not False:
+                        applies = truth(applies)
+                    settled[key] = applies
+            if parent is not None:
+                above = na.get(parent, True)
+                if above is False or (above is UNKNOWN and applies is True):
+                    applies = above
+            if applies is not True:
+                na[qid] = applies
+                if applies is False:
+                    vals.pop(qid, None)
+                    continue
+            if derive is not None:
+                v = to_answer(qid, derive(env))
+                if v is UNKNOWN:
+                    vals.pop(qid, None)
+                else:
+                    vals[qid] = v
+
+    return settle
+
+
 class _Env:
     """The answers of one case as the rules see them.
 
@@ -172,37 +294,7 @@ class _Env:
         self.na = na
         scores: dict[str, Any] = {}
         self.scores = scores
-        to_answer = engine.to_answer
-        settled: dict[str, Any] = {}  # one result per distinct condition text (several questions share one)
-        for qid, cond, key, parent, derive, score in engine.plan:
-            if score is not None:
-                v = engine.compute_score(score, self)
-                scores[qid] = v
-                vals[qid] = UNKNOWN if v is None else v
-                continue
-            applies: Any = True
-            if cond is not None:
-                applies = settled.get(key, _NOT_YET)
-                if applies is _NOT_YET:
-                    applies = cond(self)
-                    if applies is not True and applies is not False:
-                        applies = truth(applies)
-                    settled[key] = applies
-            if parent is not None:
-                above = na.get(parent, True)
-                if above is False or (above is UNKNOWN and applies is True):
-                    applies = above
-            if applies is not True:
-                na[qid] = applies
-                if applies is False:
-                    vals.pop(qid, None)
-                    continue
-            if derive is not None:
-                v = to_answer(qid, derive(self))
-                if v is UNKNOWN:
-                    vals.pop(qid, None)
-                else:
-                    vals[qid] = v
+        engine.settle(self, vals, na, scores)
 
     def applies(self, qid: str) -> Any:
         return self.na.get(qid, True)
@@ -318,6 +410,7 @@ class Engine:
         self.known_ids = list(items)
         self.score_level = {s.id: self._level(s.id, set()) for s in framework.scoring.case_scores}
         self.plan = self._plan()
+        self.settle = compile_plan(self)
         # every id a condition, derived value or case score reads: answering anything else changes nothing else
         self.rule_inputs = frozenset(r for e in (*self.conditions.values(), *self.derives.values()) for r in e.reads) | frozenset(
             m for score in self.score_by_id.values() for m in score.of
