@@ -135,6 +135,36 @@ class _Builder:
             line = entry.line_of(key) if key else entry.line
         self.errors.append(DefinitionError(message, Location(file, line, item), hint))
 
+    def listed(self, entry: Any, key: str, item: str | None = None, what: str = "entries") -> list[Any]:
+        """A list field: its entries, or none (and an error) when it is something else."""
+        value = entry.get(key) if isinstance(entry, dict) else None
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.error(f"{key} must be a list of {what}, not {_kind(value)}", entry, key, item)
+            return []
+        return value
+
+    def flag(self, entry: Any, key: str, item: str | None, default: bool = False) -> bool:
+        """A true/false field (a bare word such as "maybe" is not read as true)."""
+        value = entry.get(key, default) if isinstance(entry, dict) else default
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            self.error(f"{key} must be true or false, not {_kind(value)} {value!r}"[:200], entry, key, item)
+            return default
+        return value
+
+    def whole(self, entry: Any, key: str, item: str | None, least: int = 1) -> int | None:
+        """A whole-number field of at least ``least``, or None (and an error) when it is something else."""
+        value = entry.get(key) if isinstance(entry, dict) else None
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            self.error(f"{key} must be a whole number of {least} or more, not {value!r}"[:200], entry, key, item)
+            return None
+        return value
+
     def text(self, entry: LineDict, key: str, item: str | None, default: str = "") -> str:
         value = entry.get(key, default)
         if value is None:
@@ -155,6 +185,9 @@ class _Builder:
             return ()
         out = []
         for v in value:
+            if isinstance(v, (dict, list)) or v is None:
+                self.error(f"{key}: an id is text, not {_kind(v)}", entry, key, item)
+                continue
             if isinstance(v, float):
                 written = self.as_written(entry, key, v)
                 self.error(
@@ -265,7 +298,9 @@ class _Builder:
                 self.error(f"scale {name}: give choices (and ordered: true for an ordered scale)", raw, name)
                 continue
             out[str(name)] = Scale(
-                str(name), self.choices(spec.get("choices"), spec, "choices", f"scale {name}"), bool(spec.get("ordered", False))
+                str(name),
+                self.choices(spec.get("choices"), spec, "choices", f"scale {name}"),
+                self.flag(spec, "ordered", f"scale {name}"),
             )
         return out
 
@@ -331,7 +366,7 @@ class _Builder:
                     if not isinstance(c, dict) or "code" not in c:
                         self.error("each category needs a code", entry, "categories", qid)
                         continue
-                    categories.append(Category(str(c["code"]), str(c.get("label") or c["code"]), None))
+                    categories.append(Category(str(c["code"]), self.text(c, "label", qid) or str(c["code"]), None))
 
         def num(key: str) -> float | None:
             v = entry.get(key)
@@ -350,12 +385,12 @@ class _Builder:
             name=name,
             choices=choices,
             ordered=ordered,
-            na=bool(entry.get("na", False)),
+            na=self.flag(entry, "na", qid),
             max_choices=max_choices,
             minimum=num("min"),
             maximum=num("max"),
-            integer=bool(entry.get("integer", False)),
-            max_words=entry.get("max_words"),
+            integer=self.flag(entry, "integer", qid),
+            max_words=self.whole(entry, "max_words", qid),
             categories=tuple(categories),
             scale=str(scale_name) if scale_name is not None else None,
         )
@@ -436,7 +471,7 @@ class _Builder:
         if not isinstance(scoring_raw, dict):
             self.error("scoring must be a mapping", data, "scoring")
             scoring_raw = LineDict()
-        score_entries = scoring_raw.get("case_scores") or []
+        score_entries = self.listed(scoring_raw, "case_scores", None, "case scores")
         for s in score_entries if isinstance(score_entries, list) else []:
             if isinstance(s, dict) and s.get("id") is not None:
                 sid = str(s["id"])
@@ -477,13 +512,13 @@ class _Builder:
                 if e is not None and at is not None:
                     self.check_fits(e, at, entry, key, qid)
             overriding = []
-            for o in entry.get("overriding") or []:
+            for o in self.listed(entry, "overriding", qid, "overriding factors (when: and message:)"):
                 if not isinstance(o, dict) or "when" not in o:
                     self.error("each overriding factor needs when: and message:", entry, "overriding", qid)
                     continue
                 w = expr(o.get("when"), o, "when", qid)
                 if w is not None:
-                    overriding.append(Overriding(w, str(o.get("message") or ""), str(o.get("source") or "")))
+                    overriding.append(Overriding(w, self.text(o, "message", None), self.text(o, "source", None)))
             if at is not None and at.categories and isinstance(entry.get("categories"), list):
                 cats = []
                 for raw_cat, cat in zip(entry["categories"], at.categories, strict=False):
@@ -505,8 +540,8 @@ class _Builder:
                 guidance=self.text(entry, "guidance", qid),
                 kind=kind if kind in KINDS else None,
                 answer=at,
-                personal=bool(entry.get("personal", False)),
-                optional=bool(entry.get("optional", False)),
+                personal=self.flag(entry, "personal", qid),
+                optional=self.flag(entry, "optional", qid),
                 weight=entry.get("weight") if entry.get("weight") in WEIGHTS else None,
                 condition=condition,
                 derive=derive,
@@ -521,6 +556,10 @@ class _Builder:
                 line=entry.line,
                 file=entry.get(_ORIGIN, self.path),
             )
+        for qid in self.parent_cycles(items, entries):  # each cycle is broken where it is reported
+            parent = items[qid].parent
+            items[qid] = attrs.evolve(items[qid], parent=None)
+            children[parent].remove(qid)  # type: ignore[index]
         for qid, kids in children.items():
             items[qid] = attrs.evolve(items[qid], children=tuple(kids))
         for qid, item in items.items():
@@ -543,15 +582,18 @@ class _Builder:
         self.cycles(items, scoring)
 
         reference = []
-        for r in data.get("reference") or []:
+        for r in self.listed(data, "reference", None, "reference entries (id, title, text)"):
             if not isinstance(r, dict) or "id" not in r:
                 self.error("each reference entry needs id, title and text", data, "reference")
                 continue
-            reference.append(Reference(str(r["id"]), str(r.get("title") or ""), str(r.get("text") or "").strip()))
+            reference.append(Reference(str(r["id"]), self.text(r, "title", None), self.text(r, "text", None)))
         source = data.get("source") or {}
         if isinstance(source, str):
             source = {"document": source}
         evidence_for = data.get("evidence_for")
+        if evidence_for is not None and not isinstance(evidence_for, str):
+            self.error(f"evidence_for names one edition, not {_kind(evidence_for)}", data, "evidence_for")
+            evidence_for = None
         weights = data.get("weights") or {}
         if not isinstance(weights, dict) or any(k not in WEIGHTS for k in weights):
             self.error(f"weights names how to show {' and '.join(WEIGHTS)} (for example primary: linked)", data, "weights")
@@ -574,6 +616,28 @@ class _Builder:
             plugin=plugin,
             plugin_version=plugin_version,
         )
+
+    def parent_cycles(self, items: dict[str, Item], entries: dict[str, LineDict]) -> list[str]:
+        """Items whose parents lead back to themselves: each cycle reported once, at the item that closes it."""
+        done: set[str] = set()
+        closing = []
+        for start in items:
+            path: list[str] = []
+            on_path: set[str] = set()
+            qid: str | None = start
+            while qid is not None and qid not in done:
+                if qid in on_path:
+                    loop = path[path.index(qid) :]
+                    last = loop[-1]
+                    shown = " -> ".join([*loop, qid])
+                    self.error(f"parent: the parents form a cycle ({shown})", entries[last], "parent", last)
+                    closing.append(last)
+                    break
+                path.append(qid)
+                on_path.add(qid)
+                qid = items[qid].parent
+            done.update(path)
+        return closing
 
     def _item_direction(self, entry: LineDict, qid: str, at: AnswerType | None) -> tuple[str, ...] | None:
         if "direction" in entry and (at is None or not at.codes):
@@ -650,7 +714,7 @@ class _Builder:
 
     def checks(self, scope: _Scope) -> tuple[Check, ...]:
         out = []
-        for c in self.data.get("checks") or []:
+        for c in self.listed(self.data, "checks", None, "checks (id, when, message)"):
             if not isinstance(c, LineDict) or "id" not in c or "when" not in c:
                 self.error(
                     "each check needs id, when and message",
@@ -673,19 +737,19 @@ class _Builder:
                     Check(
                         cid,
                         when,
-                        str(c.get("message") or cid),
+                        self.text(c, "message", cid) or cid,
                         severity,
                         str(question) if question is not None else None,
-                        str(c.get("source") or ""),
+                        self.text(c, "source", None),
                         c.line,
-                        str(c.get("reading") or ""),
+                        self.text(c, "reading", None),
                     )
                 )
         return tuple(out)
 
     def sample(self, scope: _Scope) -> tuple[SampleRule, ...]:
         out = []
-        for s in self.data.get("sample") or []:
+        for s in self.listed(self.data, "sample", None, "sample rules (id, exclude_when, reason)"):
             if not isinstance(s, LineDict) or "id" not in s or "exclude_when" not in s:
                 self.error(
                     "each sample rule needs id, exclude_when and reason",
@@ -695,7 +759,11 @@ class _Builder:
                 continue
             when = self.expression(s["exclude_when"], scope, s, "exclude_when", str(s["id"]))
             if when is not None:
-                out.append(SampleRule(str(s["id"]), when, str(s.get("reason") or s["id"]), str(s.get("source") or ""), s.line))
+                out.append(
+                    SampleRule(
+                        str(s["id"]), when, self.text(s, "reason", None) or str(s["id"]), self.text(s, "source", None), s.line
+                    )
+                )
         return tuple(out)
 
     def bands(
@@ -715,6 +783,9 @@ class _Builder:
         for b in raw:
             if not isinstance(b, dict) or "min" not in b or "rating" not in b:
                 self.error(f"{key}: each band needs min and rating", entry, key)
+                continue
+            if not isinstance(b["rating"], str):
+                self.error(f"{key}: a band's rating is a code on the rating scale, not {_kind(b['rating'])}", b, "rating")
                 continue
             if codes is not None and b["rating"] not in codes:
                 self.error(
@@ -779,14 +850,25 @@ class _Builder:
         self, raw: Any, items: dict[str, Item], case_scope: _Scope, inspection_scope: _Scope, scales: dict[str, Scale]
     ) -> Scoring:
         sufficient = raw.get("sufficient", ["yes"])
+        if not isinstance(sufficient, (list, str, bool)) or (
+            isinstance(sufficient, list) and not all(isinstance(v, (str, bool, int)) for v in sufficient)
+        ):
+            self.error("sufficient must be a list of answer codes", raw, "sufficient")
+            sufficient = ["yes"]
         sufficient = frozenset(
             "yes" if s is True else "no" if s is False else str(s)
             for s in (sufficient if isinstance(sufficient, list) else [sufficient])
         )
-        kinds = tuple(raw.get("aggregate_kinds", ["summary"]) or ())
+        kinds_raw = raw.get("aggregate_kinds", ["summary"])
+        if isinstance(kinds_raw, str):
+            kinds_raw = [kinds_raw]
+        if not isinstance(kinds_raw, list):
+            self.error(f"aggregate_kinds must be a list of kinds, not {_kind(kinds_raw)}", raw, "aggregate_kinds")
+            kinds_raw = ["summary"]
+        kinds = tuple(str(k) for k in kinds_raw)
         case_scores = []
         score_ids: set[str] = set()
-        for s in raw.get("case_scores") or []:
+        for s in self.listed(raw, "case_scores", None, "case scores"):
             if not isinstance(s, dict) or "id" not in s:
                 self.error("each case score needs id, rule and of", raw, "case_scores")
                 continue
@@ -802,7 +884,7 @@ class _Builder:
                 else:
                     of = items[sid].children
             else:
-                of = tuple(str(o) for o in (of or []))
+                of = self.ids(s, "of", sid)
             judgement = s.get("judgement")
             if judgement is not None and str(judgement) not in items:
                 self.error(f"judgement {judgement!r} is not a question", s, "judgement", sid)
@@ -811,14 +893,14 @@ class _Builder:
                     sid,
                     rule,
                     tuple(of),
-                    str(s.get("title") or ""),
+                    self.text(s, "title", None),
                     str(judgement) if judgement is not None else None,
-                    str(s.get("reading") or ""),
+                    self.text(s, "reading", None),
                     getattr(s, "line", None),
                 )
             )
             score_ids.add(sid)
-        raw_scores = {str(s["id"]): s for s in raw.get("case_scores") or [] if isinstance(s, dict) and "id" in s}
+        raw_scores = {str(s["id"]): s for s in self.listed(raw, "case_scores") if isinstance(s, dict) and "id" in s}
         for cs in case_scores:
             for o in cs.of:
                 if o not in items and o not in score_ids:
@@ -833,7 +915,7 @@ class _Builder:
             if k not in KINDS:
                 self.error(f"aggregate_kinds: unknown kind {k!r}", raw, "aggregate_kinds", hint=suggestion(str(k), KINDS))
         agg = []
-        for a in raw.get("items") or []:
+        for a in self.listed(raw, "items", None, "aggregated items (id, from)"):
             if not isinstance(a, dict) or "id" not in a or "from" not in a:
                 self.error("each aggregated item needs id and from", raw, "items")
                 continue
@@ -855,18 +937,18 @@ class _Builder:
                     neutral = declared == ()
                     suff_set = sufficient | {MET} if neutral else frozenset(declared)
             agg.append(
-                AggregateItem(str(a["id"]), src, str(a.get("title") or ""), suff_set, str(a.get("reading") or ""), neutral)
+                AggregateItem(str(a["id"]), src, self.text(a, "title", None), suff_set, self.text(a, "reading", None), neutral)
             )
         counts = []
-        for c in raw.get("counts") or []:
+        for c in self.listed(raw, "counts", None, "counts (id, of)"):
             if not isinstance(c, dict) or "id" not in c:
                 self.error("each count needs id and of", raw, "counts")
                 continue
-            of = tuple(str(o) for o in (c.get("of") or []))
+            of = self.ids(c, "of", str(c["id"]))
             for o in of:
                 if o not in items:
                     self.error(f"counts: unknown id {o!r}", c, "of", str(c["id"]), hint=suggestion(o, items))
-            counts.append(Count(str(c["id"]), of, str(c.get("title") or "")))
+            counts.append(Count(str(c["id"]), of, self.text(c, "title", None)))
         ratings = None
         r = raw.get("ratings")
         if r is not None:
@@ -892,14 +974,15 @@ class _Builder:
                 self.error(f"ratings: the scale {scale.name!r} must be ordered (ordered: true), lowest first", r, "scale")
         bands = self.bands(r.get("bands"), r, "bands", codes, order)
         rated = []
-        for entry in r.get("rated") or []:
+        for entry in self.listed(r, "rated", None, "rated items (id, rule)"):
             if not isinstance(entry, dict) or "id" not in entry:
                 self.error("each rated item needs id and rule", r, "rated")
                 continue
             rid = str(entry["id"])
             if rid not in items:
                 self.error(f"rated: unknown id {rid!r}", entry, "id", rid, hint=suggestion(rid, items))
-            for o in self.ids(entry, "of", rid):
+            of_ids = self.ids(entry, "of", rid)
+            for o in of_ids:
                 if o not in aggregated:
                     self.error(
                         f"of: unknown id {o!r}: not an item, case score or aggregated item",
@@ -918,11 +1001,11 @@ class _Builder:
                     self.error(f"answer {answer!r} is not an inspection-level question", entry, "answer", rid)
             when = self.expression(entry.get("when"), scope, entry, "when", rid)
             title = items[rid].title if rid in items else ""
-            rated.append(RatedItem(rid, rule, tuple(str(o) for o in entry.get("of") or ()), answer, when, title))
+            rated.append(RatedItem(rid, rule, of_ids, answer, when, title))
         overall = None
         o = r.get("overall")
         if isinstance(o, dict):
-            scores = {str(k): int(v) for k, v in (o.get("scores") or {}).items()}
+            scores = self.overall_scores(o)
             if codes is not None:
                 for k in scores:
                     if k not in codes:
@@ -930,16 +1013,29 @@ class _Builder:
             ceiling = Fraction(max(scores.values(), default=0) * len(rated)) if scores else None
             floor = Fraction(min(scores.values(), default=0) * len(rated))
             overall = Overall(scores, self.bands(o.get("bands"), o, "bands", codes, order, floor, ceiling))
-        minimum = r.get("minimum_cases", 1)
+        minimum = self.whole(r, "minimum_cases", None) or 1
         return Ratings(
             scale=str(r.get("scale")),
             bands=bands,
             rated=tuple(rated),
             overall=overall,
-            minimum_cases=int(minimum) if isinstance(minimum, int) else 1,
-            source=str(r.get("source") or "").strip(),
-            minimum_cases_source=str(r.get("minimum_cases_source") or "").strip(),
+            minimum_cases=minimum,
+            source=self.text(r, "source", None),
+            minimum_cases_source=self.text(r, "minimum_cases_source", None),
         )
+
+    def overall_scores(self, o: Any) -> dict[str, int]:
+        raw = o.get("scores") or {}
+        if not isinstance(raw, dict):
+            self.error(f"overall scores must be a mapping of rating -> whole number, not {_kind(raw)}", o, "scores")
+            return {}
+        scores = {}
+        for k, v in raw.items():
+            if isinstance(v, bool) or not isinstance(v, int):
+                self.error(f"overall scores: the score for {k} must be a whole number, not {v!r}"[:200], raw, k)
+                continue
+            scores[str(k)] = v
+        return scores
 
     def matrix(self, items: dict[str, Item]) -> Matrix | None:
         m = self.data.get("matrix")
@@ -951,7 +1047,7 @@ class _Builder:
         rows = self.choices(m.get("rows"), m, "rows", "matrix")
         cols = self.choices(m.get("columns"), m, "columns", "matrix")
         cells = []
-        for c in m.get("cells") or []:
+        for c in self.listed(m, "cells", "matrix", "cells (row, column, item)"):
             if not isinstance(c, dict):
                 continue
             item = str(c.get("item"))
@@ -970,7 +1066,7 @@ class _Builder:
             if item not in items:
                 self.error(f"matrix cell item {item!r} is not an item", m, "cells", hint=suggestion(item, items))
             cells.append((str(c.get("row")), str(c.get("column")), item))
-        return Matrix(str(m.get("title") or ""), rows, cols, tuple(cells))
+        return Matrix(self.text(m, "title", None), rows, cols, tuple(cells))
 
     def cycles(self, items: dict[str, Item], scoring: Scoring) -> None:
         """Report the shortest cycle among conditions, derived values and case scores."""
@@ -1000,6 +1096,23 @@ class _Builder:
                     hint="a condition or derived value may not depend, directly or not, on itself",
                 )
             )
+
+
+def _kind(value: Any) -> str:
+    """What a wrong value is, in a definition author's words."""
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
 
 
 def _num(f: Fraction) -> str:
@@ -1036,6 +1149,20 @@ def _shortest_cycle(graph: dict[str, set[str]], start: str) -> list[str] | None:
     return None
 
 
+def build_checked(builder: _Builder, plugin: str = "", plugin_version: str = "") -> Framework:
+    """Build, turning any failure the checks did not foresee into one more problem in the definition."""
+    try:
+        return builder.build(plugin, plugin_version)
+    except Exception as exc:  # noqa: BLE001 - whatever the file holds, the author gets a message, not a traceback
+        what = f"{type(exc).__name__}: {exc}"[:300]
+        problem = DefinitionError(
+            f"the definition could not be read ({what})",
+            Location(builder.path),
+            hint="the problems listed with it may explain it; if not, please report it with the file",
+        )
+        raise DefinitionErrors([*builder.errors, problem]) from exc
+
+
 def load_framework(
     path: Path,
     functions: Mapping[str, Function] | None = None,
@@ -1051,7 +1178,7 @@ def load_framework(
     fns = dict(builtin_functions())
     fns.update(functions or {})
     builder = _Builder(data, path, fns, lists or {})
-    framework = builder.build(plugin, plugin_version)
+    framework = build_checked(builder, plugin, plugin_version)
     if builder.errors:
         raise DefinitionErrors(builder.errors)
     return framework

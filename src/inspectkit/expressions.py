@@ -126,6 +126,10 @@ def tokenize(text: str) -> list[Token]:
         if kind == "ws":
             pass
         elif kind == "number":
+            if len(raw) > MAX_NUMBER_CHARS:
+                raise ExpressionError(
+                    f"a number of {len(raw):,} characters; at most {MAX_NUMBER_CHARS} are read", pos, text[:200]
+                )
             tokens.append(Token("number", float(raw) if "." in raw else int(raw), pos))
         elif kind == "braced":
             inner = raw[1:-1].strip()
@@ -208,6 +212,7 @@ class IfElse(Node):
 
 
 MAX_DEPTH = 64  # nesting deeper than any rule a person writes; a guard against runaway input
+MAX_NUMBER_CHARS = 30  # a number in a rule: longer ones are typing slips (and past float's range)
 
 
 class _Parser:
@@ -315,9 +320,13 @@ class _Parser:
 
     def sum(self) -> Node:
         node = self.unary()
+        terms = 1
         while True:
             tok = self.peek()
             if tok.kind == "op" and tok.value in ("+", "-"):
+                terms += 1  # each term nests the sum one level deeper
+                if self.depth + terms > MAX_DEPTH:
+                    raise ExpressionError(f"a sum of more than {MAX_DEPTH} terms", tok.pos, self.text[:200])
                 self.next()
                 node = Arith(tok.pos, tok.value, node, self.unary())
             else:

@@ -302,8 +302,15 @@ def _read_uncached(path: Path) -> tuple[LineDict, list[Path]]:
     includes = data.get("include") or []
     if isinstance(includes, str):
         includes = [includes]
+    at_include = Location(str(path), data.line_of("include"))
+    if not isinstance(includes, list) or not all(isinstance(n, str) for n in includes):
+        raise _definition_error([DefinitionError("include must be a list of file names", at_include)])
     for name in includes:
-        sub_path = (path.parent / str(name)).resolve()
+        sub_path = (path.parent / name).resolve()
+        if sub_path in {d.resolve() for d in deps}:
+            raise _definition_error(
+                [DefinitionError(f"included file {name!r} is included already (or is this file)", at_include)]
+            )
         if not sub_path.exists():
             raise _definition_error(
                 [DefinitionError(f"included file {name!r} not found", Location(str(path), data.line_of("include")))]
@@ -323,6 +330,12 @@ def _read_uncached(path: Path) -> tuple[LineDict, list[Path]]:
                         )
                     ]
                 )
+            wanted = dict if key == "scales" else list
+            if value is not None and not isinstance(value, wanted):
+                what = "a mapping of name -> choices" if key == "scales" else "a list"
+                raise _definition_error(
+                    [DefinitionError(f"{key} in an included file must be {what}", Location(str(sub_path), sub.line_of(key)))]
+                )
             if key == "scales":
                 merged = data.setdefault("scales", LineDict())
                 if isinstance(merged, dict) and isinstance(value, dict):
@@ -331,7 +344,15 @@ def _read_uncached(path: Path) -> tuple[LineDict, list[Path]]:
                         merged.lines.update(value.lines if isinstance(value, LineDict) else {})
             else:
                 existing = data.get(key) or []
-                data[key] = list(existing) + list(value or [])
+                if not isinstance(existing, list):
+                    raise _definition_error(
+                        [
+                            DefinitionError(
+                                f"{key} must be a list, to merge the included file's", Location(str(path), data.line_of(key))
+                            )
+                        ]
+                    )
+                data[key] = existing + (value or [])
     return data, deps
 
 

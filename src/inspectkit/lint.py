@@ -36,7 +36,7 @@ class CheckReport:
 
 def check_definition(path: Path, registry: Any, golden: Path | None = None) -> CheckReport:
     """Check one definition file: load errors, cross-edition links, rules, scales and the golden folder."""
-    from inspectkit.definition import _Builder
+    from inspectkit.definition import _Builder, build_checked
     from inspectkit.expressions import builtin_functions
     from inspectkit.files import read_raw
 
@@ -52,15 +52,26 @@ def check_definition(path: Path, registry: Any, golden: Path | None = None) -> C
     functions = dict(builtin_functions())
     functions.update(registry.functions)
     builder = _Builder(data, Path(path), functions, registry.lists)
-    framework = builder.build("", "")
+    try:
+        framework = build_checked(builder)
+    except DefinitionErrors as exc:
+        report.errors.extend(exc.errors)
+        return report
     report.errors.extend(builder.errors)
     report.framework = framework
     try:
         registry.check_feeds(framework)
     except DefinitionErrors as exc:
         report.errors.extend(exc.errors)
-    for severity, problem in lint(framework, data):
-        (report.errors if severity == "error" else report.warnings).append(problem)
+    try:
+        for severity, problem in lint(framework, data):
+            (report.errors if severity == "error" else report.warnings).append(problem)
+    except Exception as exc:  # noqa: BLE001 - a check that fails is reported, never a traceback
+        report.errors.append(
+            DefinitionError(
+                f"the definition's rules could not all be checked ({type(exc).__name__}: {exc})"[:300], Location(str(path))
+            )
+        )
     if framework.edition in registry.entries:  # its crosswalks onto other editions, where it has any
         from inspectkit.crosswalk import check_crosswalks_of
 
