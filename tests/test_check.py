@@ -20,29 +20,30 @@ def test_a_broken_definition_gives_every_expected_error_in_one_run(cli: Any) -> 
     assert report["valid"] is False
     got = {(e["line"], e["id"], e["message"]) for e in report["errors"]}
     expected = {
-        (15, "1.10", 'write the id 1.10 in quotes (id: "1.10"), or YAML reads it as the number 1.1'),
-        (23, "q1", "unknown kind 'evidnce'"),
-        (26, "q2", 'condition can never be true: q1 == "yes" and q1 == "no"'),
-        (44, "always", "when is never false: answered(q3) or not answered(q3)"),
-        (51, "both", "of: unknown id 'q9'"),
-        (54, None, "bands: outstanding and good both start at 80 (the bands overlap)"),
-        (54, None, "bands: nothing below 50 has a rating (the bands leave a gap)"),
-        (61, "1", "of: unknown id 'H9': not an item, case score or aggregated item"),
+        (17, "1.10", 'write the id 1.10 in quotes (id: "1.10"), or YAML reads it as the number 1.1'),
+        (19, "1.10", "level 'key_question' has no name in levels:"),
+        (25, "q1", "unknown kind 'evidnce'"),
+        (28, "q2", 'condition can never be true: q1 == "yes" and q1 == "no"'),
+        (46, "always", "when is never false: answered(q3) or not answered(q3)"),
+        (53, "both", "of: unknown id 'q9'"),
+        (56, None, "bands: outstanding and good both start at 80 (the bands overlap)"),
+        (56, None, "bands: nothing below 50 has a rating (the bands leave a gap)"),
+        (63, "1", "of: unknown id 'H9': not an item, case score or aggregated item"),
     }
     assert got == expected
     assert all(e["file"].endswith("broken/framework.yaml") for e in report["errors"])
     # one mistyped kind is one error: rules that read the question are not reported as reading an unknown id
     assert not any("q1" in e["message"] and "unknown" in e["message"] and e["id"] != "q1" for e in report["errors"])
     (warning,) = report["warnings"]
-    assert (warning["line"], warning["message"]) == (10, "the scale 'colours' is never used")
+    assert (warning["line"], warning["message"]) == (12, "the scale 'colours' is never used")
 
 
 def test_check_on_the_terminal_names_file_line_and_id_and_exits_1(cli: Any) -> None:
     result = cli("check", str(BROKEN), "--format", "table")
     assert result.exit_code == 1
-    assert f"error: {BROKEN}:61: 1: of: unknown id 'H9'" in result.stderr
-    assert f"warning: {BROKEN}:10: scale colours: the scale 'colours' is never used" in result.stderr
-    assert "8 error(s), 1 warning(s)" in result.stdout
+    assert f"error: {BROKEN}:63: 1: of: unknown id 'H9'" in result.stderr
+    assert f"warning: {BROKEN}:12: scale colours: the scale 'colours' is never used" in result.stderr
+    assert "9 error(s), 1 warning(s)" in result.stdout
     assert "Traceback" not in result.output
 
 
@@ -61,6 +62,7 @@ def test_rules_decided_over_every_combination_of_their_answers(cli: Any, tmp_pat
         )
         .replace("of: [S, H9]", "of: [S, both]")
         .replace("  colours: [red, green]\n", "")
+        .replace("levels:\n", "levels:\n  key_question: key question\n")
     )
     path = tmp_path / "framework.yaml"
     path.write_text(fixed)

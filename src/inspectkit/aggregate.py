@@ -788,7 +788,8 @@ class Rater:
         tallies = [self.report.items[o] for o in of if o in self.report.items]
         with_cases = [t for t in tallies if t.denominator > 0]
         if not with_cases:
-            return StandardRating(rid, title, "no_applicable_cases", None, None, "no case to which its key questions apply")
+            kinds = self.framework.level_of(of, plural=True)
+            return StandardRating(rid, title, "no_applicable_cases", None, None, f"no case to which its {kinds} apply")
         too_few = [t for t in with_cases if t.denominator < ratings.minimum_cases]
         if too_few:
             names = ", ".join(f"{t.id} ({t.denominator})" for t in too_few)
@@ -803,7 +804,8 @@ class Rater:
         lowest = min(with_cases, key=lambda t: (t.fraction, t.id))
         rating = band(lowest.fraction, ratings.bands)  # type: ignore[arg-type]
         none = [t.id for t in tallies if t.denominator == 0]
-        basis = f"lowest key question {lowest.id}: {lowest.numerator}/{lowest.denominator} = {_percent_text(lowest.fraction)}"
+        word = self.framework.level_name(self.framework.items[lowest.id].level if lowest.id in self.framework.items else "")
+        basis = f"lowest {word} {lowest.id}: {lowest.numerator}/{lowest.denominator} = {_percent_text(lowest.fraction)}"
         if none:
             basis += f"; no applicable cases for {', '.join(none)}"
         return StandardRating(rid, title, "rated", rating, rating, basis)
@@ -812,10 +814,12 @@ class Rater:
         overall = ratings.overall
         unrated = [r.id for r in self.report.ratings.values() if r.rating is None]
         if unrated:
-            return {"score": None, "rating": None, "basis": f"not all rated standards have a rating: {', '.join(unrated)}"}
+            rated = self.framework.level_of(self.report.ratings, plural=True)
+            return {"score": None, "rating": None, "basis": f"not all rated {rated} have a rating: {', '.join(unrated)}"}
         score = sum(overall.scores.get(r.rating, 0) for r in self.report.ratings.values())
         rating = band(Fraction(score), overall.bands)
-        return {"score": score, "rating": rating, "basis": f"sum of {len(self.report.ratings)} standard scores"}
+        word = self.framework.level_of(self.report.ratings)
+        return {"score": score, "rating": rating, "basis": f"sum of {len(self.report.ratings)} {word} scores"}
 
     def _read_inspection(
         self, inspection: Mapping[str, Any] | None, source: str | None
@@ -1085,7 +1089,7 @@ def explain(registry: Any, report: RatingReport, target: str) -> list[str]:
         if ratings is None or ratings.overall is None or report.overall is None:
             return [f"{report.edition} has no overall rating"]
         o = ratings.overall
-        lines.append("overall: the sum of the rated standards' scores, banded")
+        lines.append(f"overall: the sum of the rated {fw.level_of(report.ratings, plural=True)}' scores, banded")
         for r in report.ratings.values():
             lines.append(f"  {r.id} {r.rating or 'not rated'}: {o.scores.get(r.rating, 0) if r.rating else '-'}")
         lines.append("  bands: " + ", ".join(f"{b.rating} from {b.minimum}" for b in o.bands))
@@ -1097,12 +1101,12 @@ def explain(registry: Any, report: RatingReport, target: str) -> list[str]:
         r = report.ratings[target]
         rule = next((x for x in ratings.rated if x.id == target), None) if ratings else None
         if rule is not None and rule.rule == "lowest":
-            lines.append(f"{target} {r.title}: the band of its lowest key question ({', '.join(rule.of)})")
+            lines.append(f"{target} {r.title}: the band of its lowest {fw.level_of(rule.of)} ({', '.join(rule.of)})")
             for o in rule.of:
                 if o in report.items:
                     lines.append("  " + item_line(report.items[o]))
             lines.append("  bands: " + ", ".join(f"{b.rating} from {b.minimum}%" for b in ratings.bands))  # type: ignore[union-attr]
-            lines.append(f"  at least {ratings.minimum_cases} applicable cases per key question")  # type: ignore[union-attr]
+            lines.append(f"  at least {ratings.minimum_cases} applicable cases per {fw.level_of(rule.of)}")  # type: ignore[union-attr]
         elif rule is not None:
             lines.append(f"{target} {r.title}: rated by the inspection team ({rule.answer} in the inspection file)")
         if rule is not None and rule.when is not None:

@@ -279,6 +279,7 @@ def _show_item(fw: Any, item_id: str, fmt: str) -> int:
     if item.text:
         click.echo(textwrap.fill(item.text, 100))
     for label, value in (
+        ("level", fw.level_name(item.level) if item.level else None),
         ("kind", item.kind),
         ("answer", item.answer.describe() if item.answer else None),
         ("applies when", item.condition.text if item.condition else None),
@@ -772,7 +773,7 @@ def _report_table(registry: Any, report: Any) -> str:
                 ]
             )
         out.append("")
-        out.append(_table(rows, ["standard", "title", "by the rules", "rating", "basis"]))
+        out.append(_table(rows, [fw.level_of(report.ratings), "title", "by the rules", "rating", "basis"]))
         for r in report.ratings.values():
             if r.override_reason:
                 out.append(

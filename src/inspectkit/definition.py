@@ -33,6 +33,7 @@ from inspectkit.model import (
     Count,
     Framework,
     Item,
+    Level,
     Matrix,
     Overall,
     Overriding,
@@ -60,6 +61,8 @@ TOP_KEYS = {
     "matrix",
     "include",
     "weights",
+    "levels",
+    "supersedes",
 }
 ITEM_KEYS = {
     "id",
@@ -123,6 +126,7 @@ class _Builder:
         self.functions = functions
         self.lists = lists
         self.errors: list[DefinitionError] = []
+        self.entries: dict[str, LineDict] = {}
 
     # -- reporting
     def error(
@@ -419,6 +423,7 @@ class _Builder:
             self.error("items must be a non-empty list", data, "items")
             raw_items = []
         entries: dict[str, LineDict] = {}
+        self.entries = entries
         types: dict[str, Type] = {}
         answer_types: dict[str, AnswerType | None] = {}
         for entry in raw_items:
@@ -612,6 +617,7 @@ class _Builder:
             evidence_for=str(evidence_for) if evidence_for else None,
             matrix=self.matrix(items),
             weight_labels={str(k): str(v) for k, v in weights.items() if k != _ORIGIN},
+            levels=self.levels(items),
             path=self.path,
             plugin=plugin,
             plugin_version=plugin_version,
@@ -690,6 +696,47 @@ class _Builder:
 
     def _error_at(self, message: str, at: tuple[str | None, int | None], item: str | None) -> None:
         self.errors.append(DefinitionError(message, Location(at[0] or self.path, at[1], item)))
+
+    def levels(self, items: dict[str, Item]) -> dict[str, Level]:
+        """``levels:``: the document's word for each level; once declared, every item's level must be in it."""
+        raw = self.data.get("levels")
+        if raw is None:
+            return {}
+        if not isinstance(raw, dict):
+            self.error("levels must map each level to its name (key_question: key question)", self.data, "levels")
+            return {}
+        out: dict[str, Level] = {}
+        for level, spec in raw.items():
+            if level == _ORIGIN:
+                continue
+            if isinstance(spec, str) and spec.strip():
+                out[str(level)] = Level(spec.strip(), spec.strip() + "s")
+            elif isinstance(spec, dict) and isinstance(spec.get("name"), str) and spec["name"].strip():
+                name = spec["name"].strip()
+                plural = spec.get("plural")
+                out[str(level)] = Level(name, plural.strip() if isinstance(plural, str) and plural.strip() else name + "s")
+            else:
+                self.error(
+                    f"levels: {level}: give its name, or {{name: ..., plural: ...}}",
+                    raw,
+                    level,
+                    f"level {level}",
+                )
+        for item in items.values():
+            if item.level and item.level not in out:
+                entry = self.data_entry(item)
+                self.error(
+                    f"level {item.level!r} has no name in levels:",
+                    entry,
+                    "level",
+                    item.id,
+                    hint=suggestion(item.level, out) or f"add {item.level}: {{name: ..., plural: ...}} to levels:",
+                )
+                out[item.level] = Level(item.level, item.level)  # reported once
+        return out
+
+    def data_entry(self, item: Item) -> Any:
+        return self.entries.get(item.id)
 
     def check_fits(self, e: Expression, at: AnswerType, entry: Any, key: str, qid: str) -> None:
         t = e.tree.type

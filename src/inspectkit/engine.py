@@ -806,7 +806,8 @@ class Engine:
             return f"{qid} is judged once per inspection: put it in the inspection file, not a case file"
         if item.kind == "reserved":
             return f"{qid} is a number the document marks as not used; it takes no answer"
-        return f"{qid} is a heading ({item.level or 'group'}), not a question; answer the questions under it"
+        level = fw.level_name(item.level) if item.level else "group"
+        return f"{qid} is a heading ({level}), not a question; answer the questions under it"
 
     def _why_not(self, qid: str, env: _Env) -> str:
         decided_by = qid

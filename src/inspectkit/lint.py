@@ -107,6 +107,7 @@ def lint(fw: Framework, data: Mapping[str, Any]) -> Iterator[tuple[str, Definiti
     """Problems that do not stop the edition loading: ``(severity, problem)`` pairs."""
     yield from _rules(fw)
     yield from _unused_scales(fw, data)
+    yield from _unnamed_levels(fw, data)
 
 
 def _rules(fw: Framework) -> Iterator[tuple[str, DefinitionError]]:
@@ -242,3 +243,19 @@ def _unused_scales(fw: Framework, data: Mapping[str, Any]) -> Iterator[tuple[str
                     "give a question scale: " + name + ", or remove it",
                 ),
             )
+
+
+def _unnamed_levels(fw: Framework, data: Mapping[str, Any]) -> Iterator[tuple[str, DefinitionError]]:
+    """An edition that uses levels but does not name them leaves the core to guess its words."""
+    if "levels" in data:
+        return  # once declared, a level without a name is a load error (see definition.py)
+    used = sorted({i.level for i in fw.items.values() if i.level})
+    if used:
+        yield (
+            "warning",
+            DefinitionError(
+                f"not declared, so the tree's levels are shown by their ids ({', '.join(used)})",
+                Location(fw.path, None, "levels"),
+                "add levels: with the document's word for each, e.g. key_question: {name: key question, plural: key questions}",
+            ),
+        )

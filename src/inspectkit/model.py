@@ -448,6 +448,35 @@ class Matrix:
 
 
 @attrs.frozen
+class Level:
+    """What a document calls one level of its tree: ``key question`` / ``key questions``."""
+
+    name: str
+    plural: str
+
+
+@attrs.frozen
+class IdChange:
+    """One row of a migration map: what became of an old id, and why."""
+
+    old: tuple[str, ...]  # one id, or several merged into one
+    new: tuple[str, ...]  # one id, several (split), or none (removed)
+    change: str  # renamed | split | merged | removed
+    reason: str = ""
+    values: Mapping[str, str] = attrs.field(factory=dict)  # old answer -> new answer, where codes changed
+
+
+@attrs.frozen
+class Supersedes:
+    """An edition (or an earlier version of this one) that this one replaces, and how its ids map."""
+
+    edition: str
+    version: str | None
+    changes: tuple[IdChange, ...] = ()
+    line: int | None = None
+
+
+@attrs.frozen
 class Framework:
     """An edition: its catalogue, rules and scoring, as one plugin registered it."""
 
@@ -467,6 +496,23 @@ class Framework:
     path: str | None = None
     plugin: str = ""
     plugin_version: str = ""
+    levels: Mapping[str, Level] = attrs.field(factory=dict)  # what the document calls each level of its tree
+    supersedes: tuple[Supersedes, ...] = ()  # the editions or versions this one replaces, with their id maps
+
+    def level_name(self, level: str | None, plural: bool = False) -> str:
+        """The edition's own word for a level (``key question``); the level's id, read as words, if it has none."""
+        if not level:
+            return "items" if plural else "item"
+        declared = self.levels.get(level)
+        if declared is not None:
+            return declared.plural if plural else declared.name
+        word = level.replace("_", " ")
+        return word + "s" if plural else word
+
+    def level_of(self, ids: Any, plural: bool = False) -> str:
+        """The word for the level that the items ``ids`` share (``item`` when they are of different levels)."""
+        levels = {self.items[i].level if i in self.items else "" for i in ids}
+        return self.level_name(levels.pop() if len(levels) == 1 else "", plural)
 
     @property
     def questions(self) -> list[Item]:
