@@ -17,7 +17,7 @@ from typing import Any
 
 import attrs
 
-from inspectkit.engine import NOT_APPLICABLE, Message, case_id_text, safe_repr
+from inspectkit.engine import NOT_APPLICABLE, OTHER_VERSION, Message, case_id_text, safe_repr
 from inspectkit.errors import InputError, InspectkitError, Location, UsageError, suggestion
 from inspectkit.expressions import NA, UNKNOWN, sufficiency, truth
 from inspectkit.intervals import rounded
@@ -448,6 +448,7 @@ class Rater:
     def __init__(self, registry: Any, edition: str, by: str | None = None, contain_errors: bool = True):
         self.registry = registry
         self.contain_errors = contain_errors  # False lets an unexpected error through (--debug)
+        self.other_versions = 0  # cases written for another version of their edition
         self.framework: Framework = registry.framework(edition)
         self.edition = edition
         ratings = self.framework.scoring.ratings
@@ -672,6 +673,8 @@ class Rater:
         if record[3]:
             report.warned_cases += 1
             report.warnings.extend((source, case_id, q, m, line) for q, m, line in record[3])
+            if any(q is None and m.startswith(OTHER_VERSION) for q, m, _ in record[3]):
+                self.other_versions += 1
         errors = [Message(q, m, r, line) for q, m, r, line in record[4]] if kind == _ERRORS else []
         if case_id is not None and not self._seen.add(case_id):
             errors.append(
@@ -713,6 +716,17 @@ class Rater:
     # -- the inspection file and ratings
     def finish(self, inspection: Mapping[str, Any] | None = None, inspection_source: str | None = None) -> RatingReport:
         report = self.report
+        if self.other_versions:
+            report.warnings.append(
+                (
+                    None,
+                    None,
+                    None,
+                    f"{self.other_versions} case(s) were written for another version of their edition than the one "
+                    "installed; the versions are mixed (inspectkit migrate rewrites old cases)",
+                    None,
+                )
+            )
         ratings = self.framework.scoring.ratings
         answers, overrides = self._read_inspection(inspection, inspection_source)
         if answers:

@@ -954,6 +954,82 @@ def _check_crosswalk_file(path: Path, registry: Any) -> int:
     return 0
 
 
+# ------------------------------------------------------------------------------------------ migrate
+
+
+@main.command()
+@click.option("--to", "target", required=True, metavar="EDITION[@VERSION]", help="The edition (and version) to migrate to.")
+@click.argument("cases", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write the migrated cases as new files in this folder (an existing file is never overwritten).",
+)
+@click.option("--in-place", is_flag=True, help="Rewrite the case files themselves (comments in them are not kept).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Output format.")
+@click.pass_obj
+@_run
+def migrate(state: _State, target: str, cases: tuple[Path, ...], output: Path | None, in_place: bool, fmt: str | None) -> int:
+    """Rewrite old case files for a newer edition or version, listing every answer carried, transformed or not.
+
+    The edition's supersedes: map says what became of each renamed, split, merged or removed id. Without
+    -o or --in-place nothing is written: the listing shows what would happen.
+
+    Example: inspectkit migrate --to carag_2019@1.1 cases/ -o migrated/
+    """
+    from inspectkit.migrate import migrate_files, parse_target
+
+    edition, version = parse_target(target)
+    engine = state.registry.engine(edition)
+    fw = engine.framework
+    if version is not None and version != fw.version:
+        raise UsageError(f"installed {fw.edition} is version {fw.version}, not {version}")
+    for path in cases:
+        if not path.exists():
+            raise UsageError("no such file or folder", _loc(path))
+    results = migrate_files(engine, list(cases), output, in_place)
+    fmt = fmt or _default_format()
+    failed = [r for r in results if r.error is not None]
+    if fmt == "json":
+        rows = []
+        for r in results:
+            row: dict[str, Any] = {"path": str(r.path)}
+            if r.migration is not None:
+                row.update(r.migration.to_dict())
+            if r.error is not None:
+                row["error"] = str(r.error)
+            row["written"] = str(r.written) if r.written else None
+            rows.append(row)
+        _emit_json({"to": {"edition": fw.edition, "edition_version": fw.version}, "cases": rows})
+    else:
+        for r in results:
+            m = r.migration
+            if m is None:
+                continue
+            since = f"{m.from_edition} {m.from_version or '(version not recorded)'}"
+            click.echo(f"{r.path} ({m.case_id}): {since} -> {m.to_edition} {m.to_version}")
+            if m.carried:
+                click.echo(
+                    textwrap.fill(
+                        "carried: " + ", ".join(x.old[0] for x in m.carried), 100, initial_indent="  ", subsequent_indent="    "
+                    )
+                )
+            for x in m.transformed:
+                reason = f": {x.reason}" if x.reason else ""
+                click.echo(f"  {', '.join(x.old)} -> {', '.join(x.new)} ({x.how}){reason}")
+            for x in m.not_carried:
+                click.echo(f"  not carried: {', '.join(x.old)} ({x.how}): {x.reason} [was {json.dumps(x.value, default=str)}]")
+            if r.written:
+                click.echo(f"  written to {r.written}")
+    for r in failed:
+        click.echo(f"error: {r.error}", err=True)
+    if not output and not in_place and any(r.migration for r in results):
+        click.echo("nothing written: give -o FOLDER for new files, or --in-place to rewrite these", err=True)
+    return 1 if failed else 0
+
+
 # ------------------------------------------------------------------------------------------ new-plugin
 
 

@@ -32,6 +32,7 @@ from inspectkit.model import (
     Choice,
     Count,
     Framework,
+    IdChange,
     Item,
     Level,
     Matrix,
@@ -43,7 +44,10 @@ from inspectkit.model import (
     SampleRule,
     Scale,
     Scoring,
+    Supersedes,
 )
+
+CHANGES = ("renamed", "split", "merged", "removed", "recoded")
 
 TOP_KEYS = {
     "schema",
@@ -618,6 +622,7 @@ class _Builder:
             matrix=self.matrix(items),
             weight_labels={str(k): str(v) for k, v in weights.items() if k != _ORIGIN},
             levels=self.levels(items),
+            supersedes=self.supersedes(items, str(edition)),
             path=self.path,
             plugin=plugin,
             plugin_version=plugin_version,
@@ -734,6 +739,91 @@ class _Builder:
                 )
                 out[item.level] = Level(item.level, item.level)  # reported once
         return out
+
+    def supersedes(self, items: dict[str, Item], edition: str) -> tuple[Supersedes, ...]:
+        """``supersedes:``: the editions or earlier versions this one replaces, with a map of changed ids."""
+        raw = self.data.get("supersedes")
+        if raw is None:
+            return ()
+        if isinstance(raw, dict):
+            raw = [raw]
+        if not isinstance(raw, list):
+            self.error("supersedes must be a list of {edition, version, changes}", self.data, "supersedes")
+            return ()
+        out = []
+        for entry in raw:
+            if not isinstance(entry, LineDict) or not isinstance(entry.get("edition"), str):
+                self.error("each supersedes entry needs edition (and version, changes)", self.data, "supersedes")
+                continue
+            version = entry.get("version")
+            version = None if version is None else str(version)
+            seen: set[str] = set()
+            changes = []
+            for c in entry.get("changes") or []:
+                change = self.id_change(c, entry, items, edition, seen)
+                if change is not None:
+                    changes.append(change)
+            out.append(Supersedes(str(entry["edition"]), version, tuple(changes), entry.line))
+        return tuple(out)
+
+    def id_change(self, c: Any, entry: LineDict, items: dict[str, Item], edition: str, seen: set[str]) -> IdChange | None:
+        if not isinstance(c, LineDict):
+            self.error("each change is {old, new, change, reason}", entry, "changes")
+            return None
+        kind = c.get("change")
+        old = self.ids(c, "old", None)
+        new = self.ids(c, "new", None)
+        if kind not in CHANGES:
+            self.error(
+                f"change must be one of {', '.join(CHANGES)}, not {kind!r}", c, "change", hint=suggestion(str(kind), CHANGES)
+            )
+            return None
+        shape = {
+            "renamed": len(old) == 1 and len(new) == 1,
+            "split": len(old) == 1 and len(new) >= 2,
+            "merged": len(old) >= 2 and len(new) == 1,
+            "removed": len(old) >= 1 and not new,
+            "recoded": len(old) == 1 and new == old,
+        }[kind]
+        if not shape:
+            wants = {
+                "renamed": "one old id and one new id",
+                "split": "one old id and two or more new ids",
+                "merged": "two or more old ids and one new id",
+                "removed": "old ids and no new id",
+                "recoded": "the same id as old and new, with values:",
+            }[kind]
+            self.error(f"a {kind} change takes {wants}", c, "change", ", ".join(old) or None)
+        for o in old:
+            if o in seen:
+                self.error(f"supersedes: {o} is mapped twice", c, "old", o)
+            seen.add(o)
+        for n in new:
+            if n not in items or not items[n].is_question:
+                self.error(
+                    f"supersedes: {n} is not a question in {edition}",
+                    c,
+                    "new",
+                    n,
+                    hint=suggestion(n, [i for i in items if items[i].is_question]),
+                )
+        values = c.get("values") or {}
+        if not isinstance(values, dict):
+            self.error("values maps each old code to its new code", c, "values")
+            values = {}
+        codes = {code for n in new if n in items and items[n].answer for code in items[n].answer.codes} | {"n/a"}
+        for v in values.values():
+            if new and str(v) not in codes:
+                self.error(f"values: {v!r} is not one of {', '.join(new)}'s answers", c, "values", new[0])
+        if kind == "recoded" and not values:
+            self.error("a recoded change needs values: {old_code: new_code}", c, "change", old[0] if old else None)
+        return IdChange(
+            old,
+            new,
+            str(kind),
+            str(c.get("reason") or "").strip(),
+            {("yes" if k is True else "no" if k is False else str(k)): str(v) for k, v in values.items() if k != _ORIGIN},
+        )
 
     def data_entry(self, item: Item) -> Any:
         return self.entries.get(item.id)

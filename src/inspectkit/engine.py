@@ -18,8 +18,9 @@ from inspectkit.expressions import NA, UNKNOWN, Expression, sufficiency, truth
 from inspectkit.model import MET, NOT_MET, CaseScore, Framework, InvalidAnswer, Item
 
 ANSWERED, NOT_APPLICABLE, MISSING, DERIVED = "answered", "not_applicable", "missing", "derived"
-CASE_KEYS = ("schema", "edition", "case_id", "answers", "notes", "history")
+CASE_KEYS = ("schema", "edition", "edition_version", "case_id", "answers", "notes", "history")
 _CASE_KEY_SET = frozenset(CASE_KEYS)
+OTHER_VERSION = "written for version"  # how a case of another version of the edition is warned about (rate counts them)
 _NO_CODES: frozenset[str] = frozenset()
 
 _NOT_YET = object()
@@ -114,6 +115,7 @@ class CaseResult:
     not_applicable_answers: tuple[str, ...] = ()
     notes: Mapping[str, str] = attrs.field(factory=dict)
     source: str | None = None
+    edition_version: str | None = None  # the version of the edition that assessed the case
 
     @property
     def ok(self) -> bool:
@@ -136,6 +138,7 @@ class CaseResult:
             questions[qid] = entry
         return {
             "edition": self.edition,
+            "edition_version": self.edition_version,
             "case_id": self.case_id,
             "source": self.source,
             "in_sample": self.in_sample,
@@ -589,7 +592,28 @@ class Engine:
         edition = case.get("edition")
         if edition is not None and edition != fw.edition:
             what = f"edition {edition!r}" if isinstance(edition, str) else f"an edition that is not text ({safe_repr(edition)})"
-            errors.append(Message(None, f"this case is for {what}, not {fw.edition!r}", line=where("edition")))
+            migrate = any(s.edition == edition for s in fw.supersedes)
+            errors.append(
+                Message(
+                    None,
+                    f"this case is for {what}, not {fw.edition!r}"
+                    + (
+                        f"; {fw.edition} supersedes it: inspectkit migrate --to {fw.edition} rewrites the case" if migrate else ""
+                    ),
+                    line=where("edition"),
+                )
+            )
+        version = case.get("edition_version")
+        if version is not None and edition == fw.edition and str(version) != fw.version:
+            migrate = any(s.edition == fw.edition and s.version in (None, str(version)) for s in fw.supersedes)
+            warnings.append(
+                Message(
+                    None,
+                    f"{OTHER_VERSION} {version} of {fw.edition}; this is version {fw.version}"
+                    + (f" (inspectkit migrate --to {fw.edition} rewrites it)" if migrate else ""),
+                    line=where("edition_version"),
+                )
+            )
         case_id = case_id_text(case.get("case_id"))
         if case_id is None:
             errors.append(Message(None, "case_id is missing: give each case an id unique within the inspection"))
@@ -724,7 +748,7 @@ class Engine:
         fw = self.framework
         ev = self.evaluate(case, line_of)
         if not isinstance(case, dict):
-            return CaseResult(fw.edition, None, {}, {}, tuple(ev.errors), (), source=source)
+            return CaseResult(fw.edition, None, {}, {}, tuple(ev.errors), (), source=source, edition_version=fw.version)
         env, answers, not_recorded = ev.env, ev.answers, ev.not_recorded
         questions = dict(self.question_results(ev))
         not_applicable_answers = [
@@ -770,6 +794,7 @@ class Engine:
             not_applicable_answers=tuple(not_applicable_answers),
             notes=ev.notes,
             source=source,
+            edition_version=fw.version,
         )
 
     def question_results(self, ev: Evaluation, items: Iterable[Item] | None = None) -> Iterator[tuple[str, QuestionResult]]:
@@ -800,6 +825,16 @@ class Engine:
     def _not_answerable(self, qid: str, item: Item | None) -> str:
         fw = self.framework
         if item is None:
+            for old in fw.supersedes:
+                change = next((c for c in old.changes if qid in c.old), None)
+                if change is not None:
+                    became = ", ".join(change.new) if change.new else "nothing"
+                    since = f"{old.edition} {old.version}" if old.version else old.edition
+                    return (
+                        f"{qid}: no such question in {fw.edition} {fw.version}; since {since} it is {change.change}"
+                        + (f" ({became})" if change.new else "")
+                        + f"; inspectkit migrate --to {fw.edition} rewrites the case"
+                    )
             hint = suggestion(qid, [i.id for i in self.case_items])
             return f"{qid}: no such question in {fw.edition}" + (f"; {hint}" if hint else "")
         if item.kind == "inspection":
