@@ -138,3 +138,12 @@ def test_jumping_to_a_worked_out_value_says_what_it_comes_from(cli: Any, tmp_pat
     path = new_case(tmp_path, answers())
     result = cli("assess", "-i", path, input="jump risk_band\nq\n")
     assert "risk_band is worked out from other answers" in result.stderr
+
+
+def test_an_answer_against_the_suggestion_is_offered_a_note(cli: Any, tmp_path: Path, answers: Any) -> None:
+    path = new_case(tmp_path, answers())
+    result = cli("assess", "-i", "--jump", "2.1.1.d", path, input="yes\n\nThe plan names a hostel place\nq\n")
+    assert "Suggested: no" not in result.stderr  # already answered: the answer is the default, not the suggestion
+    assert "Warning: the answer 'yes' differs from what the rules suggest" in result.stderr
+    saved = yaml.safe_load(path.read_text())
+    assert saved["answers"]["2.1.1.d"] == "yes" and saved["notes"] == {"2.1.1.d": "The plan names a hostel place"}

@@ -85,7 +85,7 @@ def atomic_write(path: Path, text: str | bytes, durable: bool = True, new_mode: 
         mode = new_mode
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        if mode is not None:
+        if mode is not None and hasattr(os, "fchmod"):  # POSIX; elsewhere the new file keeps the default
             os.fchmod(fd, mode)
         binary = isinstance(text, bytes)
         with os.fdopen(fd, "wb" if binary else "w", encoding=None if binary else "utf-8") as fh:

@@ -14,6 +14,7 @@ standard output carries only the case's result.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import textwrap
@@ -25,6 +26,7 @@ import click
 
 from inspectkit.casefile import CaseFile, interview_lock, real_path
 from inspectkit.engine import Engine
+from inspectkit.errors import Location, UsageError
 from inspectkit.expressions import NA, truth
 from inspectkit.model import Choice, InvalidAnswer, Item
 
@@ -629,24 +631,37 @@ class Interview:
                 say(click.style(line, fg="yellow"))
 
     def after_judgement(self, item: Item) -> None:
-        """A judgement of yes against an overriding factor: the note saying why, there and then."""
-        if item.kind != "summary" or self.answers.get(item.id) != "yes" or self.case.notes.get(item.id):
+        """An answer the case now warns about until a note says why: the note, there and then.
+
+        A judgement of yes against an overriding factor must be explained (asked until written, or left
+        for later on purpose); any other answer a note would settle (one that differs from the rules'
+        suggestion, a criterion judged against its indicators, a check on the question) is offered one.
+        """
+        if self.case.notes.get(item.id):
+            return
+        warned = [m for m in self.ev.warnings if m.question == item.id]
+        if not warned:
             return
         factors = [o.message for o in item.overriding if truth(o.when(self.ev.env)) is True]
-        if not factors:
-            return
-        say(f"    {item.id} is judged yes against an overriding factor; the guidance asks for a note saying why.")
+        insist = item.kind == "summary" and self.answers.get(item.id) == "yes" and bool(factors)
+        if insist:
+            say(f"    {item.id} is judged yes against an overriding factor; the guidance asks for a note saying why.")
+        else:
+            for m in warned:
+                for line in wrap(f"Warning: {m.message}", "    ", "      "):
+                    say(line)
         while True:
-            try:
-                text = click.prompt(f"    Note on {item.id}", default="", show_default=False, err=True)
-            except click.exceptions.Abort:
-                return
+            hint = "" if insist else " (Enter to leave it for now)"
+            text = click.prompt(f"    Note on {item.id}{hint}", default="", show_default=False, err=True)
             if text.strip():
                 self.case.notes[item.id] = text.strip()
                 self.case.save()
+                self.refresh()
                 say("    Note saved.")
                 return
-            if click.confirm("    Leave it without a note for now (the case keeps a warning)?", default=False, err=True):
+            if not insist or click.confirm(
+                "    Leave it without a note for now (the case keeps a warning)?", default=False, err=True
+            ):
                 return
 
     def reason(self, item: Item) -> str:
@@ -814,6 +829,9 @@ def _categories(raw: str, codes: list[str], current: str) -> dict[str, str] | st
 
 def run_session(engine: Engine, path: Path, case_id: str | None, start: str | None = None) -> CaseFile:
     """Interview an inspector about one case file (made if it does not exist), holding its lock throughout."""
+    target = real_path(path)
+    if target.exists() and not os.access(target, os.W_OK):
+        raise UsageError("the case file is read-only: an interview saves after every answer", Location(str(path)))
     with interview_lock(path):
         new = None
         if not real_path(path).exists():
