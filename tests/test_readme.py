@@ -59,3 +59,21 @@ def test_the_readme_opens_with_the_two_commands_and_ci_runs_its_test_command() -
     assert "pytest" in test
     ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8")
     assert test in ci.splitlines(), ".ci/run must run the README's own test command, word for word"
+
+
+def test_no_tracked_file_is_a_build_leftover() -> None:
+    """What an install or a test run writes (egg-info, caches) is ignored, so following the README never dirties the tree."""
+    import shutil
+
+    if shutil.which("git") is None or not (README.parent / ".git").exists():
+        import pytest
+
+        pytest.skip("not a git checkout")
+    tracked_but_ignored = subprocess.run(
+        ["git", "ls-files", "--cached", "--ignored", "--exclude-standard"],
+        cwd=README.parent,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert tracked_but_ignored == [], f"tracked files that .gitignore names (git rm --cached them): {tracked_but_ignored[:10]}"

@@ -10,6 +10,10 @@ The public API, for programs that embed inspectkit::
     report = inspectkit.rate(registry, "my_edition", cases)
     plain = inspectkit.to_plain(report)              # dicts and lists, ready for JSON
 
+Errors are one hierarchy: ``InspectkitError`` and its ``UsageError``, ``InputError`` (with ``file``,
+``line``, ``question``), ``DefinitionError`` and ``PluginError``; a wrong argument type is a ``TypeError``.
+The reference is ``docs/api.md``.
+
 Everything else in the package is private and may change.
 """
 
@@ -25,10 +29,14 @@ hookimpl = pluggy.HookimplMarker("inspectkit")
 
 __all__ = [
     "CaseResult",
+    "DefinitionError",
     "Framework",
+    "InputError",
     "InspectkitError",
-    "Registry",
+    "PluginError",
     "RatingReport",
+    "Registry",
+    "UsageError",
     "__version__",
     "assess",
     "assess_file",
@@ -39,38 +47,44 @@ __all__ = [
     "to_plain",
 ]
 
+# The names below are imported on first use, so that `import inspectkit` (and every plugin, which imports
+# it for `hookimpl`) stays light at start-up. Type checkers read the real imports instead.
+_LAZY = {
+    "assess": "inspectkit.api",
+    "assess_file": "inspectkit.api",
+    "load_framework": "inspectkit.api",
+    "load_registry": "inspectkit.api",
+    "rate": "inspectkit.api",
+    "to_plain": "inspectkit.api",
+    "RatingReport": "inspectkit.aggregate",
+    "CaseResult": "inspectkit.engine",
+    "DefinitionError": "inspectkit.errors",
+    "InputError": "inspectkit.errors",
+    "InspectkitError": "inspectkit.errors",
+    "PluginError": "inspectkit.errors",
+    "UsageError": "inspectkit.errors",
+    "Framework": "inspectkit.model",
+    "Registry": "inspectkit.plugins",
+}
+
 if TYPE_CHECKING:  # pragma: no cover
     from inspectkit.aggregate import RatingReport
+    from inspectkit.api import assess, assess_file, load_framework, load_registry, rate, to_plain
     from inspectkit.engine import CaseResult
-    from inspectkit.errors import InspectkitError
+    from inspectkit.errors import DefinitionError, InputError, InspectkitError, PluginError, UsageError
     from inspectkit.model import Framework
     from inspectkit.plugins import Registry
+else:
 
+    def __getattr__(name: str) -> Any:
+        module = _LAZY.get(name)
+        if module is None:
+            raise AttributeError(f"module 'inspectkit' has no attribute {name!r}")
+        import importlib
 
-def __getattr__(name: str) -> Any:
-    # imported on first use, so that `import inspectkit` (and every plugin) stays light at start-up
-    if name in ("assess", "assess_file", "rate", "to_plain", "load_registry", "load_framework"):
-        from inspectkit import api
+        value = getattr(importlib.import_module(module), name)
+        globals()[name] = value  # found once; later lookups do not come back here
+        return value
 
-        return getattr(api, name)
-    if name == "RatingReport":
-        from inspectkit.aggregate import RatingReport
-
-        return RatingReport
-    if name == "CaseResult":
-        from inspectkit.engine import CaseResult
-
-        return CaseResult
-    if name == "InspectkitError":
-        from inspectkit.errors import InspectkitError
-
-        return InspectkitError
-    if name == "Framework":
-        from inspectkit.model import Framework
-
-        return Framework
-    if name == "Registry":
-        from inspectkit.plugins import Registry
-
-        return Registry
-    raise AttributeError(f"module 'inspectkit' has no attribute {name!r}")
+    def __dir__() -> list[str]:
+        return sorted(set(globals()) | set(__all__))

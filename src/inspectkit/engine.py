@@ -119,6 +119,7 @@ class CaseResult:
 
     @property
     def ok(self) -> bool:
+        """True when the case has no errors (warnings allowed)."""
         return not self.errors
 
     def to_dict(self, redact: frozenset[str] = frozenset(), redact_notes: bool = False) -> dict[str, Any]:

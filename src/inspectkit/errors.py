@@ -1,5 +1,16 @@
 """Errors a user can act on: each names where the problem is and, where possible, the fix.
 
+One hierarchy, exported from ``inspectkit``; the public functions raise only these (and ``TypeError``
+for an argument of the wrong type)::
+
+    InspectkitError          anything inspectkit reports: .message, .location, .hint, .file, .line, .question
+    ├── UsageError           used wrongly: unknown edition, missing file, bad option (exit code 2)
+    ├── InputError           a case or inspection file is malformed or holds a wrong value (exit code 1)
+    ├── DefinitionError      a framework definition (a plugin's data) is wrong
+    │   ├── DefinitionErrors every problem found in one definition (.errors)
+    │   └── ExpressionError  a condition or rule that does not parse or type-check
+    └── PluginError          a plugin failed to load or register (raised in strict mode)
+
 Nothing here is ever shown as a traceback: the CLI prints ``str(error)`` and exits with the
 contract's code (1 for bad input, 2 for a command used wrongly).
 """
@@ -29,7 +40,12 @@ class Location:
 
 
 class InspectkitError(Exception):
-    """Base class: a message for a person, with where it happened."""
+    """Base class: a message for a person, with where it happened.
+
+    ``str(error)`` is the whole message (``file:line: question: message (hint)``); the parts are
+    attributes: ``message``, ``location`` (``file``, ``line``, ``question`` are shortcuts to it) and
+    ``hint`` (the fix or the near miss, or None). ``exit_code`` is what the command-line tool exits with.
+    """
 
     exit_code = 1
 
@@ -38,6 +54,21 @@ class InspectkitError(Exception):
         self.message = message
         self.location = location or Location()
         self.hint = hint
+
+    @property
+    def file(self) -> str | None:
+        """The file the problem is in, if it is in one."""
+        return self.location.file
+
+    @property
+    def line(self) -> int | None:
+        """The line in that file (YAML files), if known."""
+        return self.location.line
+
+    @property
+    def question(self) -> str | None:
+        """The question, item or rule id the problem is about, if any."""
+        return self.location.item
 
     def __str__(self) -> str:
         where = str(self.location)
@@ -54,25 +85,29 @@ class UsageError(InspectkitError):
 
 
 class InputError(InspectkitError):
-    """A case or inspection file is malformed or holds a wrong value."""
+    """A case or inspection file is malformed or holds a wrong value.
+
+    ``file``, ``line`` and ``question`` say where, as far as they are known.
+    """
 
 
 class DefinitionError(InspectkitError):
     """A framework definition (a plugin's data) is wrong: for methodology teams."""
 
 
-class DefinitionErrors(InspectkitError):
-    """Every problem found while checking one framework definition."""
+class DefinitionErrors(DefinitionError):
+    """Every problem found while checking one framework definition (``errors``, each a DefinitionError)."""
 
     def __init__(self, errors: list[DefinitionError]):
         self.errors = errors
-        super().__init__(f"{len(errors)} problem(s) in the framework definition")
+        first = errors[0].location if errors else None
+        super().__init__(f"{len(errors)} problem(s) in the framework definition", first)
 
     def __str__(self) -> str:
         return "\n".join(str(e) for e in self.errors)
 
 
-class ExpressionError(InspectkitError):
+class ExpressionError(DefinitionError):
     """A condition or rule could not be parsed or does not type-check."""
 
     def __init__(self, message: str, position: int | None = None, text: str | None = None):
@@ -84,6 +119,10 @@ class ExpressionError(InspectkitError):
         if self.text is not None and self.position is not None:
             return f"{self.message} at column {self.position + 1} of {self.text!r}"
         return self.message
+
+
+class PluginError(InspectkitError):
+    """A plugin failed to load or to register (raised only in strict mode; else see ``Registry.failures()``)."""
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:

@@ -516,21 +516,26 @@ class Framework:
 
     @property
     def questions(self) -> list[Item]:
+        """Every item that is asked (it has an answer type), per case or per inspection, in document order."""
         return [i for i in self.items.values() if i.is_question]
 
     @property
     def case_questions(self) -> list[Item]:
+        """The questions answered in each case file, in document order."""
         return [i for i in self.items.values() if i.per_case]
 
     @property
     def inspection_questions(self) -> list[Item]:
+        """The questions answered once, in the inspection file."""
         return [i for i in self.items.values() if i.kind == "inspection"]
 
     @property
     def roots(self) -> list[Item]:
+        """The top of the document's tree (items with no parent)."""
         return [i for i in self.items.values() if i.parent is None]
 
     def descendants(self, item_id: str) -> list[Item]:
+        """Every item under ``item_id``, depth first in document order (``KeyError`` for an unknown id)."""
         out: list[Item] = []
         stack = list(reversed(self.items[item_id].children))
         while stack:

@@ -12,19 +12,19 @@ import os
 import traceback
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import pluggy
 
 from inspectkit import hookspecs
-from inspectkit.errors import DefinitionError, DefinitionErrors, InspectkitError, Location, UsageError, suggestion
+from inspectkit.errors import DefinitionError, DefinitionErrors, InspectkitError, Location, PluginError, UsageError, suggestion
+
+if TYPE_CHECKING:  # pragma: no cover
+    from inspectkit.engine import Engine
+    from inspectkit.model import Framework
 
 ENTRY_POINT_GROUP = "inspectkit"
-
-
-class PluginError(InspectkitError):
-    """A plugin failed to load or to register (raised only in strict mode)."""
 
 
 @attrs.define
@@ -139,8 +139,8 @@ class Registry:
         self.crosswalk_paths: list[tuple[str, Path]] = []  # (plugin, file): read when compare or check needs them
         self._crosswalks: list[Any] | None = None
         self._lists: dict[str, Any] | None = None
-        self._frameworks: dict[str, Any] = {}
-        self._engines: dict[str, Any] = {}
+        self._frameworks: dict[str, Framework] = {}
+        self._engines: dict[str, Engine] = {}
 
     # -- loading
     def fail(self, plugin: str, message: str, exc: BaseException | None = None) -> None:
@@ -290,10 +290,37 @@ class Registry:
         return self._lists
 
     def editions(self) -> list[str]:
+        """The installed editions' ids, sorted.
+
+        Returns:
+            Edition ids, such as ``["my_edition", "my_rating_edition"]``.
+
+        Example:
+            >>> inspectkit.load_registry().editions()
+            ['my_edition', 'my_rating_edition']
+        """
         return sorted(self.entries)
 
-    def framework(self, edition: str) -> Any:
-        """The checked framework of an edition (built on first use)."""
+    def framework(self, edition: str) -> Framework:
+        """The checked framework of an installed edition (built on first use, then kept).
+
+        Args:
+            edition: the edition id, as ``editions()`` lists it.
+
+        Returns:
+            The framework: ``items`` (id -> item), ``questions``, scoring and ratings.
+
+        Raises:
+            UsageError: the edition is not installed (the near miss is suggested).
+            DefinitionError: its definition is wrong (a ``DefinitionErrors`` lists every problem).
+            TypeError: ``edition`` is not a str.
+
+        Example:
+            >>> registry.framework("my_edition").title
+            'My methodology (2024)'
+        """
+        if not isinstance(edition, str):
+            raise TypeError(f"edition must be an edition id (str), not {type(edition).__name__}")
         if edition in self._frameworks:
             return self._frameworks[edition]
         entry = self.entries.get(edition)
@@ -340,7 +367,8 @@ class Registry:
         if errors:
             raise DefinitionErrors(errors)
 
-    def engine(self, edition: str) -> Any:
+    def engine(self, edition: str) -> Engine:
+        """The edition's framework made ready to assess many cases (built on first use, then kept)."""
         if edition not in self._engines:
             from inspectkit.engine import Engine
 
@@ -360,6 +388,15 @@ class Registry:
         return [edition] + sorted(e for e, entry in self.entries.items() if entry.evidence_for == edition and e != edition)
 
     def failures(self) -> list[PluginInfo]:
+        """The plugins that failed to load or register, each with ``name``, ``error`` and ``detail``.
+
+        Returns:
+            One ``PluginInfo`` per failed plugin (empty when all loaded).
+
+        Example:
+            >>> [f.name for f in registry.failures()]
+            []
+        """
         return [p for p in self.plugins.values() if p.error]
 
 
