@@ -13,8 +13,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import attrs
-
 OUT = Path(__file__).resolve().parent / "api.md"
 
 FUNCTIONS = ["load_registry", "load_framework", "assess", "assess_file", "rate", "to_plain"]
@@ -108,13 +106,10 @@ def render() -> str:
     for name, members in CLASSES.items():
         cls = getattr(inspectkit, name)
         parts.append(f"### `inspectkit.{name}`\n\n{_block(_doc(cls))}")
-        if attrs.has(cls):
-            fields = ", ".join(f"`{f.name}`" for f in attrs.fields(cls))
-            parts.append(f"Fields: {fields}.\n")
         for member in members:
             attr = inspect.getattr_static(cls, member)
             if isinstance(attr, property):
-                parts.append(f"#### `{name}.{member}` (property)\n\n{_block(_doc(attr) or 'See the fields above.')}")
+                parts.append(f"#### `{name}.{member}` (property)\n\n{_block(_doc(attr) or '(undocumented)')}")
             else:
                 fn = getattr(cls, member)
                 parts.append(f"#### `{name}.{_signature(member, fn)}`\n\n{_block(_doc(fn) or '(undocumented)')}")

@@ -170,7 +170,12 @@ def _warnings() -> SpillList:
 
 @attrs.define
 class RatingReport:
-    """What ``rate`` found over a set of cases (and an inspection file, where the edition rates)."""
+    """What ``rate`` found over a set of cases (and an inspection file, where the edition rates).
+
+    ``cases`` is the number counted; ``items`` maps each aggregated item to its numerator, denominator and
+    percentage (the denominator counts only the cases the item applies to); ``ratings`` and ``overall`` are
+    there where the edition rates; ``excluded`` and ``errors`` list the cases left out and why.
+    """
 
     edition: str
     inspection_id: str | None = None

@@ -101,7 +101,13 @@ class JudgementAid:
 
 @attrs.frozen
 class CaseResult:
-    """Everything the engine found for one case."""
+    """Everything the engine found for one case.
+
+    ``questions`` maps each question id to its status (``answered``, ``not_applicable``, ``missing``,
+    ``derived``) and value; ``judgements`` holds every summary judgement and case score; ``errors`` and
+    ``warnings`` are messages each naming its question; ``in_sample`` is False (with ``excluded_reason``)
+    for a case the edition's sample rules leave out.
+    """
 
     edition: str
     case_id: str | None
