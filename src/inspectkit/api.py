@@ -29,7 +29,10 @@ def _type_error(name: str, expected: str, value: Any) -> TypeError:
 
 
 def _check_registry(registry: Any, name: str = "registry") -> None:
-    if not isinstance(registry, Registry):
+    # a Registry, or anything shaped like one (tests and embedders may hand in their own)
+    if not isinstance(registry, Registry) and not (
+        callable(getattr(registry, "framework", None)) and hasattr(registry, "engine")
+    ):
         raise _type_error(name, "a Registry (from inspectkit.load_registry())", registry)
 
 
