@@ -20,8 +20,8 @@ FUNCTIONS = ["load_registry", "load_framework", "assess", "assess_file", "rate",
 CLASSES: dict[str, list[str]] = {
     "Registry": ["editions", "framework", "engine", "failures"],
     "Framework": ["questions", "case_questions", "inspection_questions", "roots", "descendants"],
-    "CaseResult": ["ok", "to_dict"],
-    "RatingReport": ["to_dict"],
+    "CaseResult": ["ok"],
+    "RatingReport": [],
 }
 ERRORS = ["InspectkitError", "UsageError", "InputError", "DefinitionError", "PluginError"]
 
