@@ -837,7 +837,10 @@ def run_session(engine: Engine, path: Path, case_id: str | None, start: str | No
         if not real_path(path).exists():
             if case_id is None:
                 case_id = click.prompt("Case id", err=True)
-            new = {"schema": 1, "edition": engine.framework.edition, "case_id": case_id, "answers": {}}
+            fw = engine.framework
+            new = {"schema": 1, "edition": fw.edition, "case_id": case_id, "answers": {}}
+            if fw.version:  # the version of the edition the case was recorded against
+                new = {"schema": 1, "edition": fw.edition, "edition_version": fw.version, "case_id": case_id, "answers": {}}
         case = CaseFile.open(path, new)
         if new is not None:
             case.save()
