@@ -626,8 +626,10 @@ class Rater:
             return (_ERRORS, case.source, ev.case_id, warnings, [(m.question, m.message, m.rule, m.line) for m in ev.errors])
         if not ev.in_sample:
             return (_EXCLUDED, case.source, ev.case_id, warnings, ev.reason)
-        scores = ev.env.scores
+        env = ev.env
+        scores = env.scores
         outcome = ev.outcome
+        na_get, answer_get, vals_get, derives = env.na.get, ev.answers.get, env.vals.get, engine.derives
         codes = bytearray()
         for _, src, sufficient, is_score in self._feeds_for(case_edition):
             if is_score:
@@ -635,9 +637,16 @@ class Rater:
                 if value is None:
                     codes.append(_NA)
                     continue
-            else:
-                value = outcome(src)
-                if value is NOT_APPLICABLE or value == NA:
+            else:  # Evaluation.outcome, written out: this loop runs for every item of every case
+                if na_get(src, True) is False:
+                    codes.append(_NA)
+                    continue
+                value = answer_get(src)
+                if value is None and src in derives:
+                    value = vals_get(src)
+                    if value is UNKNOWN:
+                        value = None
+                if value == NA:
                     codes.append(_NA)
                     continue
             if value is None or value is UNKNOWN:

@@ -172,7 +172,7 @@ def compile_plan(engine: Engine) -> Any:
     The source is made here, in memory, from the loaded definition: every id and code in it is a Python
     literal written by ``repr``, every rule a name bound to its compiled closure; nothing is read from disk.
     """
-    from inspectkit.expressions import Compare, ListLit, Literal, Ref
+    from inspectkit.expressions import BoolOp, Compare, ListLit, Literal, Ref, Unary, _ranked
 
     names: dict[str, Any] = {"U": UNKNOWN, "truth": truth, "compute_score": engine.compute_score}
     lines = ["def settle(env, vals, na, scores):", "    get = vals.get", "    pop = vals.pop", "    a = True"]
@@ -183,21 +183,69 @@ def compile_plan(engine: Engine) -> Any:
         names[name] = value
         return name
 
-    def inline(expr: Expression) -> str | None:
-        """A condition written as one Python expression giving True, False or U, where it is a common shape."""
-        n = expr.tree
-        if not (isinstance(n, Compare) and isinstance(n.left, Ref)):
+    helpers: list[str] = []  # functions for conditions that combine common shapes with and / or / not
+
+    def leaf(n: Any) -> str | None:
+        """A comparison written as one Python expression giving True, False or U, where it is a common shape."""
+        if not isinstance(n, Compare):
+            return None
+        if n.op in ("in", "notin") and isinstance(n.left, Literal) and isinstance(n.right, Ref):  # "code" in a list answer
+            test, na = ("in", "False") if n.op == "in" else ("not in", "True")
+            return f"(U if (v := get({n.right.id!r}, U)) is U else ({na} if v == 'n/a' else ({n.left.value!r} {test} v)))"
+        if not isinstance(n.left, Ref):
             return None
         ref = repr(n.left.id)
-        if n.op in ("==", "!=") and isinstance(n.right, Literal) and n.right.value.__class__ in (str, int, bool):
+        right = n.right
+        if n.op in ("==", "!=") and isinstance(right, Literal) and right.value.__class__ is str:
             test = "==" if n.op == "==" else "!="
-            if n.right.value.__class__ is not str:  # keep Python's equality of 1 and True out of it: call the rule
-                return None
-            return f"(U if (v := get({ref}, U)) is U else (v {test} {n.right.value!r}))"
-        if n.op in ("in", "notin") and isinstance(n.right, ListLit) and all(isinstance(i, Literal) for i in n.right.items):
-            pool = bind(frozenset(i.value for i in n.right.items), "pool")  # type: ignore[attr-defined]
+            return f"(U if (v := get({ref}, U)) is U else (v {test} {right.value!r}))"
+        if n.op in ("in", "notin") and isinstance(right, ListLit) and all(isinstance(i, Literal) for i in right.items):
+            pool = bind(frozenset(i.value for i in right.items), "pool")  # type: ignore[attr-defined]
             test = "in" if n.op == "in" else "not in"
             return f"(U if (v := get({ref}, U)) is U else (v {test} {pool}))"
+        if n.op in ("<", "<=", ">", ">=") and isinstance(right, Literal):
+            rank = _ranked(n.left) or _ranked(right)
+            if rank is not None:
+                if right.value.__class__ is not str:
+                    return None
+                rb = rank.get(right.value)
+                if rb is None:  # a code with no place on the scale: never true, once the answer is known
+                    return f"(U if get({ref}, U) is U else False)"
+                return f"(U if (v := get({ref}, U)) is U else (False if (r := {bind(rank, 'rank')}.get(v)) is None else r {n.op} {rb}))"
+            if right.value.__class__ in (int, float) and n.left.type.kind == "number":
+                return f"(U if (v := get({ref}, U)) is U else (False if v == 'n/a' else v {n.op} {right.value!r}))"
+        return None
+
+    def inline(expr: Expression) -> str | None:
+        """A condition as one expression (a common comparison), or a call of a generated helper function
+        (and / or / not over common comparisons); None where it is neither, and its compiled rule is called."""
+        return inline_node(expr.tree)
+
+    def inline_node(n: Any) -> str | None:
+        code = leaf(n)
+        if code is not None:
+            return code
+        if isinstance(n, Unary) and n.op == "not":
+            inner = inline_node(n.operand)
+            return None if inner is None else f"(U if (x := {inner}) is U else not x)"
+        if isinstance(n, BoolOp):
+            parts = [inline_node(o) for o in n.operands]
+            if any(p is None for p in parts):
+                return None
+            name = f"rule{len(helpers)}"
+            stop, other = ("False", "True") if n.op == "and" else ("True", "False")
+            body = [f"def {name}(get):", "    unknown = False"]
+            for p in parts:  # Kleene logic: a False (and) or True (or) decides; unknown only if nothing does
+                body += [
+                    f"    x = {p}",
+                    f"    if x is {stop}:",
+                    f"        return {stop}",
+                    "    if x is U:",
+                    "        unknown = True",
+                ]
+            body.append(f"    return U if unknown else {other}")
+            helpers.append("\n".join(body))
+            return f"{name}(get)"
         return None
 
     for qid, cond, key, parent, derive, score in engine.plan:
@@ -239,7 +287,7 @@ def compile_plan(engine: Engine) -> Any:
             if yes_no:
                 lines.append("        v = 'yes' if v is True else 'no' if v is False else v")
             lines += ["        if v is U:", f"            pop({q}, None)", "        else:", f"            vals[{q}] = v"]
-    source = "\n".join(lines) + "\n"
+    source = "\n\n".join(helpers + ["\n".join(lines)]) + "\n"
     code = compile(source, f"<plan of {engine.framework.edition}>", "exec")
     exec(code, names)  # noqa: S102 - source made above from the loaded definition, ids as repr literals
     return names["settle"]
@@ -426,6 +474,10 @@ class Engine:
             m for score in self.score_by_id.values() for m in score.of
         )
         self.overridable = [s for s in self.summaries if s.overriding]
+        # the rules' compiled closures, called directly on the hot path (not through Expression.__call__)
+        self._suggest_runs = [(qid, expr, expr.run) for qid, expr in self.suggests.items()]
+        self._check_runs = [(check, check.when.run) for check in framework.checks]
+        self._sample_runs = [(rule, rule.exclude_when.run) for rule in framework.sample]
         self.judged_scores = [
             s for s in framework.scoring.case_scores if s.judgement is not None and self.score_level[s.id] == "case"
         ]
@@ -697,10 +749,11 @@ class Engine:
                 answers[qid] = env.vals[qid] = self._categories(qid, answers[qid], cats, env, errors)
         # what the rules suggest, where the inspector answered otherwise
         suggested: dict[str, Any] = {}
-        for qid, expr in self.suggests.items():
-            if env.na.get(qid, True) is False:
+        na = env.na
+        for qid, expr, run in self._suggest_runs:
+            if na.get(qid, True) is False:
                 continue
-            sv = self.to_answer(qid, expr(env))
+            sv = self.to_answer(qid, run(env))
             if sv is UNKNOWN:
                 continue
             suggested[qid] = sv
@@ -713,15 +766,17 @@ class Engine:
                         f"the answer {given!r} differs from what the rules suggest ({shown!r}, from {expr.text}); check it, or add a note saying why",
                     )
                 )
-        for check in fw.checks:
-            if truth(check.when(env)) is True:
+        for check, when in self._check_runs:
+            v = when(env)
+            if v is True or (v is not False and truth(v) is True):
                 if check.severity == "error":
                     errors.append(Message(check.question, check.message, check.id))
                 elif not (check.question and notes.get(check.question)):  # a note on the question answers a warning
                     warnings.append(Message(check.question, check.message, check.id))
         in_sample, reason = True, None
-        for rule in fw.sample:
-            if truth(rule.exclude_when(env)) is True:
+        for rule, when in self._sample_runs:
+            v = when(env)
+            if v is True or (v is not False and truth(v) is True):
                 in_sample, reason = False, rule.reason
                 break
         for summary in self.overridable:
@@ -729,7 +784,7 @@ class Engine:
             if answers.get(sid) != "yes" or notes.get(sid) or env.na.get(sid, True) is False:
                 continue
             # each factor is a sentence of the guidance; its full stop would read ".;" inside this one
-            factors = [o.message.strip().rstrip(".") for o in summary.overriding if truth(o.when(env)) is True]
+            factors = [o.message.strip().rstrip(".") for o in summary.overriding if truth(o.when.run(env)) is True]
             if factors:
                 warnings.append(
                     Message(
