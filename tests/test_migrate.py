@@ -214,3 +214,13 @@ def test_assess_names_what_became_of_an_old_id(v2: Any) -> None:
         "inspectkit migrate --to tiny_versions rewrites the case"
     )
     assert result.to_dict()["edition_version"] == "2.0"
+
+
+def test_check_reports_a_removed_id_the_new_version_still_asks(cli: Any, tmp_path: Path) -> None:
+    text = (HERE / "v2.yaml").read_text().replace("{old: H6, change: removed", "{old: H5, change: removed")
+    text = "".join(line for line in text.splitlines(keepends=True) if "change: recoded" not in line)
+    path = tmp_path / "v2.yaml"
+    path.write_text(text)
+    result = cli("check", str(path), "--format", "json")
+    messages = [e["message"] for e in json.loads(result.stdout)["errors"]]
+    assert "supersedes: H5 is removed, but tiny_versions still has a question H5" in messages

@@ -760,13 +760,15 @@ class _Builder:
             seen: set[str] = set()
             changes = []
             for c in entry.get("changes") or []:
-                change = self.id_change(c, entry, items, edition, seen)
+                change = self.id_change(c, entry, items, edition, seen, str(entry["edition"]) == edition)
                 if change is not None:
                     changes.append(change)
             out.append(Supersedes(str(entry["edition"]), version, tuple(changes), entry.line))
         return tuple(out)
 
-    def id_change(self, c: Any, entry: LineDict, items: dict[str, Item], edition: str, seen: set[str]) -> IdChange | None:
+    def id_change(
+        self, c: Any, entry: LineDict, items: dict[str, Item], edition: str, seen: set[str], same_edition: bool = False
+    ) -> IdChange | None:
         if not isinstance(c, LineDict):
             self.error("each change is {old, new, change, reason}", entry, "changes")
             return None
@@ -798,6 +800,14 @@ class _Builder:
             if o in seen:
                 self.error(f"supersedes: {o} is mapped twice", c, "old", o)
             seen.add(o)
+            if same_edition and o not in new and o in items and items[o].is_question:
+                self.error(
+                    f"supersedes: {o} is {kind}, but {edition} still has a question {o}",
+                    c,
+                    "old",
+                    o,
+                    hint="remove the question, or the change",
+                )
         for n in new:
             if n not in items or not items[n].is_question:
                 self.error(
