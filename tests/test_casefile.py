@@ -136,3 +136,12 @@ def test_one_interview_at_a_time(tmp_path: Path) -> None:
     with interview_lock(path):  # released when the first one ends
         pass
     assert sorted(p.name for p in tmp_path.iterdir()) == ["case.yaml"]
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="only root can give a file to another owner")
+def test_a_file_saved_by_root_keeps_its_owner(tmp_path: Path) -> None:
+    path = tmp_path / "case.yaml"
+    path.write_text("schema: 1\ncase_id: N-1\nanswers:\n  risk: low\n")
+    os.chown(path, 65534, 65534)
+    edit(path, lambda c: c.answers.update(risk="high"))
+    assert (path.stat().st_uid, path.stat().st_gid) == (65534, 65534)

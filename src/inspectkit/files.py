@@ -80,11 +80,17 @@ def atomic_write(path: Path, text: str | bytes, durable: bool = True, new_mode: 
     path = Path(os.path.realpath(path))  # through a symlink: the link stays a link, its target gets the text
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        mode: int | None = path.stat().st_mode & 0o7777  # a file replaced keeps its permissions
+        old = path.stat()
+        mode: int | None = old.st_mode & 0o7777  # a file replaced keeps its permissions (and owner, where allowed)
     except FileNotFoundError:
-        mode = new_mode
+        old, mode = None, new_mode
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        if old is not None and hasattr(os, "fchown") and (old.st_uid, old.st_gid) != (os.getuid(), os.getgid()):
+            try:
+                os.fchown(fd, old.st_uid, old.st_gid)
+            except PermissionError:  # only the owner's own group, or root, may: the mode is still kept
+                pass
         if mode is not None and hasattr(os, "fchmod"):  # POSIX; elsewhere the new file keeps the default
             os.fchmod(fd, mode)
         binary = isinstance(text, bytes)
