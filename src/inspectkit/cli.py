@@ -27,6 +27,50 @@ def _default_format() -> str:
     return "table" if sys.stdout.isatty() else "json"
 
 
+FORMAT_DEFAULT = "table on a terminal, else json"
+
+
+def format_option(choices: Iterable[str] = FORMATS, default: str = FORMAT_DEFAULT) -> Callable[[Any], Any]:
+    """The ``--format`` option every output command has: the same help, naming the choices and the default."""
+    choices = list(choices)
+    return click.option(
+        "--format", "fmt", type=Choice(choices), default=None, help=f"Output format: {', '.join(choices)} (default: {default})."
+    )
+
+
+class Choice(click.Choice):  # type: ignore[type-arg]
+    """A click choice that suggests the near miss (``--kind sumary``: did you mean summary?).
+
+    ``choices`` may be a function giving them, so a list held in a heavier module is read only when used.
+    """
+
+    def __init__(self, choices: Iterable[str] | Callable[[], Iterable[str]], case_sensitive: bool = True) -> None:
+        self._load = choices if callable(choices) else None
+        super().__init__([] if callable(choices) else list(choices), case_sensitive)
+
+    @property  # type: ignore[override]
+    def choices(self) -> tuple[str, ...]:
+        if self._load is not None:
+            self._choices = tuple(self._load())
+            self._load = None
+        return self._choices
+
+    @choices.setter
+    def choices(self, value: Iterable[str]) -> None:
+        self._choices = tuple(value)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter as exc:
+            from inspectkit.errors import did_you_mean
+
+            near = did_you_mean(str(value), [str(c) for c in self.choices])
+            if near is not None:
+                exc.message = f"{exc.message.rstrip('.')}; did you mean {near!r}?"
+            raise
+
+
 class _State:
     def __init__(self, debug: bool, strict: bool):
         self.debug = debug
@@ -92,9 +136,35 @@ def _emit_json(data: Any) -> None:
 
 
 def _table(rows: list[list[Any]], headers: list[str]) -> str:
-    from tabulate import tabulate
+    """A plain table, fitted to the terminal's width (``COLUMNS``): wide columns wrap."""
+    return _fit_table(rows, headers)
 
-    return tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True)
+
+def _known_width() -> int | None:
+    """The width to wrap running text to: ``COLUMNS``, or the terminal's; None when writing to a pipe or file."""
+    import os
+
+    if os.environ.get("COLUMNS", "").strip().isdigit() or sys.stdout.isatty():
+        return _terminal_width()
+    return None
+
+
+def _fit_lines(text: str, width: int | None = None) -> str:
+    """Wrap the prose lines of a report that are wider than the terminal (tables are fitted already).
+
+    Output to a pipe or file is left as it is, one line per line, unless ``COLUMNS`` says a width.
+    """
+    width = width or _known_width()
+    if width is None:
+        return text
+    out = []
+    for line in text.split("\n"):
+        if len(line) <= width:
+            out.append(line)
+            continue
+        indent = " " * (len(line) - len(line.lstrip()))
+        out.append(textwrap.fill(line, width, subsequent_indent=indent + "  ", break_on_hyphens=False, break_long_words=True))
+    return "\n".join(out)
 
 
 def _short(text: str, width: int = 90) -> str:
@@ -108,7 +178,13 @@ def _short(text: str, width: int = 90) -> str:
 @click.option("--strict-plugins", is_flag=True, help="Fail if any plugin fails to load (for CI).")
 @click.pass_context
 def main(ctx: click.Context, debug: bool, strict_plugins: bool) -> None:
-    """Run, score and compare probation inspections, one plugin per methodology edition."""
+    """Run, score and compare probation inspections, one plugin per methodology edition.
+
+    Every output command takes --format (table on a terminal, else json). Exit codes: 0 done, 1 the
+    input had errors (each printed), 2 the command was used wrongly.
+
+    Example: inspectkit frameworks
+    """
     ctx.obj = _State(debug, strict_plugins)
 
 
@@ -116,11 +192,14 @@ def main(ctx: click.Context, debug: bool, strict_plugins: bool) -> None:
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Output format.")
+@format_option()
 @click.pass_obj
 @_run
 def frameworks(state: _State, fmt: str | None) -> int:
-    """List the installed editions with their plugin and version."""
+    """List the installed editions with their plugin and version.
+
+    Example: inspectkit frameworks --format json
+    """
     registry = state.registry
     fmt = fmt or _default_format()
     rows = []
@@ -167,16 +246,25 @@ def frameworks(state: _State, fmt: str | None) -> int:
 # ------------------------------------------------------------------------------------------ questions
 
 
+def _kinds() -> tuple[str, ...]:
+    from inspectkit.model import KINDS
+
+    return tuple(KINDS)
+
+
 @main.command()
 @click.option("--edition", "-e", required=True, help="The edition (see `inspectkit frameworks`).")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None)
+@format_option()
 @click.option("--matrix", is_flag=True, help="Print the edition's two-way matrix (where it has one).")
 @click.option("--id", "item_id", default=None, help="Show one item in full: text, guidance and rules.")
-@click.option("--kind", default=None, help="Only questions of this kind (case_detail, evidence, summary, inspection ...).")
+@click.option("--kind", type=Choice(_kinds), default=None, help="Only questions of this kind.")
 @click.pass_obj
 @_run
 def questions(state: _State, edition: str, fmt: str | None, matrix: bool, item_id: str | None, kind: str | None) -> int:
-    """Show an edition's questions as the document's tree."""
+    """Show an edition's questions as the document's tree.
+
+    Example: inspectkit questions --edition my_edition --kind summary
+    """
     fw = state.registry.framework(edition)
     fmt = fmt or _default_format()
     if item_id is not None:
@@ -195,7 +283,8 @@ def questions(state: _State, edition: str, fmt: str | None, matrix: bool, item_i
             }
         )
         return 0
-    click.echo(f"{fw.title} ({fw.edition}, data version {fw.version})")
+    width = _known_width()
+    click.echo(_fit_lines(f"{fw.title} ({fw.edition}, data version {fw.version})", width))
     depth: dict[str, int] = {}
     for item in fw.items.values():
         d = depth[item.id] = depth.get(item.parent, -1) + 1 if item.parent else 0
@@ -211,11 +300,19 @@ def questions(state: _State, edition: str, fmt: str | None, matrix: bool, item_i
         if item.links:
             tag += f" (see also {', '.join(item.links)})"
         label = item.title if item.title and not item.text else (f"{item.title}: {item.text}" if item.title else item.text)
-        click.echo(f"{'  ' * d}{item.id}  {_short(label, max(40, 100 - 2 * d))}{tag}")
+        head = f"{'  ' * d}{item.id}  "
+        if width is None:  # a pipe or a file: one line per item
+            click.echo(f"{head}{_short(label, max(40, 100 - 2 * d))}{tag}")
+            continue
+        room = max(20, min(100, width - len(head) - min(len(tag), width // 3)))
+        line = f"{head}{_short(label, room)}{tag}"
+        if len(line) > width:  # a long condition: the rest on indented lines
+            line = textwrap.fill(line, width, subsequent_indent=" " * (len(head) + 2), break_on_hyphens=False)
+        click.echo(line)
     if fw.reference and kind is None:
         click.echo("\nReference texts (show one with --id ID):")
         for r in fw.reference:
-            click.echo(f"  {r.id}  {r.title}")
+            click.echo(_fit_lines(f"  {r.id}  {r.title}"))
     return 0
 
 
@@ -267,7 +364,7 @@ def _show_item(fw: Any, item_id: str, fmt: str) -> int:
             return 0
         click.echo(f"{ref.id}  {ref.title}")
         for line in ref.text.splitlines():
-            click.echo(textwrap.fill(" ".join(line.split()), 100) if line.strip() else "")
+            click.echo(textwrap.fill(" ".join(line.split()), _text_width()) if line.strip() else "")
         return 0
     if item is None:
         hint = suggestion(item_id, list(fw.items) + [r.id for r in fw.reference])
@@ -275,9 +372,9 @@ def _show_item(fw: Any, item_id: str, fmt: str) -> int:
     if fmt == "json":
         _emit_json(_item_dict(item))
         return 0
-    click.echo(f"{item.id}  {item.title}".rstrip())
+    click.echo(_fit_lines(f"{item.id}  {item.title}".rstrip()))
     if item.text:
-        click.echo(textwrap.fill(item.text, 100))
+        click.echo(textwrap.fill(item.text, _text_width()))
     for label, value in (
         ("level", fw.level_name(item.level) if item.level else None),
         ("kind", item.kind),
@@ -292,7 +389,7 @@ def _show_item(fw: Any, item_id: str, fmt: str) -> int:
         ("reading", item.reading or None),
     ):
         if value:
-            click.echo(f"  {label}: {value}")
+            click.echo(textwrap.fill(f"  {label}: {value}", _text_width(), subsequent_indent="    ", break_on_hyphens=False))
     if item.guidance:
         click.echo("\nGuidance:")
         for line in item.guidance.splitlines():  # each line of the data is a paragraph, heading or bullet
@@ -301,7 +398,9 @@ def _show_item(fw: Any, item_id: str, fmt: str) -> int:
                 continue
             bullet = line.lstrip().startswith(("- ", "• "))
             click.echo(
-                textwrap.fill(" ".join(line.split()), 100, initial_indent="  ", subsequent_indent="    " if bullet else "  ")
+                textwrap.fill(
+                    " ".join(line.split()), _text_width(), initial_indent="  ", subsequent_indent="    " if bullet else "  "
+                )
             )
     return 0
 
@@ -333,7 +432,9 @@ def _show_matrix(fw: Any, fmt: str) -> int:
     if m.title:
         click.echo(m.title)
     headers = [""] + [f"{c.code} {c.label}" for c in m.columns]
-    widths = [22] + [20] * len(m.columns)  # wrapped, so the matrix fits a terminal
+    # wrapped, so the matrix fits the terminal: a grid cell takes 3 characters of border and padding
+    cell = max(8, min(20, (_terminal_width() - 1 - 25) // max(1, len(m.columns)) - 3))
+    widths = [22] + [cell] * len(m.columns)
     click.echo(tabulate(rows, headers=headers, tablefmt="grid", maxcolwidths=widths, maxheadercolwidths=widths))
     return 0
 
@@ -346,7 +447,7 @@ def _show_matrix(fw: Any, fmt: str) -> int:
     "--edition", "-e", default=None, help="The edition the case is assessed against (default: the one the case file names)."
 )
 @click.argument("case", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None)
+@format_option()
 @click.option(
     "--explain",
     "explain_ids",
@@ -381,6 +482,8 @@ def assess(
 
     With --interactive, interview the inspector about the case (see docs/interview.md); with --history,
     show how its answers changed.
+
+    Example: inspectkit assess --edition my_edition case.yaml --explain Q1
     """
     from inspectkit.files import line_finder, load_document
 
@@ -482,6 +585,11 @@ def _terminal_width() -> int:
     return max(40, shutil.get_terminal_size((100, 24)).columns)
 
 
+def _text_width() -> int:
+    """Running text: the terminal's width, but no wider than reads comfortably."""
+    return min(100, _terminal_width())
+
+
 def _fit_table(rows: list[list[Any]], headers: list[str], width: int | None = None) -> str:
     """A table no wider than the terminal (``COLUMNS`` or its real width): the widest columns wrap, never truncate."""
     from tabulate import tabulate
@@ -500,7 +608,7 @@ def _fit_table(rows: list[list[Any]], headers: list[str], width: int | None = No
 
     while sum(taken(k) for k in range(len(widths))) > budget:
         widest = max(range(len(widths)), key=taken)
-        if widths[widest] <= 6:
+        if widths[widest] <= 4:
             break
         widths[widest] -= 1
     return tabulate(
@@ -579,7 +687,7 @@ def _print_case(engine: Any, result: Any, personal: frozenset[str], redact_notes
     default=None,
     help="The inspection file (provider type, domain-one ratings, overrides).",
 )
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default=None)
+@format_option(["table", "json", "csv"], "table on a terminal, else json, or what the -o file's name says")
 @click.option(
     "--output",
     "-o",
@@ -612,7 +720,7 @@ def _print_case(engine: Any, result: Any, personal: frozenset[str], redact_notes
 @click.option(
     "--table",
     "table",
-    type=click.Choice(["items", "ratings", "overall", "all"]),
+    type=Choice(["items", "ratings", "overall", "all"]),
     default="items",
     show_default=True,
     help="With --format csv: which table to write; 'all' writes one file each (FILE-items.csv ...) with -o.",
@@ -631,7 +739,13 @@ def rate(
     by: str | None,
     table: str,
 ) -> int:
-    """Aggregate case files, folders and JSON Lines files: percentages, denominators and ratings."""
+    """Aggregate case files, folders and JSON Lines files: percentages, denominators and ratings.
+
+    A folder's inspection.yaml (or a file of kind: inspection among the inputs) is read as the inspection
+    file, not as a case, unless --inspection names one.
+
+    Example: inspectkit rate --edition my_edition --inspection inspection.yaml cases/ --format csv -o report.csv
+    """
     from inspectkit.files import load_document
 
     if not cases:
@@ -639,6 +753,7 @@ def rate(
     for p in cases:
         if not p.exists():
             raise UsageError("no such file or folder", _loc(p))
+    cases, inspection = _find_inspection(cases, inspection)
     registry = state.registry
     registry.framework(edition)
     inspection_doc = None
@@ -704,6 +819,29 @@ def rate(
 
 
 MAX_WARNINGS_SHOWN = 20  # on the terminal; the JSON report keeps them all
+
+
+def _find_inspection(cases: tuple[Path, ...], inspection: Path | None) -> tuple[tuple[Path, ...], Path | None]:
+    """An inspection file among the inputs is the inspection, not a case: use it, or say why it is skipped."""
+    from inspectkit.files import inspection_files
+
+    found = inspection_files(cases)
+    if not found:
+        return cases, inspection
+    named = set(found)
+    cases = tuple(p for p in cases if p not in named)
+    if not cases:
+        raise UsageError("give the case files or folders too: the inputs hold only an inspection file", _loc(found[0]))
+    if inspection is None:
+        if len(found) > 1:
+            listed = ", ".join(str(f) for f in found[:5])
+            raise UsageError(f"the inputs hold {len(found)} inspection files ({listed}): name the one to use with --inspection")
+        click.echo(f"reading {found[0]} as the inspection file (not as a case)", err=True)
+        return cases, found[0]
+    for f in found:
+        if f.resolve() != inspection.resolve():
+            click.echo(f"warning: {f}: an inspection file, not a case: skipped (the inspection is {inspection})", err=True)
+    return cases, inspection
 
 
 def _write_output(path: Path, text: str | Iterable[str]) -> None:
@@ -836,7 +974,7 @@ def _report_table(registry: Any, report: Any) -> str:
         if len(report.excluded) > MAX_LEFT_OUT_SHOWN:
             more = len(report.excluded) - MAX_LEFT_OUT_SHOWN
             out.append(f"  ... and {more:,} more (every one, with its reason, is in --format json)")
-    return "\n".join(out) + "\n"
+    return _fit_lines("\n".join(out)) + "\n"
 
 
 def _breakdown_table(report: Any) -> list[str]:
@@ -864,7 +1002,7 @@ def _breakdown_table(report: Any) -> list[str]:
 
 @main.command()
 @click.argument("target")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Output format (default: table).")
+@format_option(default="table: problems are for people and CI logs")
 @click.option(
     "--golden",
     type=click.Path(path_type=Path),
@@ -968,7 +1106,7 @@ def _check_crosswalk_file(path: Path, registry: Any) -> int:
     help="Write the migrated cases as new files in this folder (an existing file is never overwritten).",
 )
 @click.option("--in-place", is_flag=True, help="Rewrite the case files themselves (comments in them are not kept).")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Output format.")
+@format_option()
 @click.pass_obj
 @_run
 def migrate(state: _State, target: str, cases: tuple[Path, ...], output: Path | None, in_place: bool, fmt: str | None) -> int:
@@ -1066,7 +1204,7 @@ def new_plugin(name: str, directory: Path | None, title: str | None) -> int:
 
 
 @main.command()
-@click.option("--edition", "-e", required=True)
+@click.option("--edition", "-e", required=True, help="The edition whose cases are made (see `inspectkit frameworks`).")
 @click.option("-n", "count", type=click.IntRange(min=1), default=10, show_default=True, help="How many cases.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed (the same seed gives the same cases).")
 @click.option(
@@ -1079,7 +1217,10 @@ def new_plugin(name: str, directory: Path | None, title: str | None) -> int:
 @click.pass_obj
 @_run
 def synth(state: _State, edition: str, count: int, seed: int, output: Path) -> int:
-    """Write valid random cases that respect every condition (for demos, tests and benchmarks)."""
+    """Write valid random cases that respect every condition (for demos, tests and benchmarks).
+
+    Example: inspectkit synth --edition my_edition -n 1000 --seed 7 -o cases.jsonl
+    """
     from inspectkit.synth import write_cases
 
     engine = state.registry.engine(edition)

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from inspectkit.cli import _loc, _run, _State, main
+from inspectkit.cli import Choice, _loc, _run, _State, format_option, main
 from inspectkit.errors import UsageError
 
 
@@ -38,16 +38,10 @@ def _inspection_id(inspection: Path | None, given: str | None) -> str | None:
 @main.command()
 @click.option("--edition", "-e", required=True, help="The edition whose cases (and its instruments' cases) are exported.")
 @click.argument("cases", nargs=-1, type=click.Path(path_type=Path))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["csv", "jsonl"]),
-    default=None,
-    help="Output format (default: from the -o file's suffix, else csv).",
-)
+@format_option(["csv", "jsonl"], "what the -o file's name says, else csv")
 @click.option(
     "--shape",
-    type=click.Choice(["long", "wide"]),
+    type=Choice(["long", "wide"]),
     default="long",
     show_default=True,
     help="long: a row per case and question (per choice or category); wide: a row per case, a column per question.",
@@ -314,13 +308,7 @@ def _tabulate(rows: list[list[Any]], headers: list[str], markdown: bool) -> str:
 
 @main.command()
 @click.argument("inspections", nargs=-1, type=click.Path(path_type=Path))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "csv", "markdown"]),
-    default=None,
-    help="Output format (default: table on a terminal, json otherwise).",
-)
+@format_option(["table", "json", "csv", "markdown"], "table on a terminal, else json, or what the -o file's name says")
 @click.option(
     "--map",
     "map_file",

@@ -634,6 +634,11 @@ class Engine:
                 Message(None, f"a case is a mapping with schema, edition, case_id and answers, not {type(case).__name__}")
             )
             return Evaluation(None, {}, set(), {}, _Env(self, {}), errors, warnings)
+        if case.get("kind") == "inspection":
+            errors.append(
+                Message(None, "an inspection file, not a case: give it to rate with --inspection (or name it inspection.yaml)")
+            )
+            return Evaluation(None, {}, set(), {}, _Env(self, {}), errors, warnings)
         if len(case) > len(CASE_KEYS) or not case.keys() <= _CASE_KEY_SET:
             for key in case:
                 if key not in _CASE_KEY_SET:

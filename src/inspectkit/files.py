@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -140,15 +140,51 @@ def user_file_mode() -> int:
     return 0o666 & ~mask
 
 
+#: What an inspection file is called inside a folder of cases: read as the inspection, never as a case.
+INSPECTION_NAMES = ("inspection.yaml", "inspection.yml", "inspection.json")
+
+
 def iter_case_paths(paths: list[Path]) -> Iterator[Path]:
-    """Files named, and case files inside folders named (sorted, recursively)."""
+    """Files named, and case files inside folders named (sorted, recursively; never an inspection file)."""
     for p in paths:
         if p.is_dir():
             for child in sorted(p.rglob("*")):
-                if child.is_file() and child.suffix.lower() in CASE_SUFFIXES and not child.name.startswith("."):
+                if (
+                    child.is_file()
+                    and child.suffix.lower() in CASE_SUFFIXES
+                    and not child.name.startswith(".")
+                    and child.name.lower() not in INSPECTION_NAMES
+                ):
                     yield child
         else:
             yield p
+
+
+def is_inspection_file(path: Path) -> bool:
+    """A file named like an inspection file, or a YAML/JSON file with ``kind: inspection`` near its top."""
+    if path.name.lower() in INSPECTION_NAMES:
+        return True
+    if path.suffix.lower() not in (".yaml", ".yml", ".json") or not path.is_file():
+        return False
+    import re
+
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4096).decode("utf-8", "replace")
+    except OSError:
+        return False
+    return re.search(r"""(?m)^\s*["']?kind["']?\s*:\s*["']?inspection\b""", head) is not None
+
+
+def inspection_files(paths: Iterable[Path]) -> list[Path]:
+    """The inspection files among ``rate``'s inputs: named ones, and each folder's own (at any depth)."""
+    found: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            found.extend(c for c in sorted(p.rglob("*")) if c.is_file() and c.name.lower() in INSPECTION_NAMES)
+        elif is_inspection_file(p):
+            found.append(p)
+    return found
 
 
 MERGED_KEYS = ("items", "scales", "checks", "sample", "reference")
