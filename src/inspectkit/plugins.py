@@ -25,6 +25,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from inspectkit.model import Framework
 
 ENTRY_POINT_GROUP = "inspectkit"
+#: The types a plugin's function may take and return (``expressions.TYPE_NAMES``; a test keeps them in step).
+PARAM_TYPES = frozenset({"bool", "number", "text", "date", "any", "list"})
 
 
 @attrs.define
@@ -87,6 +89,33 @@ def _ask_importlib() -> list[tuple[str, str, str, str]]:
     return out
 
 
+def _what(exc: BaseException) -> str:
+    if isinstance(exc, SystemExit):
+        return f"it called sys.exit({exc.code!r})"[:200]
+    return f"{type(exc).__name__}: {exc}"[:300]
+
+
+def _function_problem(name: Any, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str | None:
+    """What is wrong with a function a plugin registers, checked as it registers it (None: nothing)."""
+    if not isinstance(name, str) or not name.isidentifier():
+        return f"{name!r}: a function's name is a word (letters, digits and _)"[:200]
+    if not callable(func):
+        return f"{name}: not callable"
+    params = kwargs.get("params", args[0] if args else ())
+    returns = kwargs.get("returns", args[1] if len(args) > 1 else "any")
+    if isinstance(params, str) or not isinstance(params, (list, tuple)):
+        return f"{name}: params is a list of types ({', '.join(sorted(PARAM_TYPES))})"
+    for p in params:
+        if not isinstance(p, str) or p not in PARAM_TYPES:
+            return f"{name}: unknown parameter type {p!r}"[:200]
+    if not isinstance(returns, str) or returns not in PARAM_TYPES:
+        return f"{name}: unknown return type {returns!r}"[:200]
+    unknown = set(kwargs) - {"params", "returns", "doc"}
+    if unknown:
+        return f"{name}: unknown option(s) {', '.join(sorted(unknown))}"
+    return None
+
+
 def _load_entry_point(value: str) -> Any:
     """What an entry point's ``module:attribute`` names (as ``EntryPoint.load`` does)."""
     import importlib
@@ -133,6 +162,7 @@ class Registry:
         self.plugins: dict[str, PluginInfo] = {}
         self.entries: dict[str, FrameworkEntry] = {}
         self.broken_entries: list[FrameworkEntry] = []
+        self.conflicts: dict[str, list[FrameworkEntry]] = {}  # an edition registered more than once: not used
         self._functions: dict[str, Any] | None = None
         self._function_specs: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
         self._list_paths: list[tuple[str, Path]] = []
@@ -156,8 +186,10 @@ class Registry:
         self.plugins[name] = PluginInfo(name, version, distribution)
         try:
             self.pm.register(obj, name=name)
-        except Exception as exc:  # noqa: BLE001 - a bad plugin is reported, not fatal
-            self.fail(name, f"could not be registered: {exc}", exc)
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - a bad plugin is reported, not fatal (even sys.exit)
+            self.fail(name, f"could not be registered: {_what(exc)}", exc)
 
     def load_entry_points(self) -> None:
         allow = os.environ.get("INSPECTKIT_LOAD_PLUGINS")
@@ -169,9 +201,11 @@ class Registry:
                 continue
             try:
                 module = _load_entry_point(value)
-            except Exception as exc:  # noqa: BLE001 - reported by name, the rest keep working
+            except KeyboardInterrupt:
+                raise
+            except BaseException as exc:  # noqa: BLE001 - reported by name, the rest keep working (even sys.exit)
                 self.plugins[name] = PluginInfo(name, version, dist_name)
-                self.fail(name, f"failed on import: {type(exc).__name__}: {exc}", exc)
+                self.fail(name, f"failed on import: {_what(exc)}", exc)
                 continue
             self.add_plugin(module, name, version, dist_name)
 
@@ -188,12 +222,23 @@ class Registry:
         for plugin, fn in self.hooks.register_functions():
 
             def register_fn(name: str, func: Callable[..., Any], *args: Any, _plugin: str = plugin, **kwargs: Any) -> None:
+                problem = _function_problem(name, func, args, kwargs)
+                if problem is None:
+                    other = next((p for p, a, _ in self._function_specs if a[0] == name), None)
+                    if other is not None:
+                        problem = f"function {name!r} is already registered by plugin {other!r}"
+                if problem is not None:
+                    self.fail(_plugin, f"registered a bad function: {problem}")
+                    return
                 self._function_specs.append((_plugin, (name, func, *args), kwargs))
 
             self._call(plugin, fn, register_fn)
         for plugin, fn in self.hooks.register_reference_lists():
 
             def register_list(path: Any, _plugin: str = plugin) -> None:
+                if not isinstance(path, (str, os.PathLike)) or not Path(path).is_file():
+                    self.fail(_plugin, f"registered a reference list that is not a file: {path!r}"[:300])
+                    return
                 self._list_paths.append((_plugin, Path(path)))
 
             self._call(plugin, fn, register_list)
@@ -207,10 +252,10 @@ class Registry:
     def _call(self, plugin: str, fn: Callable[..., Any], register: Callable[..., None]) -> None:
         try:
             fn(register=register)
-        except PluginError:
+        except (PluginError, KeyboardInterrupt):
             raise
-        except Exception as exc:  # noqa: BLE001
-            self.fail(plugin, f"raised while registering: {type(exc).__name__}: {exc}", exc)
+        except BaseException as exc:  # noqa: BLE001 - even sys.exit in a hook is the plugin's failure
+            self.fail(plugin, f"raised while registering: {_what(exc)}", exc)
 
     def _add_framework(self, path: Path, plugin: str) -> None:
         from inspectkit.files import read_header
@@ -218,7 +263,7 @@ class Registry:
         entry = FrameworkEntry(path, plugin)
         try:
             header = read_header(path)  # the edition's name and title: the definition is built only when used
-        except (InspectkitError, OSError) as exc:
+        except Exception as exc:  # noqa: BLE001 - whatever is wrong with it, the plugin is reported by name
             entry.error = str(exc)
             self.broken_entries.append(entry)
             self.fail(plugin, f"its framework definition {path} cannot be read: {exc}", exc)
@@ -233,9 +278,17 @@ class Registry:
             self.broken_entries.append(entry)
             self.fail(plugin, f"{path}: the definition names no edition")
             return
-        if entry.edition in self.entries:
-            other = self.entries[entry.edition]
-            self.fail(plugin, f"edition {entry.edition!r} is already registered by plugin {other.plugin!r}")
+        first = self.entries.get(entry.edition) or self.conflicts.get(entry.edition, [None])[0]
+        if first is not None:
+            # neither is trusted: which one an inspector gets must not depend on the order plugins load in
+            clash = self.conflicts.setdefault(entry.edition, [first])
+            clash.append(entry)
+            self.entries.pop(entry.edition, None)
+            names = " and ".join(sorted({repr(e.plugin) for e in clash}))
+            where = ", ".join(str(e.path) for e in clash)
+            message = f"edition {entry.edition!r} is registered by more than one plugin ({names}: {where}); uninstall one"
+            for e in clash:
+                self.fail(e.plugin, message)
             return
         self.entries[entry.edition] = entry
 
@@ -324,6 +377,10 @@ class Registry:
         if edition in self._frameworks:
             return self._frameworks[edition]
         entry = self.entries.get(edition)
+        if entry is None and edition in self.conflicts:
+            clash = self.conflicts[edition]
+            names = " and ".join(sorted({repr(e.plugin) for e in clash}))
+            raise UsageError(f"edition {edition!r} is registered by more than one plugin ({names}): uninstall one of them")
         if entry is None:
             hint = suggestion(edition, self.entries)
             known = ", ".join(self.editions()) or "none installed"
