@@ -18,7 +18,7 @@ import attrs
 import pluggy
 
 from inspectkit import hookspecs
-from inspectkit.errors import DefinitionError, DefinitionErrors, InspectkitError, Location, PluginError, UsageError, suggestion
+from inspectkit.errors import DefinitionError, DefinitionErrors, Location, PluginError, UsageError, suggestion
 
 if TYPE_CHECKING:  # pragma: no cover
     from inspectkit.engine import Engine
