@@ -706,7 +706,8 @@ class Engine:
         not_recorded: set[str] = set()
         # the common case, a valid code for a one-choice question, is checked by set membership in one pass;
         # everything else (numbers, lists, dates, text, and anything wrong) goes through its validator
-        slow = [k for k, v in raw_answers.items() if v.__class__ is not str or v not in allowed.get(k, _NO_CODES)]
+        allowed_for = allowed.get
+        slow = [k for k, v in raw_answers.items() if v.__class__ is not str or v not in allowed_for(k, _NO_CODES)]
         answers: dict[str, Any] = dict(raw_answers)
         for key in slow:
             del answers[key]

@@ -75,6 +75,9 @@ def _list_codes(codes: tuple[str, ...]) -> str:
     return shown + (f" ... ({len(codes)} in all)" if len(codes) > 12 else "")
 
 
+_HUGE = 10**100  # a number no case holds
+
+
 @attrs.frozen
 class AnswerType:
     """How a question is answered, and the check every value goes through."""
@@ -166,6 +169,13 @@ class AnswerType:
             whole = self.integer or name == "months"
 
             def number(value: Any) -> Any:
+                if (
+                    value.__class__ is int
+                    and -_HUGE < value < _HUGE
+                    and (lo is None or value >= lo)
+                    and (hi is None or value <= hi)
+                ):
+                    return value  # the common case, a whole number in range, settled before the checks below
                 if na and value == NA:
                     return NA
                 if isinstance(value, bool) or not isinstance(value, (int, float)):
