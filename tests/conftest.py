@@ -70,6 +70,32 @@ def registry() -> inspectkit.Registry:
     return inspectkit.load_registry(plugins=[("tiny", TINY)], entry_points=False)
 
 
+class OneFramework:
+    """Just enough of a registry for one framework loaded from a file: rate reads frameworks and engines from it."""
+
+    def __init__(self, framework: Any):
+        from inspectkit.engine import Engine
+
+        self._fw = framework
+        self._engine = Engine(framework)
+        self.entries = {framework.edition: framework}
+
+    def framework(self, edition: str) -> Any:
+        return self._fw
+
+    def engine(self, edition: str) -> Any:
+        return self._engine
+
+    def instruments_for(self, edition: str) -> list[str]:
+        return [edition]
+
+
+@pytest.fixture
+def registry_of() -> Callable[[Any], OneFramework]:
+    """``registry_of(framework)``: a registry holding only that framework (a definition a test wrote)."""
+    return OneFramework
+
+
 @pytest.fixture
 def framework(registry: inspectkit.Registry) -> inspectkit.Framework:
     return registry.framework(EDITION)

@@ -542,7 +542,7 @@ def test_rate_marks_small_samples_below_the_minimum(cli: Any, write: Any, make_c
 def test_rate_lists_warnings_capped_on_the_terminal_and_complete_in_json(
     cli: Any, write: Any, make_case: Any, answers: Any, inspection: Any
 ) -> None:
-    warned = answers(sentence_type="custody", contact={"community": "weekly"})
+    warned = answers(sentence_type="custody", contact={"community": "weekly", "prison": "monthly"})
     cases = write("many.jsonl", [make_case(f"W{n}", warned) for n in range(30)])
     ins = write("ins.yaml", inspection)
     result = cli("rate", "-e", EDITION, cases, "--inspection", ins, "--format", "table")

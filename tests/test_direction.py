@@ -66,32 +66,16 @@ def fw(tmp_path: Path) -> Any:
     return inspectkit.load_framework(framework_file(tmp_path))
 
 
-class _Registry:
-    """Just enough of a registry for one framework: rate reads frameworks and engines from it."""
+@pytest.fixture
+def rate(registry_of: Any) -> Any:
+    def rate(fw: Any, *answers: dict[str, Any]) -> Any:
+        cases = [{"case_id": f"C{n}", "answers": a} for n, a in enumerate(answers, start=1)]
+        return inspectkit.rate(registry_of(fw), fw.edition, cases)
 
-    def __init__(self, framework: Any):
-        from inspectkit.engine import Engine
-
-        self._fw = framework
-        self._engine = Engine(framework)
-        self.entries = {framework.edition: framework}
-
-    def framework(self, edition: str) -> Any:
-        return self._fw
-
-    def engine(self, edition: str) -> Any:
-        return self._engine
-
-    def instruments_for(self, edition: str) -> list[str]:
-        return [edition]
+    return rate
 
 
-def rate(fw: Any, *answers: dict[str, Any]) -> Any:
-    cases = [{"case_id": f"C{n}", "answers": a} for n, a in enumerate(answers, start=1)]
-    return inspectkit.rate(_Registry(fw), fw.edition, cases)
-
-
-def test_a_neutral_item_is_a_proportion_answering_yes(fw: Any) -> None:
+def test_a_neutral_item_is_a_proportion_answering_yes(fw: Any, rate: Any) -> None:
     report = rate(
         fw,
         {"report_prepared": "yes", "report_good": "no", "breaches": "no"},
@@ -108,7 +92,7 @@ def test_a_neutral_item_is_a_proportion_answering_yes(fw: Any) -> None:
     assert (items["report_good"]["numerator"], items["report_good"]["denominator"]) == (0, 1)
 
 
-def test_no_as_the_favourable_answer_counts_the_noes(fw: Any) -> None:
+def test_no_as_the_favourable_answer_counts_the_noes(fw: Any, rate: Any) -> None:
     report = rate(fw, {"report_prepared": "no", "breaches": "no"}, {"report_prepared": "no", "breaches": "yes"})
     items = report.to_dict()["items"]
     assert items["breaches"]["direction"] == "favourable"
@@ -118,10 +102,10 @@ def test_no_as_the_favourable_answer_counts_the_noes(fw: Any) -> None:
     assert (items["kept_to_order"]["numerator"], items["kept_to_order"]["denominator"]) == (1, 2)
 
 
-def test_explain_calls_a_neutral_item_a_proportion(fw: Any) -> None:
+def test_explain_calls_a_neutral_item_a_proportion(fw: Any, registry_of: Any) -> None:
     from inspectkit.aggregate import explain
 
-    registry = _Registry(fw)
+    registry = registry_of(fw)
     report = inspectkit.rate(registry, fw.edition, [{"case_id": "C1", "answers": {"report_prepared": "yes"}}])
     lines = explain(registry, report, "report_prepared")
     assert lines[1] == "  report_prepared: 1 answered yes of 1 applicable = 100.0%"
@@ -129,7 +113,7 @@ def test_explain_calls_a_neutral_item_a_proportion(fw: Any) -> None:
     assert not any("sufficient answers" in x for x in lines)
 
 
-def test_the_rate_table_lists_neutral_items_apart_as_proportions(fw: Any) -> None:
+def test_the_rate_table_lists_neutral_items_apart_as_proportions(fw: Any, rate: Any, registry_of: Any) -> None:
     from inspectkit.cli import _report_table
 
     report = rate(
@@ -137,7 +121,7 @@ def test_the_rate_table_lists_neutral_items_apart_as_proportions(fw: Any) -> Non
         {"report_prepared": "yes", "report_good": "yes", "breaches": "no"},
         {"report_prepared": "no", "breaches": "no"},
     )
-    text = _report_table(_Registry(fw), report)
+    text = _report_table(registry_of(fw), report)
     sufficient, _, proportions = text.partition("Proportions")
     assert "report_good" in sufficient and "breaches" in sufficient
     assert "report_prepared" not in sufficient

@@ -630,6 +630,7 @@ class Rater:
         scores = env.scores
         outcome = ev.outcome
         na_get, answer_get, vals_get, derives = env.na.get, ev.answers.get, env.vals.get, engine.derives
+        incomplete = ev.incomplete  # per-category answers with a category that applies left out: missing
         codes = bytearray()
         for _, src, sufficient, is_score in self._feeds_for(case_edition):
             if is_score:
@@ -641,7 +642,7 @@ class Rater:
                 if na_get(src, True) is False:
                     codes.append(_NA)
                     continue
-                value = answer_get(src)
+                value = answer_get(src) if src not in incomplete else None
                 if value is None and src in derives:
                     value = vals_get(src)
                     if value is UNKNOWN:
@@ -661,7 +662,7 @@ class Rater:
             counted = []
             for count in self.framework.scoring.counts:
                 for qid in count.of:
-                    value = outcome(qid)
+                    value = outcome(qid, partial=True)
                     if value is None or value is NOT_APPLICABLE or value == NA:
                         continue
                     if isinstance(value, dict):  # per category: count each category's answer

@@ -374,7 +374,9 @@ class _Builder:
                     if not isinstance(c, dict) or "code" not in c:
                         self.error("each category needs a code", entry, "categories", qid)
                         continue
-                    categories.append(Category(str(c["code"]), self.text(c, "label", qid) or str(c["code"]), None))
+                    categories.append(
+                        Category(str(c["code"]), self.text(c, "label", qid) or str(c["code"]), None, self.flag(c, "na", qid))
+                    )
 
         def num(key: str) -> float | None:
             v = entry.get(key)
@@ -536,7 +538,7 @@ class _Builder:
                         if isinstance(raw_cat, dict)
                         else None
                     )
-                    cats.append(Category(cat.code, cat.label, cond))
+                    cats.append(Category(cat.code, cat.label, cond, cat.na))
                 at = attrs.evolve(at, categories=tuple(cats))
             if kind == "summary" and at is not None and at.name != "yes_no" and not at.codes:
                 self.error("a summary judgement needs yes/no or choices", entry, "type", qid)

@@ -83,8 +83,9 @@ class Message:
 class QuestionResult:
     status: str
     value: Any = None
-    non_answer: str | None = None  # n/a, not_recorded, missing, not_applicable
+    non_answer: str | None = None  # n/a, not_recorded, missing, not_applicable, incomplete
     suggested: Any = None
+    missing_categories: tuple[str, ...] = ()  # per category: the categories that apply but are not answered
 
 
 _NOT_APPLICABLE_RESULT = QuestionResult(NOT_APPLICABLE, None, "not_applicable")
@@ -142,6 +143,8 @@ class CaseResult:
                 entry["non_answer"] = r.non_answer
             if r.suggested is not None:
                 entry["suggested"] = r.suggested.isoformat() if isinstance(r.suggested, dt.date) else r.suggested
+            if r.missing_categories:
+                entry["missing_categories"] = list(r.missing_categories)
             questions[qid] = entry
         return {
             "edition": self.edition,
@@ -375,7 +378,19 @@ def _what_it_reads(expr: Expression, env: _Env) -> str:
 class Evaluation:
     """One case checked and its rules settled (what ``rate`` counts from)."""
 
-    __slots__ = ("case_id", "answers", "not_recorded", "notes", "env", "errors", "warnings", "in_sample", "reason", "suggested")
+    __slots__ = (
+        "case_id",
+        "answers",
+        "not_recorded",
+        "notes",
+        "env",
+        "errors",
+        "warnings",
+        "in_sample",
+        "reason",
+        "suggested",
+        "incomplete",
+    )
 
     def __init__(
         self,
@@ -389,6 +404,7 @@ class Evaluation:
         in_sample: bool = True,
         reason: str | None = None,
         suggested: dict[str, Any] | None = None,
+        incomplete: dict[str, tuple[str, ...]] | None = None,
     ):
         self.case_id = case_id
         self.answers = answers
@@ -400,12 +416,19 @@ class Evaluation:
         self.in_sample = in_sample
         self.reason = reason
         self.suggested = suggested or {}
+        self.incomplete = incomplete or {}  # per-category answers with categories that apply left unanswered
 
-    def outcome(self, qid: str) -> Any:
-        """A question's value for counting: NOT_APPLICABLE, None (missing), or the value (n/a included)."""
+    def outcome(self, qid: str, partial: bool = False) -> Any:
+        """A question's value for counting: NOT_APPLICABLE, None (missing), or the value (n/a included).
+
+        A per-category answer with a category that applies left unanswered counts as missing, unless
+        ``partial`` asks for what was answered (tallies of each category's answer).
+        """
         env = self.env
         if env.na.get(qid, True) is False:
             return NOT_APPLICABLE
+        if qid in self.incomplete and not partial:
+            return None
         v = self.answers.get(qid)
         if v is None and qid in env.engine.derives:
             v = env.vals.get(qid)
@@ -462,6 +485,11 @@ class Engine:
         self.favourable = {i.id: i.favourable(default) for i in items.values()}
         self.category_conditions = {
             i.id: [(c.code, c.condition) for c in i.answer.categories if c.condition is not None]
+            for i in self.case_items
+            if i.answer is not None and i.answer.categories
+        }
+        self.categories = {
+            i.id: [(c.code, c.condition) for c in i.answer.categories]
             for i in self.case_items
             if i.answer is not None and i.answer.categories
         }
@@ -750,9 +778,22 @@ class Engine:
         for qid, applies in env.na.items():
             if applies is False and (qid in answers or qid in not_recorded) and qid in validators:
                 errors.append(Message(qid, self._why_not(qid, env), line=where("answers", qid)))
-        for qid, cats in self.category_conditions.items():
+        incomplete: dict[str, tuple[str, ...]] = {}
+        for qid, cats in self.categories.items():
             if qid in answers and env.na.get(qid, True) is not False:
-                answers[qid] = env.vals[qid] = self._categories(qid, answers[qid], cats, env, errors)
+                value = answers[qid] = env.vals[qid] = self._categories(qid, answers[qid], cats, env, errors)
+                missing = tuple(c for c, cond in cats if c not in value and (cond is None or truth(cond(env)) is True))
+                if missing:
+                    incomplete[qid] = missing
+                    warnings.append(
+                        Message(
+                            qid,
+                            f"no answer for {', '.join(missing)}: answer every category that applies"
+                            f" ({'n/a where the guidance allows it; ' if self._na_allowed(qid, missing) else ''}"
+                            "until then the answer counts as missing)",
+                            line=where("answers", qid),
+                        )
+                    )
         # what the rules suggest, where the inspector answered otherwise
         suggested: dict[str, Any] = {}
         na = env.na
@@ -809,7 +850,7 @@ class Engine:
                     warnings.append(
                         Message(score.judgement, f"judged {given}, but by its indicators it is {computed}; add a note saying why")
                     )
-        return Evaluation(case_id, answers, not_recorded, notes, env, errors, warnings, in_sample, reason, suggested)
+        return Evaluation(case_id, answers, not_recorded, notes, env, errors, warnings, in_sample, reason, suggested, incomplete)
 
     def assess(self, case: Any, source: str | None = None, line_of: Any = None) -> CaseResult:
         """Assess one case given as a mapping (a parsed case file): everything an inspector sees."""
@@ -841,7 +882,7 @@ class Engine:
                     continue
                 if r.status == NOT_APPLICABLE:
                     bucket["not_applicable"] += 1
-                elif r.value is None:
+                elif r.value is None or r.status == MISSING:
                     bucket["missing"] += 1
                 elif r.value in ("yes", "no", NA):
                     bucket[r.value] += 1
@@ -876,6 +917,8 @@ class Engine:
             elif qid in self.derives:
                 v = env.vals.get(qid, UNKNOWN)
                 yield qid, QuestionResult(DERIVED, None if v is UNKNOWN else v, "missing" if v is UNKNOWN else None)
+            elif qid in ev.incomplete:
+                yield qid, QuestionResult(MISSING, answers[qid], "incomplete", missing_categories=ev.incomplete[qid])
             elif qid in answers:
                 v = answers[qid]
                 yield qid, QuestionResult(ANSWERED, v, "n/a" if v == NA else None)
@@ -883,12 +926,19 @@ class Engine:
                 yield qid, QuestionResult(MISSING, None, "not_recorded" if qid in not_recorded else "missing")
 
     def _categories(self, qid: str, value: dict, cats: list, env: _Env, errors: list[Message]) -> dict:
+        """The categories that apply; an answer to one that does not is an error, unless it is the n/a the
+        document tells inspectors to write there."""
         out = dict(value)
         for code, cond in cats:
-            if truth(cond(env)) is False and code in out:
-                errors.append(Message(qid, f"category {code!r} does not apply to this case ({cond.text}); remove it"))
+            if cond is not None and code in out and truth(cond(env)) is False:
+                if out[code] != NA:
+                    errors.append(Message(qid, f"category {code!r} does not apply to this case ({cond.text}); remove it"))
                 del out[code]
         return out
+
+    def _na_allowed(self, qid: str, categories: tuple[str, ...]) -> bool:
+        a = self.items[qid].answer
+        return a is not None and (a.na or any(c.na for c in a.categories if c.code in categories))
 
     def _not_answerable(self, qid: str, item: Item | None) -> str:
         fw = self.framework

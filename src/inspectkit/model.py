@@ -49,6 +49,7 @@ class Category:
     code: str
     label: str
     condition: Expression | None = None
+    na: bool = False  # n/a is an answer for this category, where the document says to write it
 
 
 def _near(value: Any, codes: frozenset[str]) -> str:
@@ -115,6 +116,8 @@ class AnswerType:
         if self.name == "date":
             return Type("date", label=label)
         if self.name == "per_category":
+            if any(c.na for c in self.categories):
+                codes = codes | {NA}
             element = Type("text", codes=codes, order=self.codes if self.ordered else None)
             return Type("map", element=element, categories=frozenset(c.code for c in self.categories), label=label)
         return Type("text", label=label)
@@ -242,7 +245,8 @@ class AnswerType:
         if name == "per_category":
             cats = {c.code for c in self.categories}
             allowed = frozenset(self.codes + ((NA,) if na else ()))
-            shown = _list_codes(self.codes + ((NA,) if na else ()))
+            with_na = allowed | {NA}
+            cat_na = {c.code for c in self.categories if c.na}
 
             def per_category(value: Any) -> Any:
                 if not isinstance(value, dict):
@@ -251,12 +255,15 @@ class AnswerType:
                 for k, v in value.items():
                     if k not in cats:
                         raise InvalidAnswer(f"no category {_shown(k)}; categories: {', '.join(sorted(cats))}")
-                    if v is True and "yes" in allowed:
+                    ok = with_na if k in cat_na else allowed
+                    if v is True and "yes" in ok:
                         v = "yes"
-                    elif v is False and "no" in allowed:
+                    elif v is False and "no" in ok:
                         v = "no"
-                    if v.__class__ is not str or v not in allowed:
-                        raise InvalidAnswer(f"{k}: {_shown(v)} is not one of: {shown}")
+                    if v.__class__ is not str or v not in ok:
+                        raise InvalidAnswer(
+                            f"{k}: {_shown(v)} is not one of: {_list_codes(tuple(c for c in (*self.codes, NA) if c in ok))}"
+                        )
                     out[k] = v
                 return out
 
