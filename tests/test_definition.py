@@ -291,3 +291,11 @@ def test_a_case_rule_reading_an_inspection_answer_says_why_it_cannot(tmp_path: P
     message = str(caught.value)
     assert f"{path}:{line_of(path, 'condition: provider')}: q:" in message
     assert "provider is answered once per inspection, so a rule about one case cannot read it" in message
+
+
+def test_says_without_a_rule_to_put_in_words_is_refused(tmp_path: Path) -> None:
+    path = definition_with(tmp_path, "- id: plain\n  kind: case_detail\n  type: yes_no\n  says: always yes\n")
+    with pytest.raises(DefinitionErrors) as exc:
+        definition.load_framework(path)
+    (err,) = [e for e in exc.value.errors if "says:" in str(e)]
+    assert err.location.item == "plain" and err.location.line == line_of(path, "says: always yes")

@@ -95,7 +95,26 @@ def test_a_suggestion_that_differs_is_a_warning(engine: Any, make_case: Any, ans
     r = result.questions["2.1.1.d"]
     assert r.suggested == "yes" and r.value == "no"
     (warning,) = [w for w in result.warnings if w.question == "2.1.1.d"]
-    assert "differs from what the rules suggest" in warning.message and "'yes'" in warning.message
+    assert warning.message == (
+        "the answer 'no' differs from what the rules suggest ('yes': expected where accommodation is one of the needs);"
+        " check it, or add a note saying why"
+    )
+    assert "in needs" not in warning.message  # the rule's expression is for --explain, not for the inspector
+
+
+def test_a_rule_without_words_points_to_explain(engine: Any, make_case: Any, answers: Any) -> None:
+    result = engine.assess(make_case(answers=answers(risk_band="raised")))
+    (warning,) = [w for w in result.warnings if w.question == "risk_band"]
+    assert warning.message == (
+        "risk_band is worked out by the rules (assess --explain risk_band shows the rule); the answer given is ignored"
+    )
+
+
+def test_explain_shows_the_rule_and_its_words(engine: Any, make_case: Any, answers: Any) -> None:
+    case = make_case(answers=answers(needs=["accommodation"], **{"2__1__1__d": "no"}))
+    lines = engine.explain(engine.assess(case), case, "2.1.1.d")
+    assert any(x.startswith('  suggested: "accommodation" in needs  ->  true') for x in lines)
+    assert "  in words: expected where accommodation is one of the needs" in lines
 
 
 def test_a_suggestion_that_agrees_is_silent(engine: Any, make_case: Any, answers: Any) -> None:

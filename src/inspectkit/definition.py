@@ -100,6 +100,7 @@ ITEM_KEYS = {
     "categories",
     "optional",
     "direction",
+    "says",
 }
 
 
@@ -564,6 +565,7 @@ class _Builder:
                 reading=self.text(entry, "reading", qid),
                 links=self.ids(entry, "links", qid),
                 direction=self._item_direction(entry, qid, at),
+                says=self._says(entry, qid),
                 line=entry.line,
                 file=entry.get(_ORIGIN, self.path),
             )
@@ -651,6 +653,12 @@ class _Builder:
                 qid = items[qid].parent
             done.update(path)
         return closing
+
+    def _says(self, entry: LineDict, qid: str) -> str:
+        says = self.text(entry, "says", qid)
+        if says and entry.get("suggest") is None and entry.get("derive") is None:
+            self.error("says: puts a suggest: or derive: rule in plain words; this item has neither", entry, "says", qid)
+        return says
 
     def _item_direction(self, entry: LineDict, qid: str, at: AnswerType | None) -> tuple[str, ...] | None:
         if "direction" in entry and (at is None or not at.codes):

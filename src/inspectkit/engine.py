@@ -753,7 +753,7 @@ class Engine:
                 warnings.append(
                     Message(
                         qid,
-                        f"{qid} is worked out by the rules ({derives[qid].text}); the answer given is ignored",
+                        f"{qid} is worked out by the rules ({self._in_words(qid)}); the answer given is ignored",
                         line=where("answers", key),
                     )
                 )
@@ -797,7 +797,7 @@ class Engine:
         # what the rules suggest, where the inspector answered otherwise
         suggested: dict[str, Any] = {}
         na = env.na
-        for qid, expr, run in self._suggest_runs:
+        for qid, _expr, run in self._suggest_runs:
             if na.get(qid, True) is False:
                 continue
             sv = self.to_answer(qid, run(env))
@@ -810,7 +810,8 @@ class Engine:
                 warnings.append(
                     Message(
                         qid,
-                        f"the answer {given!r} differs from what the rules suggest ({shown!r}, from {expr.text}); check it, or add a note saying why",
+                        f"the answer {given!r} differs from what the rules suggest ({shown!r}: {self._in_words(qid)});"
+                        " check it, or add a note saying why",
                     )
                 )
         for check, when in self._check_runs:
@@ -936,6 +937,10 @@ class Engine:
                 del out[code]
         return out
 
+    def _in_words(self, qid: str) -> str:
+        """A rule as an inspector reads it: the item's ``says:``, else where to see the rule itself."""
+        return self.items[qid].says or f"assess --explain {qid} shows the rule"
+
     def _na_allowed(self, qid: str, categories: tuple[str, ...]) -> bool:
         a = self.items[qid].answer
         return a is not None and (a.na or any(c.na for c in a.categories if c.code in categories))
@@ -1035,6 +1040,8 @@ class Engine:
             lines.append(f"  derived: {show(item.derive)}")
         if item.suggest is not None:
             lines.append(f"  suggested: {show(item.suggest)}")
+        if item.says:
+            lines.append(f"  in words: {item.says}")
         if item.source:
             lines.append(f"  source: {item.source}")
         if item.reading:

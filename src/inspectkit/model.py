@@ -323,6 +323,7 @@ class Item:
     reading: str = ""
     links: tuple[str, ...] = ()
     direction: tuple[str, ...] | None = None  # favourable answers; () = neutral; None = the scoring's default
+    says: str = ""  # a suggest or derive rule in plain words, for the messages an inspector reads
     children: tuple[str, ...] = ()
     line: int | None = None
     file: str | None = None  # the definition file it is written in (a framework may include several)

@@ -18,6 +18,7 @@ The full format is in ``docs/golden-cases.md``. Each ``golden/*.yaml`` holds ``d
       suggested: {CD15: "no"}                   # what the rules suggest
       errors: [A1.7]                            # exactly these question ids carry errors ("null": the case)
       warnings: []                              # exactly these carry warnings
+      messages: {CD15: "6.90 or above"}          # a message on that question (error or warning) says this
 
 or, to check aggregation, ``rate`` (``edition``, ``cases``: a list of case mappings, ``inspection``) and
 ``expect`` with ``cases``, ``items`` (id -> [numerator, denominator]), ``ratings``, ``overall`` and
@@ -79,6 +80,10 @@ def check_golden(registry: Registry, golden: dict[str, Any]) -> list[str]:
         have = result.judgements.get(str(jid), "absent")
         if have != _norm(value):
             problems.append(f"judgement {jid}: {have!r}, expected {value!r}")
+    for qid, words in (expect.get("messages") or {}).items():
+        said = [m.message for m in (*result.errors, *result.warnings) if str(m.question) == str(qid)]
+        if not any(str(words).lower() in m.lower() for m in said):
+            problems.append(f"no message on {qid} says {words!r}; it has: {said}")
     for key, got in (("errors", result.errors), ("warnings", result.warnings)):
         if key in expect:
             want = sorted(str(x) if x is not None else "null" for x in expect[key] or [])
@@ -205,6 +210,7 @@ _EXPECT_KEYS = {
     "overall",
     "inspection_scores",
     "directions",
+    "messages",
 }
 
 
