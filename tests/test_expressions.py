@@ -82,6 +82,11 @@ def test_if_then_else_nests_in_the_else() -> None:
     assert isinstance(tree, IfElse) and isinstance(tree.otherwise, IfElse)
 
 
+def test_an_if_without_else_has_no_value_when_its_condition_is_not_true() -> None:
+    tree = expressions.parse('if a then "x"')
+    assert isinstance(tree, IfElse) and tree.otherwise is None
+
+
 @pytest.mark.parametrize(
     ("text", "column"),
     [
@@ -91,7 +96,7 @@ def test_if_then_else_nests_in_the_else() -> None:
         ('risk == "low', 9),
         ("{}", 1),
         ("", 1),
-        ("if a then b", 12),
+        ("if a else b", 6),
         ("a = b", 3),
     ],
 )

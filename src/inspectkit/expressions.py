@@ -208,7 +208,7 @@ class Call(Node):
 class IfElse(Node):
     cond: Node
     then: Node
-    otherwise: Node
+    otherwise: Node | None  # no else: no value (unknown) when the condition is not true
 
 
 MAX_DEPTH = 64  # nesting deeper than any rule a person writes; a guard against runaway input
@@ -270,8 +270,10 @@ class _Parser:
             cond = self.expr()
             self.expect("kw", "then", "'then'")
             then = self.expr()
-            self.expect("kw", "else", "'else'")
-            otherwise = self.expr()
+            otherwise = None
+            if self.peek().kind == "kw" and self.peek().value == "else":
+                self.next()
+                otherwise = self.expr()
             return IfElse(tok.pos, cond, then, otherwise)
         return self.or_expr()
 
@@ -400,7 +402,7 @@ def refs(node: Node) -> set[str]:
         elif isinstance(n, Call):
             stack.extend(n.args)
         elif isinstance(n, IfElse):
-            stack.extend((n.cond, n.then, n.otherwise))
+            stack.extend(x for x in (n.cond, n.then, n.otherwise) if x is not None)
     return found
 
 
@@ -585,7 +587,10 @@ class Checker:
             return self.check_call(node)
         if isinstance(node, IfElse):
             self.expect_bool(node.cond, self.check(node.cond))
-            a, b = self.check(node.then), self.check(node.otherwise)
+            a = self.check(node.then)
+            if node.otherwise is None:
+                return a
+            b = self.check(node.otherwise)
             if a.kind != b.kind and "any" not in (a.kind, b.kind):
                 raise self.fail(f"'then' gives {a.describe()} but 'else' gives {b.describe()}", node)
             if a.kind == "text":
@@ -826,7 +831,8 @@ def compile_expr(node: Node, functions: Mapping[str, Function], lists: Mapping[s
         if isinstance(n, Call):
             return compile_call(n)
         if isinstance(n, IfElse):
-            cond, then, otherwise = c(n.cond), c(n.then), c(n.otherwise)
+            cond, then = c(n.cond), c(n.then)
+            otherwise = c(n.otherwise) if n.otherwise is not None else (lambda env: UNKNOWN)
 
             def if_(env: Any) -> Any:
                 v = truth(cond(env))
