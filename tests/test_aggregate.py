@@ -319,6 +319,16 @@ def test_duplicate_case_ids(rate: Any, cases: Any) -> None:
     assert [e["case_id"] for e in report.excluded] == ["C1"]
 
 
+def test_a_case_whose_sample_rule_is_undecided_is_counted_and_listed(rate: Any, cases: Any) -> None:
+    open_ended = cases("yes", case_ended="yes", start_date="2024-01-01")
+    open_ended[0]["case_id"] = "NO-END"
+    open_ended[0]["answers"].pop("end_date", None)
+    report = rate([*cases("yes"), *open_ended])
+    assert report.cases == 2
+    assert list(report.undecided) == [{"case_id": "NO-END", "source": "case 2", "rules": ["short_supervision"]}]
+    assert report.to_dict()["undecided"] == list(report.undecided)
+
+
 def test_a_case_out_of_the_sample_is_excluded_with_its_reason(rate: Any, cases: Any) -> None:
     short = cases("yes", case_ended="yes", start_date="2024-01-01", end_date="2024-01-15")
     short[0]["case_id"] = "SHORT"

@@ -171,6 +171,19 @@ def test_four_whole_weeks_stay_in_the_sample(engine: Any, make_case: Any, answer
     assert result.in_sample is True
 
 
+def test_a_sample_rule_that_cannot_be_decided_is_said_and_the_case_kept(engine: Any, make_case: Any, answers: Any) -> None:
+    a = answers(case_ended="yes", start_date="2024-01-01")
+    a.pop("end_date", None)
+    result = engine.assess(make_case(answers=a))
+    assert result.in_sample is True and result.sample_undecided == ("short_supervision",)
+    (warning,) = [w for w in result.warnings if w.rule == "short_supervision"]
+    assert warning.question == "end_date"
+    assert warning.message.startswith("cannot tell whether this case is in the sample: the rule short_supervision")
+    assert "needs end_date" in warning.message
+    decided = engine.assess(make_case(answers=answers(case_ended="yes", start_date="2024-01-01", end_date="2024-03-01")))
+    assert decided.sample_undecided == () and decided.warnings == ()
+
+
 def test_a_summary_shows_the_tally_of_what_it_weighs_by_weight(engine: Any, make_case: Any, answers: Any) -> None:
     a = answers(risk="high", **{"2__1__1__a": "n/a", "2__1__1__b": "no", "2__1__1__c": "yes", "2__1__1__d": "no"})
     result = engine.assess(make_case(answers=a))

@@ -183,6 +183,8 @@ class RatingReport:
     # what is kept per case (left out, errors, warnings) is a SpillList: beyond its first entries, it waits in
     # a temporary file, so memory stays flat however many cases fail
     excluded: SpillList = attrs.field(factory=SpillList, converter=_spill)
+    # counted cases whose sample rules cannot be decided from their answers: {case_id, source, rules}
+    undecided: SpillList = attrs.field(factory=SpillList, converter=_spill)
     items: dict[str, ItemTally] = attrs.field(factory=dict)
     counts: dict[str, dict[str, dict[str, int]]] = attrs.field(factory=dict)
     ratings: dict[str, StandardRating] = attrs.field(factory=dict)
@@ -250,6 +252,7 @@ class RatingReport:
             "cases": self.cases,
             "cases_by_edition": dict(self.by_edition),
             "excluded": listed(lambda: iter(self.excluded)),
+            "undecided": listed(lambda: iter(self.undecided)),
             "minimum_cases": self.minimum_cases,
             "items": {i.id: i.record(self.minimum_cases) for i in self.items.values()},
             "item_records": self.item_records(),
@@ -671,7 +674,7 @@ class Rater:
                         values = value if isinstance(value, list) else [value]
                     counted.extend((count.id, qid, str(v)) for v in values)
         group = None if self.by is None else self._group(engine, outcome)
-        return (_COUNTED, case.source, ev.case_id, warnings, case_edition, bytes(codes), counted, group)
+        return (_COUNTED, case.source, ev.case_id, warnings, case_edition, bytes(codes), counted, group, ev.undecided)
 
     def apply(self, record: tuple[Any, ...]) -> None:
         """Add one judged case to the report: the only place the report's counts change."""
@@ -705,6 +708,8 @@ class Rater:
             return
         case_edition, codes, counted = record[4], record[5], record[6]
         report.cases += 1
+        if record[8]:
+            report.undecided.append({"case_id": case_id, "source": source, "rules": list(record[8])})
         report.by_edition[case_edition] = report.by_edition.get(case_edition, 0) + 1
         tallies = self._tallies.get(case_edition)
         if tallies is None:

@@ -969,6 +969,12 @@ def _report_table(registry: Any, report: Any) -> str:
         for qid, counts in table.items():
             shown = ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1])) or "none"
             out.append(f"  {qid}: {shown}")
+    if report.undecided:
+        out.append(f"\nCounted, but the sample rules cannot tell whether they belong ({len(report.undecided):,})")
+        for e in report.undecided[:MAX_LEFT_OUT_SHOWN]:
+            out.append(f"  {e.get('case_id') or e.get('source')}: {', '.join(e['rules'])} undecided")
+        if len(report.undecided) > MAX_LEFT_OUT_SHOWN:
+            out.append(f"  ... and {len(report.undecided) - MAX_LEFT_OUT_SHOWN:,} more (every one is in --format json)")
     if report.excluded:
         out.append(f"\nLeft out ({len(report.excluded):,})")
         for e in report.excluded[:MAX_LEFT_OUT_SHOWN]:

@@ -117,6 +117,7 @@ class CaseResult:
     errors: tuple[Message, ...]
     warnings: tuple[Message, ...]
     in_sample: bool = True
+    sample_undecided: tuple[str, ...] = ()  # sample rules that cannot be decided until more is answered
     excluded_reason: str | None = None
     aids: Mapping[str, JudgementAid] = attrs.field(factory=dict)
     not_applicable_answers: tuple[str, ...] = ()
@@ -152,6 +153,7 @@ class CaseResult:
             "case_id": self.case_id,
             "source": self.source,
             "in_sample": self.in_sample,
+            "sample_undecided": list(self.sample_undecided),
             "excluded": self.excluded_reason,
             "questions": questions,
             "judgements": dict(self.judgements),
@@ -390,6 +392,7 @@ class Evaluation:
         "reason",
         "suggested",
         "incomplete",
+        "undecided",
     )
 
     def __init__(
@@ -405,6 +408,7 @@ class Evaluation:
         reason: str | None = None,
         suggested: dict[str, Any] | None = None,
         incomplete: dict[str, tuple[str, ...]] | None = None,
+        undecided: tuple[str, ...] = (),
     ):
         self.case_id = case_id
         self.answers = answers
@@ -417,6 +421,7 @@ class Evaluation:
         self.reason = reason
         self.suggested = suggested or {}
         self.incomplete = incomplete or {}  # per-category answers with categories that apply left unanswered
+        self.undecided = undecided  # ids of sample rules that cannot be decided from the answers given
 
     def outcome(self, qid: str, partial: bool = False) -> Any:
         """A question's value for counting: NOT_APPLICABLE, None (missing), or the value (n/a included).
@@ -822,11 +827,25 @@ class Engine:
                 elif not (check.question and notes.get(check.question)):  # a note on the question answers a warning
                     warnings.append(Message(check.question, check.message, check.id))
         in_sample, reason = True, None
+        undecided: list[Any] = []
         for rule, when in self._sample_runs:
             v = when(env)
             if v is True or (v is not False and truth(v) is True):
                 in_sample, reason = False, rule.reason
+                undecided = []
                 break
+            if v is not False and truth(v) is UNKNOWN:
+                undecided.append(rule)
+        for rule in undecided:
+            needs = [r for r in sorted(rule.exclude_when.reads) if env.value(r) is UNKNOWN and env.applies(r) is not False]
+            warnings.append(
+                Message(
+                    needs[0] if needs else None,
+                    f"cannot tell whether this case is in the sample: the rule {rule.id} ({rule.reason.rstrip('.')})"
+                    f" needs {', '.join(needs) or 'more answers'}; the case is counted until it is answered",
+                    rule.id,
+                )
+            )
         for summary in self.overridable:
             sid = summary.id
             if answers.get(sid) != "yes" or notes.get(sid) or env.na.get(sid, True) is False:
@@ -851,7 +870,20 @@ class Engine:
                     warnings.append(
                         Message(score.judgement, f"judged {given}, but by its indicators it is {computed}; add a note saying why")
                     )
-        return Evaluation(case_id, answers, not_recorded, notes, env, errors, warnings, in_sample, reason, suggested, incomplete)
+        return Evaluation(
+            case_id,
+            answers,
+            not_recorded,
+            notes,
+            env,
+            errors,
+            warnings,
+            in_sample,
+            reason,
+            suggested,
+            incomplete,
+            tuple(r.id for r in undecided),
+        )
 
     def assess(self, case: Any, source: str | None = None, line_of: Any = None) -> CaseResult:
         """Assess one case given as a mapping (a parsed case file): everything an inspector sees."""
@@ -899,6 +931,7 @@ class Engine:
             errors=tuple(ev.errors),
             warnings=tuple(ev.warnings),
             in_sample=ev.in_sample,
+            sample_undecided=ev.undecided,
             excluded_reason=ev.reason,
             aids=aids,
             not_applicable_answers=tuple(not_applicable_answers),

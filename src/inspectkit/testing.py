@@ -22,7 +22,7 @@ The full format is in ``docs/golden-cases.md``. Each ``golden/*.yaml`` holds ``d
 
 or, to check aggregation, ``rate`` (``edition``, ``cases``: a list of case mappings, ``inspection``) and
 ``expect`` with ``cases``, ``items`` (id -> [numerator, denominator]), ``ratings``, ``overall`` and
-``directions`` (id -> ``favourable`` or ``neutral``: whether the numerator counts favourable answers or is a
+``undecided`` (case ids counted although a sample rule could not be decided), ``directions`` (id -> ``favourable`` or ``neutral``: whether the numerator counts favourable answers or is a
 plain proportion), ``errors`` (substrings that some error message must contain; ``[]``: no error at all), ``rating_details``
 (id -> {status, rules_rating, rating, basis, override_reason}; basis and reason as substrings), and ``inspection_scores`` (scores judged once
 per inspection, from the inspection file).
@@ -113,6 +113,10 @@ def _check_rate(registry: Registry, golden: dict[str, Any]) -> list[str]:
         t = report.items.get(str(item_id))
         if t is None or (t.numerator, t.denominator) != (num, den):
             problems.append(f"item {item_id}: {(t.numerator, t.denominator) if t else 'absent'}, expected {(num, den)}")
+    if "undecided" in expect:
+        got = sorted(str(u["case_id"]) for u in report.undecided)
+        if got != sorted(str(x) for x in expect["undecided"] or []):
+            problems.append(f"cases whose sample rules are undecided: {got}, expected {sorted(expect['undecided'])}")
     for item_id, direction in (expect.get("directions") or {}).items():
         t = report.items.get(str(item_id))
         if (t.direction if t else "absent") != direction:
@@ -211,6 +215,7 @@ _EXPECT_KEYS = {
     "inspection_scores",
     "directions",
     "messages",
+    "undecided",
 }
 
 
