@@ -104,3 +104,22 @@ def test_a_plugins_golden_folder_is_checked(cli: Any, tmp_path: Path) -> None:
         f.unlink()
     (error,) = _problems(cli, definition)["errors"]
     assert error["file"] == str(golden) and "holds no golden case" in error["message"]
+
+
+def test_a_sufficient_answer_no_item_can_be_given_is_reported(cli: Any, tmp_path: Path) -> None:
+    import shutil
+
+    tiny = Path(__file__).parent / "tiny"
+    for f in tiny.iterdir():
+        if f.is_file():
+            shutil.copy(f, tmp_path / f.name)
+    definition = tmp_path / "framework.yaml"
+    text = definition.read_text()
+    text = text.replace('      from: "2.1.1.a"\n      sufficient: [yes]', '      from: "2.1.1.a"\n      sufficient: [yse]')
+    text = text.replace("  sufficient: [yes]\n  aggregate_kinds", "  sufficient: [yes, good]\n  aggregate_kinds")
+    definition.write_text(text)
+    report = _problems(cli, definition)
+    assert [(e["id"], e["message"]) for e in report["errors"]] == [
+        ("sources_used", "sufficient: 'yse' is not one of 2.1.1.a's answers, so it never counts")
+    ]
+    assert [w["message"] for w in report["warnings"]] == ["scoring sufficient: no aggregated item has the answer 'good'"]

@@ -278,7 +278,7 @@ def render_compare(result: Any, fmt: str, hide_unmapped: bool) -> str:
     if result.ratings:
         rows = [[rid] + [_word(v) for v in values] for rid, values in result.ratings]
         out.append("")
-        out.append(_tabulate(rows, ["standard"] + [i.name for i in result.inspections], md))
+        out.append(_tabulate(rows, ["rated"] + [i.name for i in result.inspections], md))
     rows, headers = _compare_rows(result, "<br>" if md else "\n")
     out.append("")
     out.append(_tabulate(rows, headers, md) if rows else "Nothing lines up.")

@@ -107,6 +107,7 @@ def lint(fw: Framework, data: Mapping[str, Any]) -> Iterator[tuple[str, Definiti
     """Problems that do not stop the edition loading: ``(severity, problem)`` pairs."""
     yield from _rules(fw)
     yield from _unused_scales(fw, data)
+    yield from _unreachable_codes(fw)
     yield from _unnamed_levels(fw, data)
 
 
@@ -259,3 +260,37 @@ def _unnamed_levels(fw: Framework, data: Mapping[str, Any]) -> Iterator[tuple[st
                 "add levels: with the document's word for each, e.g. key_question: {name: key question, plural: key questions}",
             ),
         )
+
+
+def _unreachable_codes(fw: Framework) -> Iterator[tuple[str, DefinitionError]]:
+    """Sufficient answers that no aggregated item can be given: a typo there silently counts nothing."""
+    from inspectkit.model import MET
+
+    for agg in fw.scoring.items:
+        item = fw.items.get(agg.source)
+        if item is None or item.answer is None or not item.answer.codes:
+            continue
+        codes = set(item.answer.codes) | {MET}
+        for code in sorted(agg.sufficient - codes):
+            if code in fw.scoring.sufficient:
+                continue  # the edition-wide default, not written for this item
+            yield (
+                "error",
+                DefinitionError(
+                    f"sufficient: {code!r} is not one of {agg.source}'s answers, so it never counts",
+                    Location(fw.path, None, agg.id),
+                    f"its answers: {', '.join(item.answer.codes)}",
+                ),
+            )
+    aggregated = [i for i in fw.items.values() if i.per_case and i.kind in fw.scoring.aggregate_kinds and i.answer is not None]
+    if aggregated:
+        given = {code for i in aggregated for code in i.answer.codes}
+        for code in sorted(fw.scoring.sufficient - given):
+            yield (
+                "warning",
+                DefinitionError(
+                    f"scoring sufficient: no aggregated item has the answer {code!r}",
+                    Location(fw.path, None, "scoring"),
+                    "a code no item has counts nothing; is it misspelled?",
+                ),
+            )

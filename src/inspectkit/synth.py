@@ -84,7 +84,12 @@ def make_case(engine: Engine, rng: random.Random, case_id: str) -> dict[str, Any
                 for code, cond in cats:
                     if truth(cond(env)) is False:
                         answers[qid].pop(code, None)
-        case = json.loads(json.dumps({"schema": 1, "edition": fw.edition, "case_id": case_id, "answers": answers}, default=str))
+        case = json.loads(
+            json.dumps(
+                {"schema": 1, "edition": fw.edition, "edition_version": fw.version, "case_id": case_id, "answers": answers},
+                default=str,
+            )
+        )
         if not engine.evaluate(case).errors:
             return case
     return case
