@@ -77,3 +77,24 @@ def test_no_tracked_file_is_a_build_leftover() -> None:
         check=True,
     ).stdout.split()
     assert tracked_but_ignored == [], f"tracked files that .gitignore names (git rm --cached them): {tracked_but_ignored[:10]}"
+
+
+def test_the_examples_readme_on_a_check_satisfied_by_a_note() -> None:
+    """examples/README.md: NPS-N-0067's n/a home visits carry their reason in a note, so no warning; without it, one."""
+    import yaml
+
+    import inspectkit
+
+    registry = inspectkit.load_registry()
+    if "carag_2019" not in registry.editions():
+        import pytest
+
+        pytest.skip("the carag_2019 plugin is not installed")
+    path = README.parent / "examples" / "nps-north-2020" / "cases" / "NPS-N-0067.yaml"
+    assert "NPS-N-0067" in (README.parent / "examples" / "README.md").read_text(encoding="utf-8")
+    case = yaml.safe_load(path.read_text(encoding="utf-8"))
+    framework = registry.framework("carag_2019")
+    result = inspectkit.assess(framework, case)
+    assert result.ok and result.warnings == ()
+    del case["notes"]["D3.5"]
+    assert [w.question for w in inspectkit.assess(framework, case).warnings] == ["D3.5"]
