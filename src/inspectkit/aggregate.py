@@ -1035,6 +1035,66 @@ def available_cpus() -> int:
         return os.cpu_count() or 1
 
 
+def start_method(requested: str | None = None) -> str:
+    """How worker processes start: ``fork`` where the platform has it (they share the loaded editions), else
+    ``spawn`` (Windows; each worker loads the editions itself). ``INSPECTKIT_START_METHOD`` chooses."""
+    import multiprocessing
+    import os
+
+    method = requested or os.environ.get("INSPECTKIT_START_METHOD") or ""
+    available = multiprocessing.get_all_start_methods()
+    if method in available:
+        return method
+    return "fork" if "fork" in available else "spawn"
+
+
+def plugin_specs(registry: Any) -> list[tuple[str, str, str | None]] | None:
+    """How a spawned worker rebuilds ``registry``: (plugin name, module name, module file) for each plugin.
+
+    None when a plugin is not a module (an object registered by hand), or the registry is not a Registry:
+    such a registry cannot be rebuilt in another process.
+    """
+    import types
+
+    pm = getattr(registry, "pm", None)
+    if pm is None:
+        return None
+    specs = []
+    for name, plugin in pm.list_name_plugin():
+        if not isinstance(plugin, types.ModuleType):
+            return None
+        specs.append((name, plugin.__name__, getattr(plugin, "__file__", None)))
+    return specs
+
+
+def _import_plugin(module_name: str, file: str | None) -> Any:
+    import importlib
+    import importlib.util
+    import sys
+
+    try:
+        return importlib.import_module(module_name)
+    except ImportError:
+        if file is None:
+            raise
+    spec = importlib.util.spec_from_file_location(module_name, file)  # a plugin loaded from a file by path
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _spawned_worker(specs: list[tuple[str, str, str | None]], strict: bool, edition: str, by: str | None, contain: bool) -> None:
+    """In a spawned worker: load the same plugins, and build the rater once."""
+    from inspectkit.plugins import load_registry
+
+    global _WORKER
+    plugins = [(name, _import_plugin(module, file)) for name, module, file in specs]
+    registry = load_registry(plugins, entry_points=False, strict=strict)
+    _WORKER = Rater(registry, edition, by=by, contain_errors=contain)
+
+
 def rate_paths(
     registry: Any,
     edition: str,
@@ -1045,12 +1105,14 @@ def rate_paths(
     progress: Any = None,
     by: str | None = None,
     contain_errors: bool = True,
+    method: str | None = None,
 ) -> RatingReport:
     """Rate case files, folders and JSON Lines files, with ``jobs`` worker processes reading and judging.
 
     The main process applies the judged cases in input order, so the report is the same whatever ``jobs``
-    is; memory stays bounded because only a few batches are in flight at a time. Workers are forked (they
-    share the loaded editions); where a platform cannot fork, cases are rated in this process.
+    is; memory stays bounded because only a few batches are in flight at a time. Workers are forked where
+    the platform can (they share the loaded editions), else spawned (each loads the same plugins itself):
+    see :func:`start_method`.
     """
     import multiprocessing
     from collections import deque
@@ -1059,7 +1121,9 @@ def rate_paths(
     paths = [Path(p) for p in paths]
     rater = Rater(registry, edition, by=by, contain_errors=contain_errors)
     done = 0
-    if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+    method = start_method(method)
+    specs = plugin_specs(registry) if method != "fork" else None
+    if jobs <= 1 or (method != "fork" and specs is None):
         for case in iter_cases(paths):
             rater.add(case)
             if progress is not None:
@@ -1067,8 +1131,15 @@ def rate_paths(
                 progress(done)
         return rater.finish(inspection, inspection_source)
     _WORKER = rater  # its engines are built (Rater.__init__): forked workers share them
+    context = multiprocessing.get_context(method)
+    pool_args: dict[str, Any] = {}
+    if method != "fork":
+        pool_args = {
+            "initializer": _spawned_worker,
+            "initargs": (specs, bool(getattr(registry, "strict", False)), edition, by, contain_errors),
+        }
     try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        with context.Pool(jobs, **pool_args) as pool:
             pending: deque[Any] = deque()
             for batch in _inputs(paths):
                 pending.append(pool.apply_async(_judge_batch, (batch,)))

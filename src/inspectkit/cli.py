@@ -38,6 +38,20 @@ def format_option(choices: Iterable[str] = FORMATS, default: str = FORMAT_DEFAUL
     )
 
 
+def excel_option() -> Callable[[Any], Any]:
+    """``--excel``: CSV as Excel reads it everywhere (a UTF-8 byte-order mark, Windows line ends)."""
+    return click.option(
+        "--excel",
+        is_flag=True,
+        help="With --format csv: write CSV for Excel (a UTF-8 byte-order mark and CRLF line ends), so accents survive.",
+    )
+
+
+def for_excel(text: str) -> bytes:
+    """CSV text as Excel opens it correctly on any system: UTF-8 with a byte-order mark, CRLF line ends."""
+    return ("\ufeff" + text.replace("\r\n", "\n").replace("\n", "\r\n")).encode("utf-8")
+
+
 class Choice(click.Choice):  # type: ignore[type-arg]
     """A click choice that suggests the near miss (``--kind sumary``: did you mean summary?).
 
@@ -727,6 +741,7 @@ def _print_case(engine: Any, result: Any, personal: frozenset[str], redact_notes
     show_default=True,
     help="With --format csv: which table to write; 'all' writes one file each (FILE-items.csv ...) with -o.",
 )
+@excel_option()
 @click.pass_obj
 @_run
 def rate(
@@ -740,6 +755,7 @@ def rate(
     jobs: int,
     by: str | None,
     table: str,
+    excel: bool,
 ) -> int:
     """Aggregate case files, folders and JSON Lines files: percentages, denominators and ratings.
 
@@ -766,6 +782,8 @@ def rate(
     if fmt is None and output is not None:  # the file's name says what it should hold
         fmt = {".json": "json", ".csv": "csv"}.get(output.suffix.lower(), "table")
     fmt = fmt or _default_format()
+    if excel and fmt != "csv":
+        raise UsageError("--excel is for --format csv (or -o FILE.csv)")
     if table == "all" and fmt == "csv" and output is None:
         raise UsageError("--table all writes one file per table: give -o FILE.csv (or choose one --table)")
     if output is not None and output.is_dir():
@@ -803,7 +821,8 @@ def rate(
             if table == "all" and output is not None:
                 path = output.with_name(f"{output.stem}-{name}{output.suffix or '.csv'}")
             text = report_csv(report, name)
-            files.append((path, text, f"{name} table ({text.count(chr(10)) - 1} rows)"))
+            rows = text.count(chr(10)) - 1
+            files.append((path, for_excel(text) if excel else text, f"{name} table ({rows} rows)"))
     else:
         text = _report_table(registry, report)
         for target in explain_ids:
@@ -811,6 +830,9 @@ def rate(
         files.append((output, text, "report"))
     for path, text, what in files:
         if path is None:
+            if isinstance(text, bytes):
+                click.echo(text, nl=False)  # bytes go out as they are
+                continue
             for chunk in [text] if isinstance(text, str) else text:
                 click.echo(chunk, nl=False)
         else:
@@ -846,19 +868,27 @@ def _find_inspection(cases: tuple[Path, ...], inspection: Path | None) -> tuple[
     return cases, inspection
 
 
-def _write_output(path: Path, text: str | Iterable[str]) -> None:
+def _write_output(path: Path, text: str | bytes | Iterable[str]) -> None:
     """Write a report atomically: whole text, or pieces streamed (a report too big to hold as one string)."""
     from inspectkit.files import atomic_write, atomic_writer
 
     if path.is_dir():
         raise UsageError("is a folder: give a file name", _loc(path))
     try:
-        if isinstance(text, str):
+        if isinstance(text, (str, bytes)):
             atomic_write(path, text)
         else:
             with atomic_writer(path) as fh:
                 for chunk in text:
                     fh.write(chunk)
+    except PermissionError as exc:
+        if path.exists():  # Windows refuses to replace a file another program holds open
+            raise UsageError(
+                "cannot replace the file: it is open in another program (such as Excel) or read-only",
+                _loc(path),
+                hint="close it and run the command again, or write to another file with -o",
+            ) from exc
+        raise UsageError(f"cannot write the report: {exc.strerror or exc}", _loc(path)) from exc
     except OSError as exc:
         raise UsageError(f"cannot write the report: {exc.strerror or exc}", _loc(path)) from exc
 

@@ -123,9 +123,39 @@ def decode(data: bytes, path: Path) -> str:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InputError(f"not UTF-8 text (byte {exc.start})", Location(str(path), line)) from None
+        raise not_utf8(data, exc.start, str(path)) from None
     return text[1:] if text.startswith("\ufeff") else text
+
+
+def guess_encoding(data: bytes) -> str:
+    """What text that is not UTF-8 most likely is: UTF-16 (by its byte-order mark), Windows-1252 (what Excel
+    and Notepad write on a Western Windows: curly quotes, dashes and the euro sign in 0x80-0x9F), else Latin-1."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    try:
+        data.decode("cp1252")
+    except UnicodeDecodeError:
+        return "latin-1"
+    return "cp1252"
+
+
+_ENCODING_NAMES = {"utf-16": "UTF-16", "cp1252": "Windows-1252 (cp1252)", "latin-1": "Latin-1 (ISO-8859-1)"}
+
+
+def not_utf8(data: bytes, start: int, source: str, line: int | None = None) -> InputError:
+    """The error for text that is not UTF-8: where, what it looks like instead, and how to convert it."""
+    encoding = guess_encoding(data)
+    if line is None:
+        line = data[:start].count(b"\n") + 1
+    byte = data[start : start + 1]
+    shown = ""
+    if encoding != "utf-16" and byte:
+        shown = f": {byte.decode(encoding, 'replace')!r} in {encoding}"
+    return InputError(
+        f"not UTF-8 text (byte {start}, 0x{byte.hex()}{shown}); it looks like {_ENCODING_NAMES[encoding]}",
+        Location(source, line),
+        hint=f"save it as UTF-8 from Excel or Notepad, or convert it: iconv -f {encoding.upper()} -t UTF-8 FILE > NEW_FILE",
+    )
 
 
 def raw_lines(path: Path) -> Iterator[tuple[int, bytes | InputError]]:
@@ -220,6 +250,10 @@ def load_json(raw: bytes | str, source: str, line: int | None = None, whole_file
     except _Duplicate as exc:  # pragma: no cover - without orjson
         raise error(f"key {_shown(str(exc))} is given twice; keep one", _json_key_line(raw, str(exc))) from None
     except (_OrjsonError, json.JSONDecodeError) as exc:
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            raise not_utf8(raw, bad.start, source, line) from None
         msg = getattr(exc, "msg", None) or str(exc)
         return_line = getattr(exc, "lineno", None) if whole_file else None
         raise error(f"not valid JSON: {_json_problem(msg)}", return_line) from None
