@@ -355,3 +355,69 @@ def compare(
         click.echo("error: nothing lines up: no item of one inspection corresponds to an item of another", err=True)
         return 1
     return 0
+
+
+# ------------------------------------------------------------------------------------------ report
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--output", "-o", type=click.Path(path_type=Path), required=True, help="The HTML file to write (atomically).")
+@click.option(
+    "--edition",
+    "-e",
+    default=None,
+    help="Rate the INPUTS as the case files, folders and JSON Lines files of one inspection of this edition.",
+)
+@click.option("--inspection", type=click.Path(path_type=Path), default=None, help="With --edition: the inspection file.")
+@click.option("--title", default=None, help="The report's title (default: the inspections' names).")
+@click.pass_obj
+@_run
+def report(
+    state: _State, inputs: tuple[Path, ...], output: Path, edition: str | None, inspection: Path | None, title: str | None
+) -> int:
+    """Write one self-contained HTML report: ratings, charts with intervals, inspections side by side, trends.
+
+    INPUTS are saved rate reports, inspection files or folders (as compare takes them), oldest first; or,
+    with --edition, the cases of one inspection. The file fetches nothing and needs no script.
+
+    Example: inspectkit report examples/nps-north-2020 examples/crc-south-2020 -o report.html
+    """
+    from inspectkit.cli import _write_output
+    from inspectkit.progress import Progress
+    from inspectkit.report import render
+
+    if not inputs:
+        raise UsageError("give saved rate reports, inspection files or folders (or --edition E and case files)")
+    registry = state.registry
+    with Progress("report") as progress:
+        if edition is not None:
+            from inspectkit.aggregate import default_jobs, rate_paths
+            from inspectkit.compare import Inspection
+            from inspectkit.files import load_document
+
+            _check_inputs(inputs)
+            registry.framework(edition)
+            doc = None
+            if inspection is not None:
+                if not inspection.exists():
+                    raise UsageError("no such inspection file", _loc(inspection))
+                doc = load_document(inspection)
+            rated = rate_paths(
+                registry,
+                edition,
+                list(inputs),
+                doc,
+                str(inspection) if inspection else None,
+                jobs=default_jobs(inputs),
+                progress=progress,
+            )
+            if rated.errors:
+                click.echo(f"note: {len(rated.errors)} error(s) while rating (rate shows them)", err=True)
+            loaded = [Inspection(rated.inspection_id or edition, rated.to_dict())]
+        else:
+            loaded = [load_inspection(p, registry, progress) for p in inputs]
+    html = render(loaded, registry, title)
+    _write_output(output, html)
+    click.echo(f"wrote the report on {len(loaded)} inspection(s) to {output}", err=True)
+    return 0

@@ -1,0 +1,212 @@
+"""``inspectkit report``: one self-contained HTML file for one or more inspections.
+
+For each inspection: its ratings (where the edition rates), and per standard (or section) a bar chart of its
+items with their 95% intervals. For two or more: the comparison side by side (as ``compare`` lines them
+up). For inspections of one provider (ids that differ only by a year: ``NPS-North-2019``, ``NPS-North-2021``):
+a trend of every item across them, in the order given. Charts are inline SVG, styles inline, and there is no
+script and no link to anything outside the file, so it opens offline, with scripts off, and prints.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+
+from inspectkit.charts import PALETTE, Bar, bar_chart, trend_chart
+
+_YEAR = re.compile(r"[-_ /]*(19|20)\d\d(-\d\d)?$")
+
+
+@attrs.frozen
+class Group:
+    id: str
+    title: str
+    chart: Any
+    proportions: bool = False
+    note: str = ""
+
+
+def provider_of(inspection_id: str | None) -> str | None:
+    """The provider an inspection id names: the id without a trailing year (``NPS-North-2020`` -> ``NPS-North``)."""
+    if not inspection_id:
+        return None
+    name = _YEAR.sub("", inspection_id).strip()
+    return name if name and name != inspection_id else None
+
+
+def _bar(
+    item_id: str, item: dict[str, Any], minimum: int | None, series: int = 0, label: str | None = None, note: str = ""
+) -> Bar:
+    from inspectkit.intervals import rounded
+
+    n, d = int(item.get("numerator") or 0), int(item.get("denominator") or 0)
+    lower, upper = rounded(n, d)
+    return Bar(
+        label=label or item_id,
+        percent=round(100 * n / d, 1) if d else None,
+        lower=lower,
+        upper=upper,
+        numerator=n,
+        denominator=d,
+        title=str(item.get("title") or ""),
+        small=bool(minimum is not None and d and d < minimum),
+        series=series,
+        note=note,
+    )
+
+
+def _groups(registry: Any, report: dict[str, Any]) -> list[Group]:
+    """The report's items grouped by the heading above them in the edition (standard, section, view)."""
+    fw = None
+    if registry is not None and report.get("edition") in getattr(registry, "entries", {}):
+        fw = registry.framework(report["edition"])
+    bands: list[tuple[float, str]] = []
+    ratings = fw.scoring.ratings if fw is not None else None
+    if ratings is not None:
+        bands = [(float(b.minimum), b.rating.replace("_", " ")) for b in ratings.bands if b.minimum > 0]
+    minimum = report.get("minimum_cases")
+    groups: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    titles: dict[str, str] = {}
+    neutral: list[tuple[str, dict[str, Any]]] = []
+    for item_id, item in (report.get("items") or {}).items():
+        if item.get("direction") == "neutral":
+            neutral.append((item_id, item))
+            continue
+        node = fw.items.get(item_id) if fw is not None else None
+        parent = node.parent if node is not None and node.parent else None
+        if parent is None:
+            parent = item_id.rsplit(".", 1)[0] if "." in item_id and ":" not in item_id else "other"
+        groups.setdefault(parent, []).append((item_id, item))
+        if parent not in titles:
+            head = fw.items.get(parent) if fw is not None else None
+            titles[parent] = (head.title or head.text) if head is not None else ("Other items" if parent == "other" else "")
+    out = []
+    band_note = ""
+    if bands:
+        band_note = "Dashed lines: the rating bands (" + ", ".join(f"{name} from {m:g}%" for m, name in bands) + ")."
+    for gid, items in groups.items():
+        bars = [_bar(i, it, minimum) for i, it in items]
+        caption = f"{gid} {titles[gid]}".strip()
+        if all(b.percent is None for b in bars):
+            out.append(Group(gid, titles[gid], None, note="No applicable cases: " + ", ".join(b.label for b in bars) + "."))
+            continue
+        out.append(Group(gid, titles[gid], bar_chart(bars, bands, caption, label_width=80, text_width=200), note=band_note))
+    if neutral:
+        bars = [_bar(i, it, minimum) for i, it in neutral]
+        chart = bar_chart(bars, (), "proportions", label_width=80, text_width=200)
+        out.append(Group("proportions", "Proportions (facts and filters: no answer is favourable)", chart, True))
+    return out
+
+
+def _compare_groups(comparison: Any, registry: Any) -> list[Group]:
+    """The comparison as grouped bars, one chart per heading (standard): for each key, a bar per inspection.
+
+    Only each key's first line is drawn (each inspection's closest item); the table lists every line.
+    """
+    edition = comparison.on or comparison.inspections[0].edition
+    fw = registry.framework(edition) if registry is not None and edition in getattr(registry, "entries", {}) else None
+    by_head: dict[str, list[Bar]] = {}
+    titles: dict[str, str] = {}
+    seen: set[str] = set()
+    for line in comparison.lines:
+        if line.key in seen or not line.with_cases:
+            continue
+        seen.add(line.key)
+        node = fw.items.get(line.key) if fw is not None else None
+        head = node.parent if node is not None and node.parent else (line.key.rsplit(".", 1)[0] if "." in line.key else "other")
+        if head not in titles:
+            head_node = fw.items.get(head) if fw is not None else None
+            titles[head] = (head_node.title or head_node.text) if head_node is not None else ""
+        bars = by_head.setdefault(head, [])
+        for index, cell in enumerate(line.cells):
+            if cell is None:
+                continue
+            lower, upper = cell.interval
+            label = f"{line.key} · {comparison.inspections[index].name}"
+            note = "" if cell.relation == "same" else f"{cell.item_id} ({cell.relation})"
+            small = bool(cell.small_sample)
+            bars.append(Bar(label, cell.percent, lower, upper, cell.numerator, cell.denominator, line.title, small, index, note))
+    return [
+        Group(head, titles[head], bar_chart(bars, (), f"{head} side by side", label_width=210, text_width=280))
+        for head, bars in by_head.items()
+    ]
+
+
+def _trends(inspections: Sequence[Any]) -> list[dict[str, Any]]:
+    """For each provider with two or more inspections of one edition: a small chart per item across them."""
+    by: dict[tuple[str, str], list[Any]] = {}
+    for ins in inspections:
+        provider = provider_of(ins.report.get("inspection_id"))
+        if provider is not None:
+            by.setdefault((provider, ins.edition), []).append(ins)
+    out = []
+    for (provider, edition), group in by.items():
+        if len(group) < 2:
+            continue
+        labels = [str(i.report.get("inspection_id") or i.name) for i in group]
+        ids: list[str] = []
+        for ins in group:
+            ids.extend(k for k in ins.items if k not in ids)
+        charts = []
+        for item_id in ids:
+            points = []
+            for ins in group:
+                item = ins.items.get(item_id)
+                points.append(_bar(item_id, item, ins.report.get("minimum_cases")) if item else Bar(item_id, None))
+            if all(p.percent is None for p in points):
+                continue
+            title = next((str(i.items[item_id].get("title") or "") for i in group if item_id in i.items), "")
+            charts.append({"id": item_id, "title": title, "chart": trend_chart(labels, points, f"{item_id} across {provider}")})
+        out.append({"provider": provider, "edition": edition, "inspections": labels, "charts": charts})
+    return out
+
+
+def render(inspections: Sequence[Any], registry: Any = None, title: str | None = None) -> str:
+    """The HTML text of a report on ``inspections`` (compare's ``Inspection`` objects)."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    from inspectkit import __version__
+
+    comparison = None
+    compare_error = None
+    if len(inspections) > 1:
+        from inspectkit.compare import compare
+        from inspectkit.errors import InspectkitError
+
+        try:
+            comparison = compare(inspections, registry)
+        except InspectkitError as exc:
+            compare_error = exc.message
+    env = Environment(loader=PackageLoader("inspectkit", "templates"), autoescape=select_autoescape(default=True))
+    env.filters["word"] = lambda code: "-" if code is None else str(code).replace("_", " ").capitalize()
+    sections = []
+    for index, ins in enumerate(inspections):
+        r = ins.report
+        fw_title = ""
+        if registry is not None and ins.edition in getattr(registry, "entries", {}):
+            fw_title = registry.framework(ins.edition).title
+        sections.append(
+            {
+                "index": index,
+                "name": ins.name,
+                "report": r,
+                "edition_title": fw_title,
+                "ratings": r.get("rating_details") or {},
+                "groups": _groups(registry, dict(r)),
+                "colour": PALETTE[index % len(PALETTE)],
+            }
+        )
+    template = env.get_template("report.html.j2")
+    return template.render(
+        title=title or ("Inspection report: " + ", ".join(i.name for i in inspections)),
+        sections=sections,
+        comparison=comparison,
+        compare_groups=_compare_groups(comparison, registry) if comparison is not None else [],
+        compare_error=compare_error,
+        trends=_trends(inspections),
+        version=__version__,
+        palette=PALETTE,
+    )
