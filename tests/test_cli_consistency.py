@@ -25,6 +25,7 @@ EDITION = "tiny_2024"
 # Commands without --format, and why: what they make is files, and they print only what they wrote.
 NO_FORMAT = {
     "new-plugin": "writes a plugin folder",
+    "report": "writes one HTML file",
     "synth": "writes case files",
 }
 

@@ -1259,10 +1259,12 @@ def synth(state: _State, edition: str, count: int, seed: int, output: Path) -> i
 
     Example: inspectkit synth --edition my_edition -n 1000 --seed 7 -o cases.jsonl
     """
+    from inspectkit.progress import Progress
     from inspectkit.synth import write_cases
 
     engine = state.registry.engine(edition)
-    written = write_cases(engine, count, seed, output)
+    with Progress("synth") as progress:
+        written = write_cases(engine, count, seed, output, progress=progress)
     click.echo(f"wrote {written} {edition} case(s) to {output}", err=True)
     return 0
 

