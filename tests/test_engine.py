@@ -33,9 +33,23 @@ def test_statuses(engine: Any, make_case: Any) -> None:
     assert q["end_date"].status == "not_applicable"  # only where the case ended
     assert q["2.1.2"].status == "not_applicable"  # only on licence
     assert q["2.1.2.a"].status == "not_applicable"  # inside 2.1.2
-    assert q["2.2.a"].status == "missing"  # the criterion judgement is not given
+    assert (q["2.2.a"].status, q["2.2.a"].value) == ("derived", "met")  # not judged: the rules' result stands
     assert "9.9" not in q  # reserved numbers take no answer
     assert "provider" not in q  # inspection-level questions are not per case
+
+
+def test_a_judgement_left_to_the_rules_says_which_of_three_it_is(engine: Any, make_case: Any, answers: Any) -> None:
+    none_apply = engine.assess(make_case(answers=answers(**{"2__2__a__1": "n/a", "2__2__a__2": "n/a"})))
+    r = none_apply.questions["2.2.a"]
+    assert (r.status, r.value, r.non_answer) == ("not_applicable", None, "not_applicable")  # no indicator applies
+    a = answers()
+    del a["2.2.a.1"]
+    waiting = engine.assess(make_case(answers=a)).questions["2.2.a"]
+    assert (waiting.status, waiting.value, waiting.non_answer, waiting.waiting_for) == ("derived", None, "missing", ("2.2.a.1",))
+    judged = engine.assess(make_case(answers=answers(**{"2__2__a": "not_met"}))).questions["2.2.a"]
+    assert (judged.status, judged.value) == ("answered", "not_met")
+    assert none_apply.score_status["2.2.a"] == "not_applicable"
+    assert engine.assess(make_case(answers=a)).to_dict()["score_status"]["2.2.a"] == "undecided"
 
 
 def test_n_a_not_recorded_and_missing_are_kept_apart(engine: Any, make_case: Any, answers: Any) -> None:

@@ -86,6 +86,7 @@ class QuestionResult:
     non_answer: str | None = None  # n/a, not_recorded, missing, not_applicable, incomplete
     suggested: Any = None
     missing_categories: tuple[str, ...] = ()  # per category: the categories that apply but are not answered
+    waiting_for: tuple[str, ...] = ()  # a judgement the rules work out: the answers it still needs
 
 
 _NOT_APPLICABLE_RESULT = QuestionResult(NOT_APPLICABLE, None, "not_applicable")
@@ -122,6 +123,7 @@ class CaseResult:
     aids: Mapping[str, JudgementAid] = attrs.field(factory=dict)
     not_applicable_answers: tuple[str, ...] = ()
     notes: Mapping[str, str] = attrs.field(factory=dict)
+    score_status: Mapping[str, str] = attrs.field(factory=dict)  # case score id -> met / not_met / not_applicable / undecided
     source: str | None = None
     edition_version: str | None = None  # the version of the edition that assessed the case
 
@@ -146,6 +148,8 @@ class CaseResult:
                 entry["suggested"] = r.suggested.isoformat() if isinstance(r.suggested, dt.date) else r.suggested
             if r.missing_categories:
                 entry["missing_categories"] = list(r.missing_categories)
+            if r.waiting_for:
+                entry["waiting_for"] = list(r.waiting_for)
             questions[qid] = entry
         return {
             "edition": self.edition,
@@ -157,6 +161,7 @@ class CaseResult:
             "excluded": self.excluded_reason,
             "questions": questions,
             "judgements": dict(self.judgements),
+            "score_status": dict(self.score_status),
             "aids": {
                 qid: {"tally": {w: dict(t) for w, t in aid.tally.items()}, "overriding": list(aid.overriding)}
                 for qid, aid in self.aids.items()
@@ -451,6 +456,13 @@ class Evaluation:
             out[sid] = None if v is UNKNOWN else v
         return out
 
+    def score_status(self) -> dict[str, str]:
+        """Each case score's result as a status: a value, ``not_applicable`` (nothing it rests on applies) or
+        ``undecided`` (an answer it needs is missing), so that a null judgement says which it is."""
+        return {
+            sid: "undecided" if v is UNKNOWN else "not_applicable" if v is None else str(v) for sid, v in self.env.scores.items()
+        }
+
 
 class Engine:
     """A framework made ready to assess many cases fast (everything per-question is precomputed)."""
@@ -514,6 +526,8 @@ class Engine:
         self.judged_scores = [
             s for s in framework.scoring.case_scores if s.judgement is not None and self.score_level[s.id] == "case"
         ]
+        # a question that is a case score's own judgement: left unanswered, the rules' result stands for it
+        self.judged_questions = {s.judgement: s for s in self.judged_scores}
         # fast validation: answers to one-choice questions are checked by set membership (derived ones are
         # never answered, so they always take the slow path and its warning)
         self.allowed: dict[str, frozenset[str]] = {
@@ -928,6 +942,7 @@ class Engine:
             case_id=ev.case_id,
             questions=questions,
             judgements=ev.judgements(),
+            score_status=ev.score_status(),
             errors=tuple(ev.errors),
             warnings=tuple(ev.warnings),
             in_sample=ev.in_sample,
@@ -956,8 +971,23 @@ class Engine:
             elif qid in answers:
                 v = answers[qid]
                 yield qid, QuestionResult(ANSWERED, v, "n/a" if v == NA else None)
+            elif qid in self.judged_questions and qid not in not_recorded:
+                yield qid, self._judged_by_rules(self.judged_questions[qid], env)
             else:
                 yield qid, QuestionResult(MISSING, None, "not_recorded" if qid in not_recorded else "missing")
+
+    def _judged_by_rules(self, score: CaseScore, env: _Env) -> QuestionResult:
+        """An optional judgement left to the rules: their result (derived), not applicable where nothing it rests on
+        applies, or derived and waiting for the answers it needs."""
+        v = env.scores.get(score.id)
+        if v is None:
+            return QuestionResult(NOT_APPLICABLE, None, "not_applicable")
+        if v is not UNKNOWN:
+            return QuestionResult(DERIVED, v)
+        waiting = tuple(
+            m for m in score.of if m in self.items and env.applies(m) is not False and env.value(m) is UNKNOWN
+        ) + tuple(m for m in score.of if m in self.score_by_id and env.scores.get(m) is UNKNOWN)
+        return QuestionResult(DERIVED, None, "missing", waiting_for=waiting)
 
     def _categories(self, qid: str, value: dict, cats: list, env: _Env, errors: list[Message]) -> dict:
         """The categories that apply; an answer to one that does not is an error, unless it is the n/a the
