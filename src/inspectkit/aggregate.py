@@ -319,6 +319,10 @@ def strict_dumps(value: Any) -> str:
         return json.dumps(_finite(value), indent=2, ensure_ascii=False, default=str, allow_nan=False)
 
 
+def _plain(value: Any) -> bool:
+    return value is None or value.__class__ in (str, int, float, bool)
+
+
 def _finite(value: Any) -> Any:
     if isinstance(value, float):
         return value if math.isfinite(value) else None
@@ -337,6 +341,18 @@ def json_chunks(data: dict[str, Any]) -> Iterator[str]:
     def dumps(value: Any, indent: str) -> str:
         return strict_dumps(value).replace("\n", "\n" + indent)
 
+    scalar = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode  # the C encoder: no indent
+
+    def entry_text(value: Any, indent: str) -> str:
+        """One entry of a long list (a flat mapping of text and numbers) written directly, as ``dumps`` would."""
+        if value.__class__ is dict and value and all(k.__class__ is str and _plain(v) for k, v in value.items()):
+            inner = indent + "  "
+            try:
+                return "{\n" + ",\n".join(f"{inner}{scalar(k)}: {scalar(v)}" for k, v in value.items()) + f"\n{indent}}}"
+            except ValueError:  # NaN or infinity: strict_dumps writes null
+                pass
+        return dumps(value, indent)
+
     if not data:
         yield "{}\n"
         return
@@ -350,7 +366,7 @@ def json_chunks(data: dict[str, Any]) -> Iterator[str]:
         opened = False
         batch: list[str] = []
         for entry in value:
-            batch.append(("," if opened else "[") + "\n    " + dumps(entry, "    "))
+            batch.append(("," if opened else "[") + "\n    " + entry_text(entry, "    "))
             opened = True
             if len(batch) >= 1000:
                 yield "".join(batch)
