@@ -325,7 +325,7 @@ class Interview:
             say(f"    Answered: {shown(current)} (Enter keeps it)")
         elif item.id in self.ev.suggested:
             default = self.ev.suggested[item.id]
-            for line in wrap(f"Suggested: {shown(default)}: {self.reason(item)} (Enter accepts it)", "    ", "      "):
+            for line in wrap(f"Suggested: {shown(default)}{self.reason(item)} (Enter accepts it)", "    ", "      "):
                 say(line)
         if item.id in self.case.notes:
             for line in wrap(f"Note: {self.case.notes[item.id]}", "    ", "      "):
@@ -665,14 +665,14 @@ class Interview:
                 return
 
     def reason(self, item: Item) -> str:
-        says = getattr(item, "says", None) or getattr(item.suggest, "says", None)
-        if says:
-            return " ".join(str(says).split())
+        """Why the rules suggest it: the rule in the edition's plain words, else the answers it rests on."""
+        if item.says:
+            return ": " + " ".join(item.says.split())
         assert item.suggest is not None
         from inspectkit.engine import _what_it_reads
 
         reads = _what_it_reads(item.suggest, self.ev.env)
-        return f"the rules give it from {reads}" if reads else "the rules give it"
+        return f", given {reads}" if reads else ", from the rules"
 
     # -- notes
     def edit_note(self, target: str) -> None:
