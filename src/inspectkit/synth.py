@@ -52,28 +52,66 @@ def _value(item: Item, rng: random.Random) -> Any:
     raise AssertionError(name)  # pragma: no cover
 
 
+_ASKABLE: dict[int, tuple[Engine, list[Item], frozenset[str], frozenset[str]]] = {}
+
+
+def _askable(engine: Engine) -> tuple[list[Item], frozenset[str], frozenset[str]]:
+    """The questions a case answers (not derived), those whose applicability a rule decides, and the answers
+    those rules read."""
+    hit = _ASKABLE.get(id(engine))
+    if hit is None or hit[0] is not engine:
+        items = [i for i in engine.case_items if i.answer is not None and i.derive is None]
+        conditional = frozenset(i.id for i in items if i.id in engine.conditions or i.id in engine.condition_parent)
+        hit = _ASKABLE[id(engine)] = (engine, items, conditional, _applicability_inputs(engine))
+    return hit[1], hit[2], hit[3]
+
+
+def _applicability_inputs(engine: Engine) -> frozenset[str]:
+    """Every answer a condition reads, directly or through a derived value or a case score (its members and
+    the judgement that may stand for it): answering anything else cannot change what applies."""
+    seen: set[str] = set()
+    todo = [r for cond in engine.conditions.values() for r in cond.reads]
+    while todo:
+        ref = todo.pop()
+        if ref in seen:
+            continue
+        seen.add(ref)
+        derive = engine.derives.get(ref)
+        if derive is not None:
+            todo.extend(derive.reads)
+        score = engine.score_by_id.get(ref)
+        if score is not None:
+            todo.extend(score.of)
+            if score.judgement is not None:
+                todo.append(score.judgement)
+    return frozenset(seen)
+
+
 def make_case(engine: Engine, rng: random.Random, case_id: str) -> dict[str, Any]:
     """One case: answer in document order, asking only what applies given the answers so far."""
     fw = engine.framework
+    askable, conditional, rule_inputs = _askable(engine)
+    validators = engine.validators
     for _attempt in range(25):
         answers: dict[str, Any] = {}
         for _round in range(4):
-            env = _Env(engine, answers)
+            env: _Env | None = None  # the rules' view of the answers, settled only when a question needs it
             changed = False
-            for item in engine.case_items:
-                if item.answer is None or item.derive is not None:
-                    continue
-                applies = env.applies(item.id)
-                if applies is False:
-                    if item.id in answers:
-                        del answers[item.id]
-                        changed = True
-                    continue
-                if item.id not in answers:
-                    value = _value(item, rng)
-                    answers[item.id] = engine.validators[item.id](value) if item.answer.name != "date" else value
-                    if item.id in engine.rule_inputs:  # only then can a later question's applicability change
+            for item in askable:
+                qid = item.id
+                if qid in conditional:
+                    if env is None:
                         env = _Env(engine, answers)
+                    if env.applies(qid) is False:
+                        if qid in answers:
+                            del answers[qid]
+                            changed = True
+                        continue
+                if qid not in answers:
+                    value = _value(item, rng)
+                    answers[qid] = validators[qid](value) if item.answer.name != "date" else value  # type: ignore[union-attr]
+                    if qid in rule_inputs:  # only then can a later question's applicability change
+                        env = None
                     changed = True
             if not changed:
                 break
