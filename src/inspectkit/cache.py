@@ -183,6 +183,6 @@ def store(kind: str, name: str, deps: Iterable[Path], data: Any) -> None:
         dep_names = [str(Path(d).resolve()) for d in deps]
         body = _dumps({"format": FORMAT, "kind": kind, "name": name, "stamp": _stamp(dep_names), "deps": dep_names, "data": data})
         signature = hmac.new(key, body, hashlib.sha256).hexdigest().encode("ascii")
-        atomic_write(_entry_path(folder, key, kind, name), signature + b"\n" + body, durable=False)
+        atomic_write(_entry_path(folder, key, kind, name), signature + b"\n" + body, durable=False, new_mode=0o600)
     except (OSError, ValueError, TypeError, RecursionError):
         pass

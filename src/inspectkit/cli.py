@@ -788,6 +788,9 @@ def rate(
         raise UsageError("--table all writes one file per table: give -o FILE.csv (or choose one --table)")
     if output is not None and output.is_dir():
         raise UsageError("is a folder: give a file name for the report", _loc(output))
+    from inspectkit.files import refuse_overwriting_inputs
+
+    refuse_overwriting_inputs([output], [*cases, inspection])
     from inspectkit.aggregate import default_jobs, rate_paths
     from inspectkit.progress import Progress
 

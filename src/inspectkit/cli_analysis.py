@@ -87,6 +87,9 @@ def export(
     _check_inputs(cases)
     if output is not None and output.is_dir():
         raise UsageError("is a folder: give a file name", _loc(output))
+    from inspectkit.files import refuse_overwriting_inputs
+
+    refuse_overwriting_inputs([output], [*cases, inspection])
     if fmt is None:
         fmt = "jsonl" if output is not None and output.suffix.lower() in (".jsonl", ".ndjson") else "csv"
     exporter = Exporter(
@@ -333,6 +336,9 @@ def compare(
 
     if len(inspections) < 2:
         raise UsageError("give two or more inspections (saved rate reports, inspection files or case folders)")
+    from inspectkit.files import refuse_overwriting_inputs
+
+    refuse_overwriting_inputs([output], [*inspections, map_file])
     mapping = None
     if map_file is not None:
         from inspectkit.files import load_document

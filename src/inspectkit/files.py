@@ -68,38 +68,53 @@ def yaml_line_of(path: Path, keys: tuple[Any, ...]) -> int | None:
 
 
 def atomic_write(path: Path, text: str | bytes, durable: bool = True, new_mode: int | None = None) -> None:
-    """Write a file so that a reader sees the old content or the new, never half of either.
+    """Write a whole file through :func:`atomic_writer`: a reader sees the old content or the new, never half."""
+    with atomic_writer(path, binary=isinstance(text, bytes), durable=durable, new_mode=new_mode, newline=None) as fh:
+        fh.write(text)
 
-    A file replaced keeps its permissions (a new one is private unless ``new_mode`` says otherwise), and a
-    symlinked path is written through to its target.
-    ``durable`` also flushes it to disk before it replaces the old one (what a user typed or a report);
-    a cache can skip that.
+
+_ON_WINDOWS = os.name == "nt"
+
+
+@contextlib.contextmanager
+def atomic_writer(
+    path: Path, binary: bool = False, durable: bool = True, new_mode: int | None = None, newline: str | None = ""
+) -> Iterator[Any]:
+    """The one way inspectkit writes a file: stream into it, and it is put in place only when the block ends
+    without an error, so a reader sees the old content or the new, never half of either.
+
+    - A symlinked path is written through to its target: the link stays a link.
+    - A file replaced keeps its permissions (and owner, where allowed); a new file gets the mode ``open()``
+      would give it (the umask), or ``new_mode``.
+    - A file with other hard links is written in place once the new text is complete, so every name still
+      shows the same file (replacing it would leave the other names holding the old text).
+    - ``durable`` flushes the text to disk before it replaces the old (what a user typed, a report); a cache
+      can skip that.
     """
     import tempfile
 
-    path = Path(os.path.realpath(path))  # through a symlink: the link stays a link, its target gets the text
-    path.parent.mkdir(parents=True, exist_ok=True)
+    target = Path(os.path.realpath(path))
+    target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        old = path.stat()
-        mode: int | None = old.st_mode & 0o7777  # a file replaced keeps its permissions (and owner, where allowed)
+        old: os.stat_result | None = target.stat()
     except FileNotFoundError:
-        old, mode = None, new_mode
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        old = None
+    mode = old.st_mode & 0o7777 if old is not None else (user_file_mode() if new_mode is None else new_mode)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         if old is not None and hasattr(os, "fchown") and (old.st_uid, old.st_gid) != (os.getuid(), os.getgid()):
             try:
                 os.fchown(fd, old.st_uid, old.st_gid)
             except PermissionError:  # only the owner's own group, or root, may: the mode is still kept
                 pass
-        if mode is not None and hasattr(os, "fchmod"):  # POSIX; elsewhere the new file keeps the default
+        if hasattr(os, "fchmod"):  # POSIX; elsewhere the new file keeps the default
             os.fchmod(fd, mode)
-        binary = isinstance(text, bytes)
-        with os.fdopen(fd, "wb" if binary else "w", encoding=None if binary else "utf-8") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb" if binary else "w", encoding=None if binary else "utf-8", newline=None if binary else newline) as fh:
+            yield fh
             if durable:
                 fh.flush()
                 os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        _put_in_place(Path(tmp), target, old, durable)
     except BaseException:
         try:
             os.unlink(tmp)
@@ -108,29 +123,56 @@ def atomic_write(path: Path, text: str | bytes, durable: bool = True, new_mode: 
         raise
 
 
-@contextlib.contextmanager
-def atomic_writer(path: Path) -> Iterator[Any]:
-    """A text file to stream into, put in place of ``path`` only when the block ends without an error.
+def _put_in_place(tmp: Path, target: Path, old: os.stat_result | None, durable: bool) -> None:
+    import shutil
+    import stat
 
-    The streaming twin of :func:`atomic_write`, for outputs too big to hold in memory (``export``).
-    """
-    import tempfile
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    if old is not None and old.st_nlink > 1 and stat.S_ISREG(old.st_mode):
+        with tmp.open("rb") as src, target.open("r+b") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+            dst.truncate()
+            if durable:
+                dst.flush()
+                os.fsync(dst.fileno())
+        tmp.unlink()
+        return
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        os.replace(tmp, target)
+    except PermissionError as exc:
+        if _ON_WINDOWS:  # a file open in another program (Excel, an editor) cannot be replaced there
+            raise PermissionError(
+                exc.errno, "it is open in another program (close it there and try again)", str(target)
+            ) from exc
         raise
+
+
+def refuse_overwriting_inputs(outputs: Iterable[Path | None], inputs: Iterable[Path | None]) -> None:
+    """An output file must not be one of the inputs, by any name (a path, a symlink, a hard link)."""
+    from inspectkit.errors import UsageError
+
+    written = {}
+    for out in outputs:
+        if out is None:
+            continue
+        try:
+            st = os.stat(out)
+        except OSError:
+            continue  # not there yet: it cannot be an input
+        written[(st.st_dev, st.st_ino)] = out
+    if not written:
+        return
+    for path in iter_case_paths([Path(p) for p in inputs if p is not None]):
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue
+        out = written.get((st.st_dev, st.st_ino))
+        if out is not None:
+            raise UsageError(
+                f"is one of the inputs ({path}): writing there would replace what is being read",
+                Location(str(out)),
+                hint="give another file name for the output",
+            )
 
 
 def user_file_mode() -> int:
