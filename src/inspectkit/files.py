@@ -109,7 +109,9 @@ def atomic_writer(
                 pass
         if hasattr(os, "fchmod"):  # POSIX; elsewhere the new file keeps the default
             os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb" if binary else "w", encoding=None if binary else "utf-8", newline=None if binary else newline) as fh:
+        with os.fdopen(
+            fd, "wb" if binary else "w", encoding=None if binary else "utf-8", newline=None if binary else newline
+        ) as fh:
             yield fh
             if durable:
                 fh.flush()
@@ -140,9 +142,7 @@ def _put_in_place(tmp: Path, target: Path, old: os.stat_result | None, durable: 
         os.replace(tmp, target)
     except PermissionError as exc:
         if _ON_WINDOWS:  # a file open in another program (Excel, an editor) cannot be replaced there
-            raise PermissionError(
-                exc.errno, "it is open in another program (close it there and try again)", str(target)
-            ) from exc
+            raise PermissionError(exc.errno, "it is open in another program (close it there and try again)", str(target)) from exc
         raise
 
 
