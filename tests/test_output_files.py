@@ -123,11 +123,21 @@ def test_a_report_open_in_another_program(cli: Any, cases: Path, tmp_path: Path,
     monkeypatch.setattr(os, "replace", busy)
     result = rate(cli, cases, "-o", report, "--format", "json")
     assert result.exit_code == 2
-    assert f"error: {report}: cannot write the report: it is open in another program (close it there and try again)" in (
-        result.stderr
-    )
+    assert f"error: {report}: cannot replace the file: it is open in another program" in result.stderr
     assert report.read_text(encoding="utf-8") == "old"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary file left
+
+
+def test_the_writer_says_why_a_file_cannot_be_replaced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every writer (export streams through it too) gets the reason, not only rate's message."""
+    path = tmp_path / "out.csv"
+    path.write_text("old", encoding="utf-8")
+    monkeypatch.setattr(files, "_ON_WINDOWS", True)
+    monkeypatch.setattr(os, "replace", lambda *args: (_ for _ in ()).throw(PermissionError(13, "Permission denied")))
+    with pytest.raises(PermissionError) as info, files.atomic_writer(path) as fh:
+        fh.write("new")
+    assert info.value.strerror == "it is open in another program (close it there and try again)"
+    assert path.read_text(encoding="utf-8") == "old"
 
 
 def test_the_cache_stays_private(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
