@@ -50,6 +50,8 @@ MUTATIONS: dict[str, tuple[list[tuple[str, str]], str]] = {
         "overall scores must be a mapping of rating -> whole number, not a list",
     ),
     "include 5": ([("scales:", "include: 5\nscales:")], "include must be a list of file names"),
+    "include a name too long": ([("scales:", "include: " + "a" * 5000 + "\nscales:")], "not found"),
+    "include a folder": ([("scales:", "include: [.]\nscales:")], "not found"),
     "sample 5": (
         [("sample:\n  - id: short_supervision", "sample: 5\nxsample:\n  - id: short_supervision")],
         "sample must be a list",

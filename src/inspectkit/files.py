@@ -390,14 +390,16 @@ def _read_uncached(path: Path) -> tuple[LineDict, list[Path]]:
     if not isinstance(includes, list) or not all(isinstance(n, str) for n in includes):
         raise _definition_error([DefinitionError("include must be a list of file names", at_include)])
     for name in includes:
-        sub_path = (path.parent / name).resolve()
+        try:
+            sub_path = (path.parent / name).resolve()
+            present = sub_path.is_file()
+        except (OSError, ValueError):  # a name too long, or holding a NUL, names no file
+            sub_path, present = path.parent / "?", False
+        if not present:
+            raise _definition_error([DefinitionError(f"included file {name[:200]!r} not found", at_include)])
         if sub_path in {d.resolve() for d in deps}:
             raise _definition_error(
                 [DefinitionError(f"included file {name!r} is included already (or is this file)", at_include)]
-            )
-        if not sub_path.exists():
-            raise _definition_error(
-                [DefinitionError(f"included file {name!r} not found", Location(str(path), data.line_of("include")))]
             )
         sub = load_yaml_lines(sub_path)
         deps.append(sub_path)
