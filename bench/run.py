@@ -231,8 +231,11 @@ def fmt_bytes(b: float) -> str:
 # ------------------------------------------------------------------------------------------ data
 
 
+_DEFINITION = ""  # a digest of the edition's definition, set in main(): data made for another one is stale
+
+
 def _key(n: int, seed: int) -> str:
-    return f"{EDITION}-v{inspectkit.__version__}-n{n}-s{seed}"
+    return f"{EDITION}-v{inspectkit.__version__}-d{_DEFINITION}-n{n}-s{seed}"
 
 
 def _count_lines(path: Path) -> int:
@@ -650,7 +653,7 @@ def source_version() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    global CHILD_ENV
+    global CHILD_ENV, _DEFINITION
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="small sizes, fewer runs: checks that the benchmark runs (CI)")
     ap.add_argument("--cases", type=int, help="cases for the rate figures (default 100,000; --quick 2,000)")
@@ -693,6 +696,9 @@ def main(argv: list[str] | None = None) -> int:
         log(f"error: edition {EDITION} is not usable: {exc}")
         return 2
     log(f"inspectkit {inspectkit.__version__} at {cli}; {EDITION}: {len(fw.items)} items")
+    import hashlib
+
+    _DEFINITION = hashlib.sha256(Path(fw.path).read_bytes()).hexdigest()[:8]  # a changed edition: new data
 
     base_n = min(n, 100_000)
     base = jsonl_data(cli, base_n, args.seed, args.regen)
