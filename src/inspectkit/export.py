@@ -18,14 +18,14 @@ import csv
 import datetime as dt
 import io
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import attrs
 
 from inspectkit.aggregate import CaseInput, CaseProblem, SeenIds, case_from_file
-from inspectkit.engine import ANSWERED, DERIVED, NOT_APPLICABLE, Message
+from inspectkit.engine import NOT_APPLICABLE, Message
 from inspectkit.errors import InputError, Location, suggestion
 from inspectkit.expressions import UNKNOWN
 
@@ -104,6 +104,7 @@ class Exporter:
         self.registry = registry
         self.edition = edition
         self.shape, self.fmt = shape, fmt
+        self._id_text: dict[str, str] = {}
         self.inspection_id = inspection_id
         self.instruments = registry.instruments_for(edition)
         self.engines = {e: registry.engine(e) for e in self.instruments}
@@ -167,78 +168,64 @@ class Exporter:
         if not ev.in_sample:
             return ("excluded", case.source, ev.case_id, ev.reason)
         ident = (case_edition, self.versions[case_edition], self.inspection_id, ev.case_id)
-        if self.shape == "long" and self.fmt == "csv":
-            lines = self._long_csv(engine, ev, ident)
-            return ("rows", case.source, ev.case_id, "".join(lines), len(lines))
         if self.shape == "long":
-            rows = list(self._long(engine, ev, ident))
-        else:
-            rows = [self._wide(engine, ev, ident)]
-        return ("rows", case.source, ev.case_id, self._text(rows), len(rows))
+            lines = self._long_lines(engine, ev, ident)
+            return ("rows", case.source, ev.case_id, "".join(lines), len(lines))
+        return ("rows", case.source, ev.case_id, self._text([self._wide(engine, ev, ident)]), 1)
 
-    def _long_csv(self, engine: Any, ev: Any, ident: tuple[Any, ...]) -> list[str]:
-        """The long table's CSV lines for one case, written directly (the hot path: 100+ rows a case).
+    def _long(self, engine: Any, ev: Any, ident: tuple[Any, ...]) -> Iterator[tuple[str, Any, str, Any]]:
+        """The long table's rows for one case, without the case's own columns: (question, category, status, value).
 
-        The same rows as ``_long`` through the csv module, about five times faster: the case's own columns
-        are written once, and a field is quoted only where it holds a comma, a quote or a line break.
+        The statuses and values are the engine's own (``question_results``), as ``assess`` reports them.
         """
-        prefix = ",".join(_field(x) for x in ident) + ","
-        env = ev.env
-        na, answers, vals, derives = env.na, ev.answers, env.vals, engine.derives
-        out: list[str] = []
-        add = out.append
-        for item in self.items[ident[0]]:
-            qid = item.id
-            head = prefix + _field(qid)
-            if na.get(qid, True) is False:
-                add(head + ",,not_applicable,\n")
-                continue
-            if qid in derives:
-                value = vals.get(qid, UNKNOWN)
-                status = DERIVED
-                if value is UNKNOWN:
-                    add(head + ",,derived,\n")
-                    continue
-            elif qid in answers:
-                value, status = answers[qid], ANSWERED
-            else:
-                add(head + ",,missing,\n")
-                continue
-            if isinstance(value, list) and value:
-                out.extend(f"{head},,{status},{_field(v)}\n" for v in value)
-            elif isinstance(value, dict) and value:
-                out.extend(f"{head},{_field(cat)},{status},{_field(v)}\n" for cat, v in value.items())
-            elif isinstance(value, (list, dict)):
-                add(f"{head},,{status},\n")
-            else:
-                add(f"{head},,{status},{_field(value)}\n")
-        scores = env.scores
-        for sid in self.scores[ident[0]]:
-            v = scores.get(sid)
-            status, v = (NOT_APPLICABLE, None) if v is None else ("missing", None) if v is UNKNOWN else ("derived", v)
-            add(f"{prefix}{_field(sid)},,{status},{_field(v)}\n")
-        return out
-
-    def _long(self, engine: Any, ev: Any, ident: tuple[Any, ...]) -> Iterable[tuple[Any, ...]]:
         for qid, r in engine.question_results(ev, self.items[ident[0]]):
-            value = r.value
+            value, status = r.value, r.status
             if isinstance(value, list) and value:
                 for v in value:
-                    yield (*ident, qid, None, r.status, v)
+                    yield qid, None, status, v
             elif isinstance(value, dict) and value:
                 for cat, v in value.items():
-                    yield (*ident, qid, cat, r.status, _plain(v))
+                    yield qid, cat, status, v
+            elif isinstance(value, (list, dict)):
+                yield qid, None, status, None
             else:
-                yield (*ident, qid, None, r.status, _plain(value))
+                yield qid, None, status, value
         scores = ev.env.scores
         for sid in self.scores[ident[0]]:
             v = scores.get(sid)
             if v is None:
-                yield (*ident, sid, None, NOT_APPLICABLE, None)
+                yield sid, None, NOT_APPLICABLE, None
             elif v is UNKNOWN:
-                yield (*ident, sid, None, "missing", None)
+                yield sid, None, "missing", None
             else:
-                yield (*ident, sid, None, "derived", v)
+                yield sid, None, "derived", v
+
+    def _long_lines(self, engine: Any, ev: Any, ident: tuple[Any, ...]) -> list[str]:
+        """The long table's lines for one case, written directly (the hot path: 100+ rows a case).
+
+        The case's own columns are written once; a CSV field is quoted only where it holds a comma, a quote or
+        a line break (as the csv module's minimal quoting does), and a JSON line is the text ``_dumps`` gives
+        for the same record.
+        """
+        rows = self._long(engine, ev, ident)
+        ids = self._id_text  # each question's id as written, kept across cases (ids repeat in every case)
+        if self.fmt == "csv":
+            prefix = ",".join(_field(x) for x in ident) + ","
+            out = []
+            for q, c, s, v in rows:
+                qt = ids.get(q)
+                if qt is None:
+                    qt = ids[q] = f"{prefix}{_field(q)},"[len(prefix) :]
+                out.append(f"{prefix}{qt}{_field(c)},{s},{_field(v)}\n")
+            return out
+        head = _dumps(dict(zip(CASE_COLUMNS, ident, strict=True)))[:-1]
+        out = []
+        for q, c, s, v in rows:
+            qt = ids.get(q)
+            if qt is None:
+                qt = ids[q] = f',"question_id":{_dumps(q)},"category":'
+            out.append(f'{head}{qt}{"null" if c is None else _dumps(c)},"status":"{s}","value":{_dumps(_text_value(v))}}}\n')
+        return out
 
     def _wide(self, engine: Any, ev: Any, ident: tuple[Any, ...]) -> dict[str, Any]:
         row: dict[str, Any] = dict(zip(CASE_COLUMNS, ident, strict=True))
@@ -255,16 +242,11 @@ class Exporter:
         return row
 
     def _text(self, rows: list[Any]) -> str:
+        """The wide table's rows as text (the long table's are written by ``_long_lines``)."""
         if self.fmt == "jsonl":
-            if self.shape == "long":  # one column holds every question's values: text, as in the CSV
-                return "".join(_dumps(dict(zip(LONG_COLUMNS, (*r[:-1], _text_value(r[-1])), strict=True))) + "\n" for r in rows)
             return "".join(_dumps({c: row.get(c) for c in self.columns}) + "\n" for row in rows)
         buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        if self.shape == "long":
-            w.writerows([_csv_text(v) for v in r] for r in rows)
-        else:
-            w.writerows([_csv_text(row.get(c)) for c in self.columns] for row in rows)
+        csv.writer(buf, lineterminator="\n").writerows([_csv_text(row.get(c)) for c in self.columns] for row in rows)
         return buf.getvalue()
 
 
