@@ -173,139 +173,11 @@ class CaseResult:
         }
 
 
-def compile_plan(engine: Engine) -> Any:
-    """The engine's plan as one Python function, ``settle(env, vals, na, scores)``, with no loop to interpret.
-
-    Each conditional question, derived value and case score becomes a few straight lines, in plan order;
-    a condition shared by several questions is worked out once, into a local; the common conditions
-    (``question == code``, ``question in [codes]``) are written inline, the rest call their compiled rule.
-    The source is made here, in memory, from the loaded definition: every id and code in it is a Python
-    literal written by ``repr``, every rule a name bound to its compiled closure; nothing is read from disk.
-    """
-    from inspectkit.expressions import BoolOp, Compare, ListLit, Literal, Ref, Unary, _ranked
-
-    names: dict[str, Any] = {"U": UNKNOWN, "truth": truth, "compute_score": engine.compute_score}
-    lines = ["def settle(env, vals, na, scores):", "    get = vals.get", "    pop = vals.pop", "    a = True"]
-    settled: dict[str, str] = {}  # condition text -> the local holding its result
-
-    def bind(value: Any, prefix: str) -> str:
-        name = f"{prefix}{len(names)}"
-        names[name] = value
-        return name
-
-    helpers: list[str] = []  # functions for conditions that combine common shapes with and / or / not
-
-    def leaf(n: Any) -> str | None:
-        """A comparison written as one Python expression giving True, False or U, where it is a common shape."""
-        if not isinstance(n, Compare):
-            return None
-        if n.op in ("in", "notin") and isinstance(n.left, Literal) and isinstance(n.right, Ref):  # "code" in a list answer
-            test, na = ("in", "False") if n.op == "in" else ("not in", "True")
-            return f"(U if (v := get({n.right.id!r}, U)) is U else ({na} if v == 'n/a' else ({n.left.value!r} {test} v)))"
-        if not isinstance(n.left, Ref):
-            return None
-        ref = repr(n.left.id)
-        right = n.right
-        if n.op in ("==", "!=") and isinstance(right, Literal) and right.value.__class__ is str:
-            test = "==" if n.op == "==" else "!="
-            return f"(U if (v := get({ref}, U)) is U else (v {test} {right.value!r}))"
-        if n.op in ("in", "notin") and isinstance(right, ListLit) and all(isinstance(i, Literal) for i in right.items):
-            pool = bind(frozenset(i.value for i in right.items), "pool")  # type: ignore[attr-defined]
-            test = "in" if n.op == "in" else "not in"
-            return f"(U if (v := get({ref}, U)) is U else (v {test} {pool}))"
-        if n.op in ("<", "<=", ">", ">=") and isinstance(right, Literal):
-            rank = _ranked(n.left) or _ranked(right)
-            if rank is not None:
-                if right.value.__class__ is not str:
-                    return None
-                rb = rank.get(right.value)
-                if rb is None:  # a code with no place on the scale: never true, once the answer is known
-                    return f"(U if get({ref}, U) is U else False)"
-                return f"(U if (v := get({ref}, U)) is U else (False if (r := {bind(rank, 'rank')}.get(v)) is None else r {n.op} {rb}))"
-            if right.value.__class__ in (int, float) and n.left.type.kind == "number":
-                return f"(U if (v := get({ref}, U)) is U else (False if v == 'n/a' else v {n.op} {right.value!r}))"
-        return None
-
-    def inline(expr: Expression) -> str | None:
-        """A condition as one expression (a common comparison), or a call of a generated helper function
-        (and / or / not over common comparisons); None where it is neither, and its compiled rule is called."""
-        return inline_node(expr.tree)
-
-    def inline_node(n: Any) -> str | None:
-        code = leaf(n)
-        if code is not None:
-            return code
-        if isinstance(n, Unary) and n.op == "not":
-            inner = inline_node(n.operand)
-            return None if inner is None else f"(U if (x := {inner}) is U else not x)"
-        if isinstance(n, BoolOp):
-            parts = [inline_node(o) for o in n.operands]
-            if any(p is None for p in parts):
-                return None
-            name = f"rule{len(helpers)}"
-            stop, other = ("False", "True") if n.op == "and" else ("True", "False")
-            body = [f"def {name}(get):", "    unknown = False"]
-            for p in parts:  # Kleene logic: a False (and) or True (or) decides; unknown only if nothing does
-                body += [
-                    f"    x = {p}",
-                    f"    if x is {stop}:",
-                    f"        return {stop}",
-                    "    if x is U:",
-                    "        unknown = True",
-                ]
-            body.append(f"    return U if unknown else {other}")
-            helpers.append("\n".join(body))
-            return f"{name}(get)"
-        return None
-
-    for qid, cond, key, parent, derive, score in engine.plan:
-        q = repr(qid)
-        if score is not None:
-            lines += [
-                f"    v = compute_score({bind(score, 's')}, env)",
-                f"    scores[{q}] = v",
-                f"    vals[{q}] = U if v is None else v",
-            ]
-            continue
-        if cond is not None:
-            if key in settled:
-                lines.append(f"    a = {settled[key]}")
-            else:
-                expr = engine.conditions[qid]
-                code = inline(expr) or f"{bind(cond, 'c')}(env)"
-                local = settled[key] = f"k{len(settled)}"
-                lines += [
-                    f"    a = {code}",
-                    "    if a is not True and a is not False:",
-                    "        a = truth(a)",
-                    f"    {local} = a",
-                ]
-        else:
-            lines.append("    a = True")
-        if parent is not None:
-            lines += [
-                f"    above = na.get({parent!r}, True)",
-                "    if above is False or (above is U and a is True):",
-                "        a = above",
-            ]
-        if cond is not None or parent is not None:
-            lines += ["    if a is not True:", f"        na[{q}] = a", "        if a is False:", f"            pop({q}, None)"]
-        if derive is not None:
-            item = engine.items.get(qid)
-            yes_no = item is not None and item.answer is not None and item.answer.name == "yes_no"
-            lines += ["    if a is not False:", f"        v = {bind(derive, 'd')}(env)"]
-            if yes_no:
-                lines.append("        v = 'yes' if v is True else 'no' if v is False else v")
-            lines += ["        if v is U:", f"            pop({q}, None)", "        else:", f"            vals[{q}] = v"]
-    source = "\n\n".join(helpers + ["\n".join(lines)]) + "\n"
-    code = compile(source, f"<plan of {engine.framework.edition}>", "exec")
-    exec(code, names)  # noqa: S102 - source made above from the loaded definition, ids as repr literals
-    return names["settle"]
-
-
 def plain_plan(engine: Engine) -> Any:
-    """The plan interpreted entry by entry: what :func:`compile_plan` compiles, kept as the reference it is
-    tested against (the same ``settle`` signature)."""
+    """The plan as one function, ``settle(env, vals, na, scores)``, that walks it entry by entry.
+
+    No source is generated and nothing is executed but the rules' own compiled closures: a condition shared
+    by several questions is worked out once per case."""
     plan, to_answer, compute_score = engine.plan, engine.to_answer, engine.compute_score
 
     def settle(env: Any, vals: dict[str, Any], na: dict[str, Any], scores: dict[str, Any]) -> None:
@@ -513,7 +385,7 @@ class Engine:
         self.known_ids = list(items)
         self.score_level = {s.id: self._level(s.id, set()) for s in framework.scoring.case_scores}
         self.plan = self._plan()
-        self.settle = compile_plan(self)
+        self.settle = plain_plan(self)
         # every id a condition, derived value or case score reads: answering anything else changes nothing else
         self.rule_inputs = frozenset(r for e in (*self.conditions.values(), *self.derives.values()) for r in e.reads) | frozenset(
             m for score in self.score_by_id.values() for m in score.of
