@@ -1156,7 +1156,7 @@ def migrate(state: _State, target: str, cases: tuple[Path, ...], output: Path | 
     The edition's supersedes: map says what became of each renamed, split, merged or removed id. Without
     -o or --in-place nothing is written: the listing shows what would happen.
 
-    Example: inspectkit migrate --to carag_2019@1.1 cases/ -o migrated/
+    Example: inspectkit migrate --to my_edition@1.1 cases/ -o migrated/
     """
     from inspectkit.migrate import migrate_files, parse_target
 

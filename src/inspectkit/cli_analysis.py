@@ -78,7 +78,7 @@ def export(
 ) -> int:
     """Write every case's answers as a tidy table (CSV or JSON Lines) for pandas, R or DuckDB.
 
-    Example: inspectkit export -e standards_2020 examples/nps-north-2020/cases -o cases.csv
+    Example: inspectkit export --edition my_edition cases/ -o cases.csv
     """
     from inspectkit.aggregate import default_jobs
     from inspectkit.export import Exporter, export_paths
@@ -328,7 +328,7 @@ def compare(
 ) -> int:
     """Compare two or more inspections of any editions: saved rate reports, inspection files or case folders.
 
-    Example: inspectkit compare 2013.json 2017.json examples/nps-north-2020
+    Example: inspectkit compare 2013.json 2017.json inspection-2020/
     """
     from inspectkit.cli import _default_format, _write_output
     from inspectkit.compare import compare as compare_inspections
@@ -387,7 +387,7 @@ def report(
     INPUTS are saved rate reports, inspection files or folders (as compare takes them), oldest first; or,
     with --edition, the cases of one inspection. The file fetches nothing and needs no script.
 
-    Example: inspectkit report examples/nps-north-2020 examples/crc-south-2020 -o report.html
+    Example: inspectkit report north-2020.json south-2020.json -o report.html
     """
     from inspectkit.cli import _write_output
     from inspectkit.progress import Progress
