@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -463,6 +465,19 @@ def test_synth_is_repeatable_with_a_seed(cli: Any, tmp_path: Path) -> None:
     cli("synth", "-e", EDITION, "-n", "5", "--seed", "7", "-o", a)
     cli("synth", "-e", EDITION, "-n", "5", "--seed", "7", "-o", b)
     assert a.read_text() == b.read_text()
+
+
+@pytest.mark.skipif(not hasattr(os, "fchmod"), reason="no file modes on this system")
+def test_synth_writes_files_others_may_read_as_any_program_would(cli: Any, tmp_path: Path) -> None:
+    out, folder = tmp_path / "cases.jsonl", tmp_path / "cases"
+    old_mask = os.umask(0o022)
+    try:
+        assert cli("synth", "-e", EDITION, "-n", "2", "-o", out).exit_code == 0
+        assert cli("synth", "-e", EDITION, "-n", "2", "-o", folder).exit_code == 0
+    finally:
+        os.umask(old_mask)
+    for path in (out, *folder.glob("*.yaml")):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
 
 
 def test_synth_folder_then_rate(cli: Any, tmp_path: Path, write: Any, inspection: dict[str, Any]) -> None:

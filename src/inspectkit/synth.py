@@ -11,7 +11,7 @@ from typing import Any
 
 from inspectkit.engine import Engine, _Env
 from inspectkit.expressions import NA, truth
-from inspectkit.files import atomic_write
+from inspectkit.files import atomic_write, atomic_writer
 from inspectkit.model import Item
 
 _WORDS = (
@@ -144,21 +144,12 @@ def write_cases(engine: Engine, count: int, seed: int, output: Path, progress: A
     """JSON Lines when ``output`` ends in .jsonl (written whole, then moved into place); else one YAML per case."""
     output = Path(output)
     if output.suffix.lower() == ".jsonl":
-        import os
-        import tempfile
-
         output.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                for n, case in enumerate(iter_synthetic(engine, count, seed), start=1):
-                    fh.write(json.dumps(case, separators=(",", ":")) + "\n")
-                    if progress is not None:
-                        progress(n)
-            os.replace(tmp, output)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_writer(output) as fh:  # the one writer: the user's file mode, links kept, whole or not at all
+            for n, case in enumerate(iter_synthetic(engine, count, seed), start=1):
+                fh.write(json.dumps(case, separators=(",", ":")) + "\n")
+                if progress is not None:
+                    progress(n)
         return count
     import yaml
 
