@@ -102,15 +102,30 @@ class _Text:
             return value.tag == "tag:yaml.org,2002:null"
         return isinstance(value, (yaml.MappingNode, yaml.SequenceNode)) and not value.value
 
-    def set_entry(self, block: str, key: str, value: Any) -> None:
-        line = f"{render(key)}: {render(value)}"
+    def _existing_block(self, block: str, line: str) -> yaml.Node | None:
+        """The block's node, or None where the block was missing or empty and ``line`` has opened it."""
         top = self._top()
         if block not in top:
             self._append_block(block, f"  {line}\n")
-            return
+            return None
         knode, vnode = top[block]
         if self._empty(vnode):
             self._open_empty(knode, vnode, f"  {line}\n")
+            return None
+        return vnode
+
+    def _insert_after(self, node: yaml.Node, text: str) -> None:
+        """``text`` as a line of its own after the line where ``node`` ends."""
+        at = _line_after(self.text, _end(node))
+        if at == len(self.text) and self.text and not self.text.endswith("\n"):
+            self.text += "\n"
+            at = len(self.text)
+        self.text = self.text[:at] + text + self.text[at:]
+
+    def set_entry(self, block: str, key: str, value: Any) -> None:
+        line = f"{render(key)}: {render(value)}"
+        vnode = self._existing_block(block, line)
+        if vnode is None:
             return
         if not isinstance(vnode, yaml.MappingNode) or vnode.flow_style:
             raise ValueError(f"{block} is not a block mapping")
@@ -124,11 +139,7 @@ class _Text:
                     self._splice(start, end, render(value) if end > start else f" {render(value)}")
                 return
         indent = " " * vnode.value[0][0].start_mark.column
-        at = _line_after(self.text, _end(vnode.value[-1][1]))
-        if at == len(self.text) and self.text and not self.text.endswith("\n"):
-            self.text += "\n"
-            at = len(self.text)
-        self.text = self.text[:at] + f"{indent}{line}\n" + self.text[at:]
+        self._insert_after(vnode.value[-1][1], f"{indent}{line}\n")
 
     def remove_entry(self, block: str, key: str) -> None:
         top = self._top()
@@ -146,23 +157,14 @@ class _Text:
 
     def append_item(self, block: str, value: Any) -> None:
         line = f"- {render(value)}"
-        top = self._top()
-        if block not in top:
-            self._append_block(block, f"  {line}\n")
-            return
-        knode, vnode = top[block]
-        if self._empty(vnode):
-            self._open_empty(knode, vnode, f"  {line}\n")
+        vnode = self._existing_block(block, line)
+        if vnode is None:
             return
         if not isinstance(vnode, yaml.SequenceNode) or vnode.flow_style:
             raise ValueError(f"{block} is not a block sequence")
         first = vnode.value[0]
         indent = " " * max(0, first.start_mark.column - 2)
-        at = _line_after(self.text, _end(vnode.value[-1]))
-        if at == len(self.text) and self.text and not self.text.endswith("\n"):
-            self.text += "\n"
-            at = len(self.text)
-        self.text = self.text[:at] + f"{indent}{line}\n" + self.text[at:]
+        self._insert_after(vnode.value[-1], f"{indent}{line}\n")
 
 
 class CaseFile:

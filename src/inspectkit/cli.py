@@ -38,6 +38,18 @@ def format_option(choices: Iterable[str] = FORMATS, default: str = FORMAT_DEFAUL
     )
 
 
+def jobs_option() -> Callable[[Any], Any]:
+    """``--jobs``: the worker processes of every command that reads many cases (rate, export)."""
+    return click.option(
+        "--jobs",
+        "-j",
+        type=click.IntRange(min=0),
+        default=0,
+        show_default=True,
+        help="Worker processes reading and judging cases; 0 picks one per core for big inputs, none for small ones.",
+    )
+
+
 def excel_option() -> Callable[[Any], Any]:
     """``--excel``: CSV as Excel reads it everywhere (a UTF-8 byte-order mark, Windows line ends)."""
     return click.option(
@@ -718,14 +730,7 @@ def _print_case(engine: Any, result: Any, personal: frozenset[str], redact_notes
     metavar="ID",
     help="Show how an item, a rating or 'overall' was reached (repeatable).",
 )
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=0),
-    default=0,
-    show_default=True,
-    help="Worker processes reading and judging cases; 0 picks one per core for big inputs, none for small ones.",
-)
+@jobs_option()
 @click.option(
     "--by",
     "by",

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from inspectkit.cli import Choice, _loc, _run, _State, format_option, main
+from inspectkit.cli import Choice, _loc, _run, _State, format_option, jobs_option, main
 from inspectkit.errors import UsageError
 
 
@@ -54,14 +54,7 @@ def _inspection_id(inspection: Path | None, given: str | None) -> str | None:
 )
 @click.option("--inspection", type=click.Path(path_type=Path), default=None, help="Take the inspection_id from this file.")
 @click.option("--inspection-id", default=None, help="The inspection_id written on every row.")
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=0),
-    default=0,
-    show_default=True,
-    help="Worker processes reading and judging cases; 0 picks one per core for big inputs, none for small ones.",
-)
+@jobs_option()
 @click.pass_obj
 @_run
 def export(
