@@ -49,3 +49,18 @@ def test_a_report_that_spills_is_the_report_that_holds_everything(registry, fail
     # the JSON written piece by piece is the JSON of the whole
     text = "".join(aggregate.json_chunks(spilled.to_dict(lazy=True)))
     assert text == json.dumps(held.to_dict(), indent=2, ensure_ascii=False, default=str) + "\n"
+
+
+def test_repeated_case_ids_are_found_however_many_ids_wait_on_disk(monkeypatch) -> None:
+    import random
+
+    monkeypatch.setattr(spill.SeenIds, "BUFFER", 64)  # runs of 64 ids on disk, blocks of 8
+    monkeypatch.setattr(spill.SeenIds, "STRIDE", 8)
+    monkeypatch.setattr(spill.SeenIds, "BITS", 1 << 10)  # a small filter: most new ids need the search
+    seen, held = spill.SeenIds(), set()
+    rng = random.Random(5)
+    for case_id in (f"case-{rng.randrange(3000)}" for _ in range(4000)):
+        assert seen.add(case_id) == (case_id not in held), case_id
+        held.add(case_id)
+    assert len(seen._runs) > 20
+    assert not seen.add("case-0" if "case-0" in held else next(iter(held)))

@@ -7,9 +7,7 @@ fraction (``Fraction``); only display rounds.
 
 from __future__ import annotations
 
-import hashlib
 import math
-from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping
 from fractions import Fraction
 from pathlib import Path
@@ -22,6 +20,7 @@ from inspectkit.errors import InputError, InspectkitError, Location, UsageError,
 from inspectkit.expressions import NA, UNKNOWN, sufficiency, truth
 from inspectkit.intervals import rounded
 from inspectkit.model import MET, Band, Framework
+from inspectkit.spill import SeenIds as SeenIds  # export finds repeated ids with the same class
 from inspectkit.spill import SpillList
 
 # what a judged case is (records passed from judge() to apply())
@@ -33,32 +32,6 @@ _SUFFICIENT, _INSUFFICIENT, _NA, _MISSING = range(4)
 FAVOURABLE, NEUTRAL = "favourable", "neutral"
 
 INSPECTION_KEYS = ("schema", "kind", "edition", "inspection_id", "answers", "overrides", "notes")
-
-
-class SeenIds:
-    """Case ids seen so far, in about 12 bytes each: 64-bit hashes in sorted shards.
-
-    A set of 100,000 ids costs several MiB; these shards cost about one, so memory stays nearly flat as the
-    number of cases grows. Two different ids share a 64-bit hash with odds far below one in a million even
-    for a million cases.
-    """
-
-    SHARDS = 4096
-
-    def __init__(self) -> None:
-        from array import array
-
-        self._shards = [array("Q") for _ in range(self.SHARDS)]
-
-    def add(self, case_id: str) -> bool:
-        """Remember ``case_id``; False if it was seen before."""
-        key = int.from_bytes(hashlib.blake2b(case_id.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
-        shard = self._shards[key & (self.SHARDS - 1)]
-        i = bisect_left(shard, key)
-        if i < len(shard) and shard[i] == key:
-            return False
-        shard.insert(i, key)
-        return True
 
 
 @attrs.define

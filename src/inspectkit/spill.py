@@ -131,3 +131,81 @@ class SpillList:
 
     def __repr__(self) -> str:
         return f"SpillList({len(self)} entries, {self.spilled} on disk)"
+
+
+class SeenIds:
+    """Case ids seen so far, in memory that does not grow with their number: to find an id given twice.
+
+    Each id is kept as a 64-bit hash. The newest hashes wait in a small buffer; a full buffer is sorted and
+    written to a temporary file as a run, with every 512th hash of it kept in memory to find the block
+    where a hash would be. A Bloom filter of fixed size says at once that most new ids were never seen;
+    only when it cannot say (about one id in 500 at a million cases) are the buffer and the runs searched.
+    Two different ids share a 64-bit hash with odds far below one in a million even for a million cases.
+    Memory: the filter (2 MiB), the buffer (512 KiB) and 16 bytes per 512 ids.
+    """
+
+    BITS = 1 << 24  # of the filter
+    BUFFER = 1 << 16  # hashes held before a run is written
+    STRIDE = 512  # hashes per block of a run (one read of 4 KiB)
+
+    def __init__(self) -> None:
+        from array import array
+
+        self._array = array
+        self._filter = bytearray(self.BITS >> 3)
+        self._buffer = array("Q")
+        self._runs: list[tuple[int, int, Any]] = []  # (offset in the file, hashes, fence: first hash of each block)
+        self._file: IO[bytes] | None = None
+        self._end = 0
+
+    def add(self, case_id: str) -> bool:
+        """Remember ``case_id``; False if it was seen before."""
+        import hashlib
+
+        key = int.from_bytes(hashlib.blake2b(case_id.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
+        mask = self.BITS - 1
+        a, b = key & mask, ((key >> 32) | 1) & mask
+        bits = self._filter
+        new = False
+        for _ in range(4):  # four bits set by the hash; if any was clear, the id is new
+            byte, bit = a >> 3, 1 << (a & 7)
+            if not bits[byte] & bit:
+                bits[byte] |= bit
+                new = True
+            a = (a + b) & mask
+        if not new and self._seen(key):
+            return False
+        self._buffer.append(key)
+        if len(self._buffer) >= self.BUFFER:
+            self._write_run()
+        return True
+
+    def _seen(self, key: int) -> bool:
+        if key in self._buffer:
+            return True
+        from bisect import bisect_right
+
+        for offset, count, fence in self._runs:
+            block = bisect_right(fence, key) - 1
+            if block < 0:
+                continue
+            start = block * self.STRIDE
+            size = min(self.STRIDE, count - start)
+            data = self._array("Q")
+            data.frombytes(_read_at(self._file, offset + start * 8, size * 8))  # type: ignore[arg-type]
+            i = bisect_right(data, key) - 1
+            if i >= 0 and data[i] == key:
+                return True
+        return False
+
+    def _write_run(self) -> None:
+        import tempfile
+
+        run = self._array("Q", sorted(self._buffer))
+        if self._file is None:
+            self._file = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the ids
+        self._file.write(run.tobytes())
+        self._file.flush()
+        self._runs.append((self._end, len(run), self._array("Q", run[:: self.STRIDE])))
+        self._end += len(run) * 8
+        self._buffer = self._array("Q")
