@@ -161,3 +161,34 @@ def test_compare_lines_two_editions_up_through_the_crosswalk(tmp_path: Path, cli
     assert [(u["inspection"], u["item_id"]) for u in data["unmapped"]] == [("old.json", "LJ")]
     hidden = cli("compare", tmp_path / "old.json", tmp_path / "new.json", "--format", "table", "--hide-unmapped").stdout
     assert "LJ" not in hidden and "1 item(s) not lined up (hidden)" in hidden
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ({"id": "SX", "reason": "r"}, "SX: not an item a tiny_instrument_2024 rate report holds"),
+        ({"id": "SJ", "reason": "r"}, "SJ is listed as unmapped, yet a row maps it to 2.1.1"),
+        ({"id": "LJ"}, "LJ: every unmapped item says why"),
+        ({"id": "LJ", "reason": "r", "why": "x"}, "unknown key 'why' in an unmapped entry"),
+    ],
+)
+def test_check_validates_the_items_listed_as_unmapped(
+    tmp_path: Path, registry_with: Any, entry: dict[str, Any], message: str
+) -> None:
+    path = crosswalk_file(tmp_path, [GOOD_ROWS[0]], unmapped=[entry])
+    found = problems(registry_with(path), path)
+    assert any(message in p for p in found), found
+    assert all(p.startswith(f"{path}:") for p in found)
+
+
+def test_an_item_listed_as_unmapped_twice_is_refused_and_a_good_list_keeps_its_reasons(
+    tmp_path: Path, registry_with: Any
+) -> None:
+    entry = {"id": "LJ", "reason": "Nothing in the rating edition asks it."}
+    path = crosswalk_file(tmp_path, [GOOD_ROWS[0]], unmapped=[entry, entry])
+    assert any("LJ is listed as unmapped twice" in p for p in problems(registry_with(path), path))
+    path = crosswalk_file(tmp_path, [GOOD_ROWS[0]], unmapped=[entry])
+    registry = registry_with(path)
+    assert problems(registry, path) == []
+    (walk,) = registry.crosswalks()
+    assert walk.reason_unmapped("LJ") == "Nothing in the rating edition asks it." and walk.reason_unmapped("SJ") == ""

@@ -102,3 +102,29 @@ def test_a_carag_report_lines_up_with_its_own_key_questions(registry: Any) -> No
     a, b = by_key["2.1.1"].cells
     assert (a.item_id, a.relation, b.item_id) == ("A1S", "equivalent", "2.1.1")
     assert (a.numerator, a.denominator) == (b.numerator, b.denominator)  # the same cases, counted the same way
+
+
+def test_every_2013_item_is_mapped_or_listed_as_unmapped_with_its_reason(registry: Any) -> None:
+    from inspectkit.crosswalk import report_items
+
+    (walk,) = [w for w in registry.crosswalks() if w.from_edition == "adult_offending_2013"]
+    items = report_items(registry, "adult_offending_2013")
+    mapped = {r.from_id for r in walk.rows}
+    listed = {u.id for u in walk.unmapped}
+    assert set(items) == mapped | listed and not mapped & listed
+    assert walk.reason_unmapped("outcome:1").startswith("Counts exactly as its one case-level section, 1.1")
+    sections = {r.from_id: (r.to_id, r.relation) for r in walk.rows if r.from_id.startswith("section:")}
+    assert sections["section:1.1"] == ("3.1.1", "equivalent") and sections["section:4.3"] == ("2.3.3", "related")
+
+
+def test_the_2013_sections_and_outcomes_carry_the_documents_headings(registry: Any) -> None:
+    from inspectkit.crosswalk import report_items
+
+    fw = registry.framework("adult_offending_2013")
+    items = report_items(registry, "adult_offending_2013")
+    for item_id, tally in items.items():
+        kind, _, number = item_id.partition(":")
+        if kind in ("section", "outcome"):
+            assert tally.title and tally.title == fw.items[number].title, item_id
+    assert items["section:2.1"].title == "Assessment and sentence planning to deliver the sentence"
+    assert items["outcome:4"].title == "Protecting the public by minimising the risk of harm to others"

@@ -1134,7 +1134,10 @@ def _check_crosswalk_file(path: Path, registry: Any) -> int:
     if problems or crosswalk is None:
         click.echo(f"{path}: {len(problems)} error(s)")
         return 1
-    click.echo(f"{path}: crosswalk {crosswalk.from_edition} -> {crosswalk.to_edition} is valid: {len(crosswalk.rows)} rows")
+    listed = f", {len(crosswalk.unmapped)} item(s) listed as unmapped" if crosswalk.unmapped else ""
+    click.echo(
+        f"{path}: crosswalk {crosswalk.from_edition} -> {crosswalk.to_edition} is valid: {len(crosswalk.rows)} rows{listed}"
+    )
     return 0
 
 

@@ -12,12 +12,15 @@ closely. A plugin says so in a crosswalk file, one row per correspondence with i
     to: my_edition_2020
     rows:
       - {from: Q4, to: "2.2.2", relation: narrower, reason: Planning for the factors linked to offending only.}
+    unmapped:                  # optional: items that correspond to nothing, each with the reason
+      - {id: Q9, reason: An outcome for the person; no key question judges outcomes.}
 
 ``relation`` says how the *from* item stands to the *to* item: ``equivalent`` (the same question),
 ``narrower`` (a part of what the *to* item covers), ``broader`` (more than it covers) or ``related`` (the
 same ground, measured differently). ``check`` refuses unknown ids on either side, a relation outside these
 four, a row without a reason, a pair listed twice, an item equivalent to one item and mapped to another, two
-items equivalent to the same one, and a row that contradicts the items' own ``feeds``.
+items equivalent to the same one, a row that contradicts the items' own ``feeds``, and an item listed as
+unmapped that is not an item, has no reason, or is mapped after all. ``compare`` shows an unmapped item's reason.
 """
 
 from __future__ import annotations
@@ -30,8 +33,9 @@ import attrs
 from inspectkit.errors import DefinitionError, DefinitionErrors, InspectkitError, Location, suggestion
 
 RELATIONS = ("equivalent", "narrower", "broader", "related")
-KEYS = ("schema", "kind", "from", "to", "source", "notes", "rows")
+KEYS = ("schema", "kind", "from", "to", "source", "notes", "rows", "unmapped")
 ROW_KEYS = ("from", "to", "relation", "reason")
+UNMAPPED_KEYS = ("id", "reason")
 
 
 @attrs.frozen
@@ -46,6 +50,15 @@ class Correspondence:
 
 
 @attrs.frozen
+class Unmapped:
+    """An item of the from edition that corresponds to nothing, and why (reviewed like a row)."""
+
+    id: str
+    reason: str
+    line: int | None = None
+
+
+@attrs.frozen
 class Crosswalk:
     from_edition: str
     to_edition: str
@@ -53,6 +66,11 @@ class Crosswalk:
     path: str
     plugin: str = ""
     source: str = ""
+    unmapped: tuple[Unmapped, ...] = ()
+
+    def reason_unmapped(self, item_id: str) -> str:
+        """Why an item is listed as corresponding to nothing ("" where it is not listed)."""
+        return next((u.reason for u in self.unmapped if u.id == item_id), "")
 
     def targets(self, from_id: str) -> list[Correspondence]:
         """The rows for one item, closest first (equivalent, narrower, broader, related), then in file order."""
@@ -124,10 +142,37 @@ def read_crosswalk(path: Path, plugin: str = "") -> tuple[Crosswalk | None, list
         if not reason:
             problem(f"{fid} -> {tid}: every row says why (reason: one line a reviewer can check)", line, fid)
         rows.append(Correspondence(fid, tid, relation, reason, line))
+    unmapped = _read_unmapped(data.get("unmapped"), line_of("unmapped"), problem)
     if not from_edition or not to_edition:
         return None, problems
     source = _text(data.get("source"))
-    return Crosswalk(from_edition, to_edition, tuple(rows), str(path), plugin, source), problems
+    return Crosswalk(from_edition, to_edition, tuple(rows), str(path), plugin, source, unmapped), problems
+
+
+def _read_unmapped(raw: Any, line: int | None, problem: Any) -> tuple[Unmapped, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        problem("unmapped is a list of {id, reason}", line)
+        return ()
+    out = []
+    for entry in raw:
+        at = getattr(entry, "line", line)
+        if not isinstance(entry, dict):
+            problem("each unmapped entry is {id: ID, reason: ...}", at)
+            continue
+        for key in entry:
+            if key not in UNMAPPED_KEYS:
+                hint = suggestion(str(key), UNMAPPED_KEYS)
+                problem(f"unknown key {key!r} in an unmapped entry" + (f"; {hint}" if hint else ""), at)
+        ident, reason = _text(entry.get("id")), _text(entry.get("reason"))
+        if not ident:
+            problem('an unmapped entry needs its id (quote ids that look like numbers: id: "2.1")', at)
+            continue
+        if not reason:
+            problem(f"{ident}: every unmapped item says why (reason: one line a reviewer can check)", at, ident)
+        out.append(Unmapped(ident, reason, at))
+    return tuple(out)
 
 
 def load_crosswalk(path: Path, plugin: str = "") -> Crosswalk:
@@ -194,7 +239,29 @@ def check_crosswalk(crosswalk: Crosswalk, registry: Any) -> list[DefinitionError
         seen[(row.from_id, row.to_id)] = row
     _conflicts(known, problem)
     _against_feeds(crosswalk, known, registry, problem)
+    _check_unmapped(crosswalk, from_items, problems)
     return problems
+
+
+def _check_unmapped(crosswalk: Crosswalk, from_items: dict[str, Any], problems: list[DefinitionError]) -> None:
+    """An item listed as unmapped exists, is listed once, and has no row."""
+    mapped = {r.from_id: r for r in crosswalk.rows}
+    seen: dict[str, Unmapped] = {}
+    for entry in crosswalk.unmapped:
+
+        def problem(message: str, hint: str | None = None, entry: Unmapped = entry) -> None:
+            item = None if message.startswith(entry.id) else entry.id
+            problems.append(DefinitionError(message, Location(crosswalk.path, entry.line, item), hint))
+
+        if entry.id not in from_items:
+            hint = suggestion(entry.id, list(from_items))
+            problem(f"{entry.id}: not an item a {crosswalk.from_edition} rate report holds" + (f"; {hint}" if hint else ""))
+        elif entry.id in mapped:
+            row = mapped[entry.id]
+            problem(f"{entry.id} is listed as unmapped, yet a row maps it to {row.to_id} (line {row.line}): keep one")
+        if entry.id in seen:
+            problem(f"{entry.id} is listed as unmapped twice (line {seen[entry.id].line})")
+        seen[entry.id] = entry
 
 
 def _conflicts(rows: list[Correspondence], problem: Any) -> None:
