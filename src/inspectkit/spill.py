@@ -2,7 +2,7 @@
 
 ``rate`` reports every case it leaves out and every error and warning, and a batch of a million cases may
 have a million of each. Holding them all would make memory grow with the batch; a :class:`SpillList`
-holds the first ``limit`` entries and appends the rest, as JSON lines, to an anonymous temporary file (gone
+holds the first ``limit`` entries and appends the rest, as JSON (a batch of entries to a line), to an anonymous temporary file (gone
 when the process ends), and reads them back in order when the report is written. Entries are plain data
 (or made so by ``encode``/``decode``); nothing read back is ever executed.
 """
@@ -27,6 +27,7 @@ except ImportError:  # pragma: no cover - a platform without an orjson wheel
 
 #: Entries of each list held in memory; the rest go to a temporary file.
 LIMIT = int(os.environ.get("INSPECTKIT_SPILL_AFTER", 1000))
+_BATCH = 500  # entries written to the file together, as one JSON array on one line
 
 
 def _same(value: Any) -> Any:
@@ -47,7 +48,7 @@ def _read_at(fh: IO[bytes], pos: int, size: int = 1 << 20) -> bytes:
 class SpillList:
     """Append-only and iterable like a list; entries past ``limit`` wait in a temporary file."""
 
-    __slots__ = ("limit", "_encode", "_decode", "_head", "_file", "_n")
+    __slots__ = ("limit", "_encode", "_decode", "_head", "_file", "_n", "_pending")
 
     def __init__(
         self,
@@ -62,18 +63,27 @@ class SpillList:
         self._head: list[Any] = []
         self._file: IO[bytes] | None = None
         self._n = 0
+        self._pending: list[Any] = []  # encoded entries on their way to the file, written a batch to a line
         self.extend(items)
 
     def append(self, value: Any) -> None:
         if len(self._head) < self.limit:
             self._head.append(value)
         else:
-            if self._file is None:
-                import tempfile
-
-                self._file = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the list
-            self._file.write(_dumps(self._encode(value)) + b"\n")
+            self._pending.append(value if self._encode is _same else self._encode(value))
+            if len(self._pending) >= _BATCH:
+                self._flush()
         self._n += 1
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        if self._file is None:
+            import tempfile
+
+            self._file = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the list
+        self._file.write(_dumps(self._pending) + b"\n")
+        self._pending = []
 
     def extend(self, values: Iterable[Any]) -> None:
         for v in values:
@@ -92,6 +102,7 @@ class SpillList:
 
     def __iter__(self) -> Iterator[Any]:
         yield from self._head
+        self._flush()
         if self._file is None:
             return
         fh = self._file
@@ -106,7 +117,11 @@ class SpillList:
             lines = (rest + block).split(b"\n")
             rest = lines.pop()
             for line in lines:
-                yield decode(_loads(line))
+                if decode is _same:
+                    yield from _loads(line)
+                else:
+                    for value in _loads(line):
+                        yield decode(value)
 
     def __getitem__(self, index: Any) -> Any:
         if isinstance(index, slice):
