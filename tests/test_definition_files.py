@@ -369,3 +369,68 @@ def test_the_cache_leaves_no_temporary_files(cache: Path, tmp_path: Path) -> Non
         edit(main, "title: Tiny instrument", "title: Tiny instrument!")  # a change each time: the cache is rewritten
     assert [p.suffix for p in cache.iterdir()] == [".json"]
     assert not [p for p in cache.iterdir() if re.search(r"\.tmp$", p.name)]
+
+
+# ------------------------------------------------------------------------------------------ headers
+
+
+def _whole_header(path: Path) -> tuple[dict[str, Any], list[str]]:
+    """The header and item ids as building the whole definition gives them."""
+    from inspectkit import files
+
+    raw, _ = files._read_uncached(path)
+    source = raw.get("source") or {}
+    evidence = raw.get("evidence_for")
+    header = {
+        "edition": str(raw.get("edition") or ""),
+        "title": str(raw.get("title") or ""),
+        "version": str(raw.get("version") or ""),
+        "evidence_for": str(evidence) if evidence is not None else None,
+        "date": str(source.get("date") or "") if isinstance(source, dict) else "",
+    }
+    return header, files._ids_of(raw)
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        pytest.param("", id="as-is"),
+        pytest.param("evidence_for: tiny_2024\nversion: 2.50\n", id="header-keys-after-the-items"),
+        pytest.param("extra: &t {a: [1, 2]}\nsource: {date: 2024-05-01, title: *t}\n", id="an-alias-in-a-key-read"),
+    ],
+)
+def test_a_header_is_read_without_building_the_definition(cache: Path, tmp_path: Path, tail: str) -> None:
+    """The registry reads a definition's header and item ids without building it, and gets what the whole
+    definition holds (its included files' ids too)."""
+    from inspectkit import files
+
+    main = copy_instrument(tmp_path)
+    text = main.read_text(encoding="utf-8")
+    for key in ("version", "source", "evidence_for"):  # moved to the end, where the tail gives them
+        if re.search(rf"(?m)^{key}:", tail):
+            text = re.sub(rf"(?m)^{key}:.*\n(?:[ ].*\n)*", "", text)
+    main.write_text(text + tail, encoding="utf-8")
+    expected_header, expected_ids = _whole_header(main)
+    assert files.read_header(main) == expected_header
+    assert files.read_ids(main) == expected_ids and set(LICENCE_ITEMS) <= set(expected_ids)
+    files._scanned_ids.clear()
+    assert files.read_header(main) == expected_header  # from the cache
+    assert files.read_ids(main) == expected_ids
+
+
+def test_a_header_of_a_definition_that_is_not_valid_yaml_is_an_error(tmp_path: Path) -> None:
+    from inspectkit import files
+
+    main = copy_instrument(tmp_path)
+    main.write_text(main.read_text(encoding="utf-8") + "items_after: [unclosed\n", encoding="utf-8")
+    with pytest.raises(InputError, match="not valid YAML"):
+        files.read_header(main)
+
+
+def test_a_problem_outside_the_header_is_reported_when_the_edition_is_built(tmp_path: Path, tiny_module: Any) -> None:
+    main = copy_instrument(tmp_path)
+    main.write_text(main.read_text(encoding="utf-8") + "more: !!str tagged\n", encoding="utf-8")
+    registry = inspectkit.load_registry(plugins=[("tiny", tiny_module), ("copy", frameworks_plugin(main))], entry_points=False)
+    assert INSTRUMENT in registry.editions() and registry.entries[INSTRUMENT].title == "Tiny instrument"
+    with pytest.raises(InputError, match=r"the tag !!str is not part of the format"):
+        registry.framework(INSTRUMENT)

@@ -337,21 +337,67 @@ def test_every_hook_is_documented() -> None:
         assert ":param register:" in doc and "versionadded" in doc, hook.__name__
 
 
-def test_the_installed_plugins_are_listed_from_the_cache_while_nothing_is_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_installed_plugins_are_listed_without_importlib_metadata(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A command that has not loaded importlib.metadata finds the same plugins by reading sys.path itself."""
     import sys
 
     from inspectkit import plugins
 
     asked = plugins._ask_importlib()
-    monkeypatch.delitem(sys.modules, "importlib.metadata")  # a command that has not loaded it: the cached path
+    assert {name for name, *_ in asked} >= {"carag_2019", "standards_2020"}
+
+    def not_asked() -> Any:
+        raise AssertionError("importlib.metadata asked")
+
+    monkeypatch.delitem(sys.modules, "importlib.metadata")
+    monkeypatch.setattr(plugins, "_ask_importlib", not_asked)
     assert plugins.installed_entry_points() == asked
-    monkeypatch.delitem(sys.modules, "importlib.metadata", raising=False)
+    assert "importlib.metadata" not in sys.modules
 
-    def not_again() -> Any:
-        raise AssertionError("importlib.metadata asked again")
 
-    monkeypatch.setattr(plugins, "_ask_importlib", not_again)
-    assert plugins.installed_entry_points() == asked  # the second time, from the cache
+def _dist(folder: Path, name: str, metadata: str, entry_points: str | None, kind: str = "dist-info") -> None:
+    info = folder / f"{name}.{kind}"
+    info.mkdir(parents=True)
+    (info / ("METADATA" if kind == "dist-info" else "PKG-INFO")).write_text(metadata, encoding="utf-8")
+    if entry_points is not None:
+        (info / "entry_points.txt").write_text(entry_points, encoding="utf-8")
+
+
+def test_reading_sys_path_finds_what_importlib_metadata_finds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Names normalised as importlib.metadata does, the first folder's copy of a distribution winning, egg-info
+    folders too, other groups and comments ignored, name and version from the metadata."""
+    import sys
+
+    from inspectkit import plugins
+
+    first, second = tmp_path / "first", tmp_path / "second"
+    _dist(
+        first,
+        "my_Edition.plugin-1.2",
+        "Metadata-Version: 2.1\nName: My-Edition.Plugin\nVersion: 1.2\n\nName: not this\n",
+        "# made by hand\n[console_scripts]\nnot_this = x:y\n\n[inspectkit]\nmy_edition = my_edition_plugin\n",
+    )
+    _dist(first, "no_plugins-3.0", "Name: no-plugins\nVersion: 3.0\n", "[console_scripts]\nrun = no_plugins:main\n")
+    _dist(
+        first,
+        "old_style-0.5",
+        "Metadata-Version: 1.0\nName: old-style\nVersion: 0.5\n",
+        "[inspectkit]\nold = old_style:plugin\n",
+        "egg-info",
+    )
+    _dist(second, "my_edition_plugin-9.9", "Name: my-edition-plugin\nVersion: 9.9\n", "[inspectkit]\nshadowed = elsewhere\n")
+    _dist(second, "other-0.1", "Name: other\nVersion: 0.1\n", "[inspectkit]\nother_a = other.a\nother_b = other.b:plugin\n")
+    (second / "not_a_dist").mkdir()
+    monkeypatch.setattr(sys, "path", [str(first), str(tmp_path / "missing"), str(second)])
+    asked = plugins._ask_importlib()
+    assert sorted(asked) == [
+        ("my_edition", "my_edition_plugin", "My-Edition.Plugin", "1.2"),
+        ("old", "old_style:plugin", "old-style", "0.5"),
+        ("other_a", "other.a", "other", "0.1"),
+        ("other_b", "other.b:plugin", "other", "0.1"),
+    ]
+    monkeypatch.delitem(sys.modules, "importlib.metadata")
+    assert plugins.installed_entry_points() == asked
 
 
 # ------------------------------------------------------------------------------------------ containment

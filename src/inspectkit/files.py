@@ -14,6 +14,7 @@ from inspectkit.loading import (  # noqa: F401 - the loading layer's names, wher
     MAX_DEPTH,
     MAX_DOCUMENT_BYTES,
     MAX_LINE_BYTES,
+    MISSING_FIELD,
     LineDict,
     line_at,
     line_finder,
@@ -22,6 +23,7 @@ from inspectkit.loading import (  # noqa: F401 - the loading layer's names, wher
     load_yaml,
     raw_lines,
     read_bytes,
+    scan_yaml_mapping,
 )
 from inspectkit.loading import decode as _decode
 
@@ -243,15 +245,18 @@ def _definition_error(errors: list[DefinitionError]) -> Exception:
 
 
 HEADER_KEYS = ("edition", "title", "version", "evidence_for", "date")
-_parsed: dict[str, tuple[LineDict, list[Path]]] = {}  # definitions this process read for their headers
+_SCANNED_KEYS = frozenset({"edition", "title", "version", "evidence_for", "source", "include"})
+_parsed: dict[str, tuple[LineDict, list[Path]]] = {}  # definitions this process read whole for their headers
+_scanned_ids: dict[str, list[str]] = {}  # item ids of definitions this process scanned (their own file's only)
 
 
 def read_header(path: Path) -> dict[str, Any]:
-    """What the registry lists about a definition without building it: edition, title, version, evidence_for,
-    the source's date, and its item ids (for other editions' ``feeds``).
+    """What the registry lists about a definition without building it: edition, title, version, evidence_for
+    and the source's date.
 
-    Kept in the cache as a small entry of its own, so a start-up that lists the editions, or builds only one,
-    does not read every edition's definition.
+    Only those keys are built from the definition's own file (the rest is parsed, not built), and its included
+    files are checked to exist but not read, so a start-up that lists the editions, or builds only one, reads
+    little of the others. Kept in the cache as a small entry of its own.
     """
     from inspectkit import cache
 
@@ -262,24 +267,74 @@ def read_header(path: Path) -> dict[str, Any]:
         isinstance(stored, dict)
         and set(stored) == {*HEADER_KEYS, "ids"}
         and all(stored[k] is None or isinstance(stored[k], str) for k in HEADER_KEYS)
-        and isinstance(stored["ids"], list)
-        and all(isinstance(i, str) for i in stored["ids"])
+        and (stored["ids"] is None or (isinstance(stored["ids"], list) and all(isinstance(i, str) for i in stored["ids"])))
     ):
-        return stored
-    raw, deps = _read_uncached(path)  # the whole definition is cached only when it is built (read_raw)
-    _parsed[name] = (raw, deps)
-    source = raw.get("source") or {}
-    evidence_for = raw.get("evidence_for")
+        if stored["ids"] is not None:
+            _scanned_ids[name] = stored["ids"]
+        return {k: stored[k] for k in HEADER_KEYS}
+    text = read_text(path)
+    scanned = scan_yaml_mapping(text, str(path), _SCANNED_KEYS, "items", "id")
+    if scanned is None:  # not plainly a mapping: read whole, which says what is wrong (if anything)
+        raw, deps = _read_uncached(path)
+        _parsed[name] = (raw, deps)
+        values: dict[str, Any] = raw
+        ids = _ids_of(raw)
+    else:
+        values, lines, fields = scanned
+        includes = _include_paths(path, values.get("include"), Location(str(path), lines.get("include")))
+        deps = [path, *includes]
+        ids = None if includes else [str(None if f is MISSING_FIELD else f) for f in fields]
+    source = values.get("source") or {}
+    evidence_for = values.get("evidence_for")
     header: dict[str, Any] = {
-        "edition": str(raw.get("edition") or ""),
-        "title": str(raw.get("title") or ""),
-        "version": str(raw.get("version") or ""),
+        "edition": str(values.get("edition") or ""),
+        "title": str(values.get("title") or ""),
+        "version": str(values.get("version") or ""),
         "evidence_for": str(evidence_for) if evidence_for is not None else None,
         "date": str(source.get("date") or "") if isinstance(source, dict) else "",
-        "ids": [str(i.get("id")) for i in raw.get("items") or [] if isinstance(i, dict)],
     }
-    cache.store("definition-header", name, deps, header)
+    if ids is not None:
+        _scanned_ids[name] = ids
+    cache.store("definition-header", name, deps, {**header, "ids": ids})
     return header
+
+
+def read_ids(path: Path) -> list[str]:
+    """The ids of a definition's items, its included files' too (for other editions' ``feeds``)."""
+    from inspectkit import cache
+
+    path = Path(path)
+    name = str(path.resolve())
+    if name not in _scanned_ids:
+        read_header(path)
+    if name in _scanned_ids:
+        return _scanned_ids[name]
+    stored = cache.load("definition-ids", name)
+    if isinstance(stored, list) and all(isinstance(i, str) for i in stored):
+        return stored
+    text = read_text(path)
+    scanned = scan_yaml_mapping(text, str(path), frozenset({"include"}), "items", "id")
+    ids: list[str] | None = None
+    if scanned is not None:
+        values, lines, fields = scanned
+        includes = _include_paths(path, values.get("include"), Location(str(path), lines.get("include")))
+        deps = [path, *includes]
+        ids = [str(None if f is MISSING_FIELD else f) for f in fields]
+        for sub in includes:
+            got = scan_yaml_mapping(read_text(sub), str(sub), frozenset(), "items", "id")
+            if got is None:
+                ids = None
+                break
+            ids += [str(None if f is MISSING_FIELD else f) for f in got[2]]
+    if ids is None:  # read whole, which says what is wrong (if anything)
+        raw, deps = _read_uncached(path)
+        ids = _ids_of(raw)
+    cache.store("definition-ids", name, deps, ids)
+    return ids
+
+
+def _ids_of(raw: LineDict) -> list[str]:
+    return [str(i.get("id")) for i in raw.get("items") or [] if isinstance(i, dict)]
 
 
 def read_raw(path: Path) -> LineDict:
@@ -383,24 +438,7 @@ def _read_uncached(path: Path) -> tuple[LineDict, list[Path]]:
         )
     _tag(data, str(path))
     deps = [path]
-    includes = data.get("include") or []
-    if isinstance(includes, str):
-        includes = [includes]
-    at_include = Location(str(path), data.line_of("include"))
-    if not isinstance(includes, list) or not all(isinstance(n, str) for n in includes):
-        raise _definition_error([DefinitionError("include must be a list of file names", at_include)])
-    for name in includes:
-        try:
-            sub_path = (path.parent / name).resolve()
-            present = sub_path.is_file()
-        except (OSError, ValueError):  # a name too long, or holding a NUL, names no file
-            sub_path, present = path.parent / "?", False
-        if not present:
-            raise _definition_error([DefinitionError(f"included file {name[:200]!r} not found", at_include)])
-        if sub_path in {d.resolve() for d in deps}:
-            raise _definition_error(
-                [DefinitionError(f"included file {name!r} is included already (or is this file)", at_include)]
-            )
+    for sub_path in _include_paths(path, data.get("include"), Location(str(path), data.line_of("include"))):
         sub = load_yaml_lines(sub_path)
         deps.append(sub_path)
         if not isinstance(sub, LineDict):
@@ -440,6 +478,32 @@ def _read_uncached(path: Path) -> tuple[LineDict, list[Path]]:
                     )
                 data[key] = existing + (value or [])
     return data, deps
+
+
+def _include_paths(path: Path, includes: Any, at_include: Location) -> list[Path]:
+    """The files a definition includes, each checked to exist and to be included once."""
+    includes = includes or []
+    if isinstance(includes, str):
+        includes = [includes]
+    if not isinstance(includes, list) or not all(isinstance(n, str) for n in includes):
+        raise _definition_error([DefinitionError("include must be a list of file names", at_include)])
+    found: list[Path] = []
+    seen = {path.resolve()}
+    for name in includes:
+        try:
+            sub_path = (path.parent / name).resolve()
+            present = sub_path.is_file()
+        except (OSError, ValueError):  # a name too long, or holding a NUL, names no file
+            sub_path, present = path.parent / "?", False
+        if not present:
+            raise _definition_error([DefinitionError(f"included file {name[:200]!r} not found", at_include)])
+        if sub_path in seen:
+            raise _definition_error(
+                [DefinitionError(f"included file {name!r} is included already (or is this file)", at_include)]
+            )
+        seen.add(sub_path)
+        found.append(sub_path)
+    return found
 
 
 def _tag(data: Any, origin: str) -> None:

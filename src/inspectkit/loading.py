@@ -393,6 +393,152 @@ def load_yaml(text: str, source: str) -> Any:
         parser.dispose()
 
 
+class _Replay:
+    """Events already read, given to ``_build`` again as a document of their own."""
+
+    __slots__ = ("events",)
+
+    def __init__(self, events: list[Any]) -> None:
+        mark = events[0].start_mark
+        self.events = [yaml.StreamEndEvent(mark), yaml.DocumentEndEvent(mark), *reversed(events), yaml.DocumentStartEvent(mark)]
+
+    def get_event(self) -> Any:
+        return self.events.pop()
+
+
+MISSING_FIELD: Any = object()  # a list entry (a mapping) without the field asked for
+
+
+def scan_yaml_mapping(
+    text: str, source: str, keys: frozenset[str], list_key: str, field: str
+) -> tuple[dict[str, Any], dict[str, int], list[Any]] | None:
+    """Some of a YAML mapping without building the rest: the values of the top-level ``keys`` (and the line of
+    each), and the ``field`` of each mapping in the top-level list ``list_key`` (``MISSING_FIELD`` where one
+    has none).
+
+    The values read are built exactly as ``load_yaml`` builds them; everything else is only parsed (a document
+    that is not valid YAML raises the same error). None when the document is not plainly a mapping, or uses
+    an alias in what is read, or gives a top-level key twice: the caller then loads it whole, which says what
+    is wrong, if anything.
+    """
+    parser = _Parser(text)
+    get = parser.get_event
+    scalar, alias, start_classes = yaml.ScalarEvent, yaml.AliasEvent, (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+
+    def node() -> list[Any] | None:
+        """The events of the next node; None when it holds an alias (resolved only by a whole load)."""
+        event = get()
+        events = [event]
+        if event.__class__ is alias:
+            return None
+        if event.__class__ is scalar:
+            return events
+        depth = 1
+        while depth:
+            event = get()
+            cls = event.__class__
+            if cls is alias:
+                return None
+            if cls in start_classes:
+                depth += 1
+            elif cls is yaml.MappingEndEvent or cls is yaml.SequenceEndEvent:
+                depth -= 1
+            events.append(event)
+        return events
+
+    def skip(event: Any = None) -> None:
+        """Past the next node (``event``: its first event, read already)."""
+        if (event or get()).__class__ not in start_classes:
+            return
+        depth = 1
+        while depth:
+            cls = get().__class__
+            if cls is yaml.MappingStartEvent or cls is yaml.SequenceStartEvent:
+                depth += 1
+            elif cls is yaml.MappingEndEvent or cls is yaml.SequenceEndEvent:
+                depth -= 1
+
+    line = 0
+
+    def key() -> Any:
+        """The next key of a mapping: its text, None at the mapping's end, or _NO_KEY for one read only whole."""
+        nonlocal line
+        event = get()
+        if event.__class__ is yaml.MappingEndEvent:
+            return None
+        if event.__class__ is not scalar or event.tag is not None or event.anchor is not None:
+            return _NO_KEY
+        line = event.start_mark.line + 1
+        return event.value
+
+    try:
+        if get().__class__ is not yaml.StreamStartEvent or get().__class__ is not yaml.DocumentStartEvent:
+            return None
+        root = get()
+        if root.__class__ is not yaml.MappingStartEvent or root.tag is not None or root.anchor is not None:
+            return None
+        values: dict[str, Any] = {}
+        lines: dict[str, int] = {}
+        fields: list[Any] = []
+        seen: set[str] = set()
+        while True:
+            name = key()
+            if name is None:
+                break
+            if name is _NO_KEY or name in seen or name == "<<":
+                return None
+            seen.add(name)
+            if name in keys:
+                events = node()
+                if events is None:
+                    return None
+                values[name] = _build(_Replay(events), source)
+                lines[name] = line
+            elif name == list_key:
+                first = get()
+                if first.__class__ is alias:
+                    return None
+                if first.__class__ is not yaml.SequenceStartEvent:
+                    skip(first)
+                    continue
+                while True:
+                    entry = get()
+                    cls = entry.__class__
+                    if cls is yaml.SequenceEndEvent:
+                        break
+                    if cls is alias or entry.tag is not None:
+                        return None
+                    if cls is not yaml.MappingStartEvent:
+                        skip(entry)
+                        continue
+                    found: Any = MISSING_FIELD
+                    while True:
+                        entry_key = key()
+                        if entry_key is None:
+                            break
+                        if entry_key is _NO_KEY:
+                            return None
+                        if entry_key == field:
+                            if found is not MISSING_FIELD:
+                                return None
+                            events = node()
+                            if events is None:
+                                return None
+                            found = _build(_Replay(events), source)
+                        else:
+                            skip()
+                    fields.append(found)
+            else:
+                skip()
+        if get().__class__ is not yaml.DocumentEndEvent or get().__class__ is not yaml.StreamEndEvent:
+            return None
+        return values, lines, fields
+    except yaml.YAMLError as exc:
+        raise yaml_error(source, exc) from None
+    finally:
+        parser.dispose()
+
+
 def yaml_error(source: str, exc: yaml.YAMLError) -> InputError:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     line = mark.line + 1 if mark is not None else None

@@ -55,28 +55,112 @@ class FrameworkEntry:
 def installed_entry_points() -> list[tuple[str, str, str, str]]:
     """(name, ``module:attribute``, distribution, version) of every installed plugin's entry point.
 
-    Asking ``importlib.metadata`` costs an inspector's command a tenth of a second or so (it imports the
-    email and zip modules and reads every installed distribution), so the answer is kept in the cache
-    (plain, signed data) and used while the folders on ``sys.path`` are unchanged: installing, upgrading or
-    removing a package changes its folder. Where ``importlib.metadata`` is already loaded (an embedding
-    program, a test), it is asked directly.
+    Importing ``importlib.metadata`` costs an inspector's command a tenth of a second or so (it imports the
+    email and zip modules, and reads every installed distribution's metadata), so the folders on
+    ``sys.path`` are read directly, as it reads them: each ``*.dist-info`` or ``*.egg-info`` folder, the first
+    of a distribution's name winning, and its ``entry_points.txt``; a distribution's name and version are read
+    from its metadata only when it has an inspectkit entry point. Nothing is cached, so installing, upgrading
+    or removing a plugin is seen at once. Where ``importlib.metadata`` is loaded already (an embedding program,
+    a test), or packages are found some other way (a zip file or an ``.egg`` folder on ``sys.path``, an import
+    hook that lists distributions), it is asked instead.
     """
     import sys
 
-    if "importlib.metadata" not in sys.modules:
-        from inspectkit import cache
+    if "importlib.metadata" in sys.modules:
+        return _ask_importlib()
+    folders = sys.path
+    for finder in sys.meta_path:
+        if getattr(finder, "find_distributions", None) is not None and not _is_path_finder(finder):
+            return _ask_importlib()
+    found: list[tuple[str, str, str, str]] = []
+    seen: set[str] = set()
+    for folder in folders:
+        root = folder or "."
+        if root.lower().endswith(".egg") or (folder and os.path.isfile(folder)):
+            return _ask_importlib()
+        try:
+            children = os.listdir(root)
+        except OSError:
+            continue
+        by_name: dict[str, list[str]] = {}
+        for child in children:
+            low = child.lower()
+            if low.endswith((".dist-info", ".egg-info")):
+                by_name.setdefault(_normalized(low.rpartition(".")[0].partition("-")[0]), []).append(child)
+        for infos in by_name.values():
+            for child in infos:
+                name = _normalized(child.rpartition(".")[0].partition("-")[0])
+                if name in seen:
+                    continue
+                seen.add(name)
+                info = os.path.join(root, child)
+                entries = _group_entries(_read_small(os.path.join(info, "entry_points.txt")))
+                if entries:
+                    dist, version = _name_and_version(info)
+                    found.extend((ep_name, value, dist, version) for ep_name, value in entries)
+    return found
 
-        folders = [p for p in dict.fromkeys(sys.path) if p and os.path.isdir(p)]
-        key = "\0".join(folders)
-        stored = cache.load("entry-points", key)
-        if isinstance(stored, list) and all(
-            isinstance(e, list) and len(e) == 4 and all(isinstance(v, str) for v in e) for e in stored
-        ):
-            return [tuple(e) for e in stored]  # type: ignore[misc]
-        found = _ask_importlib()
-        cache.store("entry-points", key, [Path(f) for f in folders], [list(e) for e in found])
-        return found
-    return _ask_importlib()
+
+def _is_path_finder(finder: Any) -> bool:
+    import importlib.machinery
+
+    return finder is importlib.machinery.PathFinder
+
+
+def _normalized(name: str) -> str:
+    """A distribution's name as ``importlib.metadata`` compares them (PEP 503, dashes as underscores)."""
+    import re
+
+    return re.sub(r"[-_.]+", "-", name).lower().replace("-", "_")
+
+
+def _read_small(path: str, limit: int = 1 << 20) -> str | None:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            return fh.read(limit)
+    except OSError:
+        return None
+
+
+def _group_entries(text: str | None) -> list[tuple[str, str]]:
+    """The ``name = value`` lines of the ``[inspectkit]`` section of an ``entry_points.txt``."""
+    if not text or ENTRY_POINT_GROUP not in text:
+        return []
+    out = []
+    section = None
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            section = line[1:-1].strip()
+            continue
+        if section == ENTRY_POINT_GROUP and "=" in line:
+            name, _, value = line.partition("=")
+            out.append((name.strip(), value.strip()))
+    return out
+
+
+def _name_and_version(info: str) -> tuple[str, str]:
+    """``Name`` and ``Version`` from a distribution's metadata headers (the lines before the first blank)."""
+    text = None
+    if os.path.isdir(info):
+        text = _read_small(os.path.join(info, "METADATA")) or _read_small(os.path.join(info, "PKG-INFO"))
+    else:
+        text = _read_small(info)  # an old egg-info written as a single file
+    name = version = ""
+    for line in (text or "").splitlines():
+        if not line.strip():
+            break
+        key, sep, value = line.partition(":")
+        if not sep:
+            continue
+        key = key.strip().lower()
+        if key == "name" and not name:
+            name = value.strip()
+        elif key == "version" and not version:
+            version = value.strip()
+    return name, version
 
 
 def _ask_importlib() -> list[tuple[str, str, str, str]]:
@@ -409,9 +493,9 @@ class Registry:
                 if entry is None:
                     continue  # the rating edition is not installed: this instrument still assesses cases
                 if target_edition not in ids_of:
-                    from inspectkit.files import read_header
+                    from inspectkit.files import read_ids
 
-                    ids_of[target_edition] = set(read_header(entry.path)["ids"])
+                    ids_of[target_edition] = set(read_ids(entry.path))
                 ids = ids_of[target_edition]
                 if target not in ids:
                     errors.append(
