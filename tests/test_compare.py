@@ -84,13 +84,58 @@ def test_a_map_keyed_by_edition_gives_relations_for_many_inspections() -> None:
         "mid": {"q1": "k1", "q2": {"to": "k1", "relation": "related"}},
     }
     result = compare(reports, mapping=mapping)
-    first, second = result.lines
-    assert [(c.item_id, c.relation) if c else None for c in first.cells] == [
+    key, *items = result.lines
+    assert [(c.item_id, c.relation) if c else None for c in key.cells] == [
         ("c1", "narrower"),
-        ("q1", "equivalent"),
+        ("q1", "equivalent"),  # the closest of 2017's two items: its figure for k1, alone
         ("k1", "same"),
     ]
-    assert [(c.item_id, c.relation) if c else None for c in second.cells] == [None, ("q2", "related"), None]
+    assert key.level == "key" and not key.cells[1].pooled
+    assert [(line.level, line.edition, [c.item_id if c else None for c in line.cells]) for line in items] == [
+        ("item", "mid", [None, "q1", None]),
+        ("item", "mid", [None, "q2", None]),  # every contributing item on a line of its own
+    ]
+
+
+def test_equally_close_items_pool_their_answers_and_say_so() -> None:
+    """Two narrower items of one inspection on one key: their answers added up, labelled as answers, with an
+    interval taken as if from the items' mean number of cases (not from the pooled answers)."""
+    reports = [
+        Inspection("2013", report("old", {"a": (3, 10), "b": (6, 10), "c": (1, 4)})),
+        Inspection("2020", report("new", {"k1": (7, 10)}, minimum=5)),
+    ]
+    mapping = {"to": "new", "old": {x: {"to": "k1", "relation": "narrower"} for x in ("a", "b")} | {"c": "k1"}}
+    result = compare(reports, mapping=mapping)
+    key = result.key_lines[0]
+    assert key.cells[0].item_id == "c" and not key.cells[0].pooled  # an equivalent item stands alone
+    del mapping["old"]["c"]
+    result = compare(reports[:1] + reports[1:], mapping={"to": "new", "old": mapping["old"]})
+    key, *items = result.lines
+    figure = key.cells[0]
+    assert figure.pooled and figure.basis == "answers" and (figure.numerator, figure.denominator) == (9, 20)
+    assert figure.items == ("a", "b") and figure.item_id == "a + b" and figure.cases == 10
+    assert figure.interval == (20.1, 72.6)  # 45% as if from 10 cases; from 20 answers it would be 25.8-65.8
+    assert key.overlap is True and key.change == 25.0
+    side = key.to_dict()["sides"][0]
+    assert (side["basis"], side["items"], side["lower"]) == ("answers", ["a", "b"], 20.1)
+    assert [line.cells[0].item_id for line in items] == ["a", "b"] and all(line.level == "item" for line in items)
+    assert [(r["level"], r["item_id"], r["basis"]) for r in result.records()][:3] == [
+        ("key", "a + b", "answers"),
+        ("key", "k1", "cases"),
+        ("item", "a", "cases"),
+    ]
+
+
+def test_items_of_one_edition_line_up_with_themselves_across_inspections() -> None:
+    mapping = {"to": "new", "old": {"a": {"to": "k1", "relation": "narrower"}, "b": {"to": "k1", "relation": "narrower"}}}
+    reports = [
+        Inspection("2013", report("old", {"a": (2, 10), "b": (6, 10)})),
+        Inspection("2014", report("old", {"a": (10, 10), "b": (6, 10)})),
+        Inspection("2020", report("new", {"k1": (7, 10)})),
+    ]
+    _, a, b = compare(reports, mapping=mapping).lines
+    assert [c.item_id if c else None for c in a.cells] == ["a", "a", None] and a.change == 80.0 and a.overlap is False
+    assert b.change == 0.0 and b.overlap is True
 
 
 def test_two_editions_with_no_crosswalk_or_map_is_an_error_not_silence() -> None:

@@ -48,11 +48,15 @@ def _golden_view(result: Any) -> list[dict[str, Any]]:
     return [
         {
             "key": line["key"],
+            "level": line["level"],
             "sides": [
-                None if s is None else [s["item_id"], s["relation"], s["numerator"], s["denominator"], s["lower"], s["upper"]]
+                None
+                if s is None
+                else [s["item_id"], s["relation"], s["basis"], s["numerator"], s["denominator"], s["lower"], s["upper"]]
                 for s in line["sides"]
             ],
             "overlap": line["overlap"],
+            "change": line["change_points"],
         }
         for line in result.to_dict()["items"]
     ]
@@ -128,3 +132,92 @@ def test_the_2013_sections_and_outcomes_carry_the_documents_headings(registry: A
             assert tally.title and tally.title == fw.items[number].title, item_id
     assert items["section:2.1"].title == "Assessment and sentence planning to deliver the sentence"
     assert items["outcome:4"].title == "Protecting the public by minimising the risk of harm to others"
+
+
+@pytest.fixture
+def saved(three: Any, tmp_path: Path) -> list[Path]:
+    """The three inspections as saved rate reports (as rate -o writes them), oldest first."""
+    paths = []
+    for year, ins in zip((2013, 2017, 2020), three.inspections, strict=True):
+        path = tmp_path / f"{year}.json"
+        path.write_text(json.dumps(ins.report), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def test_every_format_shows_the_same_lines_and_numbers(
+    cli: Any, registry: Any, saved: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import csv
+    import io
+
+    cli.registry = registry
+    monkeypatch.setenv("COLUMNS", "400")  # a table as wide as it needs: each cell's lines stay whole
+    result, data = cli.json("compare", *saved, "--format", "json")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(cli("compare", *saved, "--format", "csv").stdout)))
+    markdown = cli("compare", *saved, "--format", "markdown").stdout
+    table = cli("compare", *saved, "--format", "table").stdout
+    from_json = [
+        (line["key"], line["level"], side["item_id"], side["basis"], side["numerator"], side["denominator"], side["lower"])
+        for line in data["items"]
+        for side in line["sides"]
+        if side is not None
+    ]
+    from_csv = [
+        (r["key"], r["level"], r["item_id"], r["basis"], int(r["numerator"]), int(r["denominator"]), r["lower"])
+        for r in rows
+        if r["level"] != "unmapped"
+    ]
+    assert from_csv == [(*x[:6], "" if x[6] is None else str(x[6])) for x in from_json]
+    assert len(data["records"]) == len(rows)
+    pooled = [
+        line for line in data["items"] if line["level"] == "key" and any(s and s["basis"] == "answers" for s in line["sides"])
+    ]
+    assert pooled, "the 2013 and 2017 editions map several equally close items onto some key questions"
+    for line in pooled:
+        for side in line["sides"]:
+            if side and side["basis"] == "answers":
+                text = f"{side['numerator']}/{side['denominator']} answers"
+                assert text in markdown and text in table
+                assert len(side["items"]) > 1 and side["item_id"] == " + ".join(side["items"])
+    keys = [line["key"] for line in data["items"] if line["level"] == "key"]
+    assert len(keys) == len(set(keys))  # one line per key question
+    unmapped = {(u["edition"], u["item_id"]): u["reason"] for u in data["unmapped"]}
+    assert unmapped[("adult_offending_2013", "section:2.3")].startswith("Initial outcomes are achieved")
+    assert {r["reason"] for r in rows if r["level"] == "unmapped" and r["item_id"] == "section:2.3"} == {
+        unmapped[("adult_offending_2013", "section:2.3")]
+    }
+    out = tmp_path / "three.html"
+    assert cli("report", *saved, "-o", out).exit_code == 0
+    html = out.read_text(encoding="utf-8")
+    assert html.count('data-level="key"') == len(keys)
+    assert html.count('data-level="item"') == sum(1 for line in data["items"] if line["level"] == "item")
+
+
+def test_pandas_and_duckdb_read_the_comparison_as_typed_columns(
+    cli: Any, registry: Any, saved: list[Path], tmp_path: Path
+) -> None:
+    pd = pytest.importorskip("pandas")
+    duckdb = pytest.importorskip("duckdb")
+    cli.registry = registry
+    out = tmp_path / "changes.csv"
+    assert cli("compare", *saved, "-o", out).exit_code == 0
+    frame = pd.read_csv(out, dtype={"key": str, "item_id": str, "items": str})
+    assert str(frame.numerator.dtype) == "int64" and str(frame.denominator.dtype) == "int64"
+    assert str(frame.percent.dtype) == "float64" and str(frame.lower.dtype) == "float64"
+    figures = frame[frame.level == "key"]
+    assert not figures.duplicated(["key", "inspection"]).any()  # one figure per key question and inspection
+    assert set(frame.basis) == {"cases", "answers"}
+    con = duckdb.connect()
+    got = con.sql(
+        f"select key, inspection, basis, numerator, denominator from read_csv_auto('{out}', types={{'key': 'VARCHAR'}})"
+        " where level = 'key' and key = '2.3.1' order by inspection"
+    ).fetchall()
+    assert [(k, i, b) for k, i, b, _, _ in got] == [
+        ("2.3.1", "2013.json", "answers"),
+        ("2.3.1", "2017.json", "answers"),
+        ("2.3.1", "2020.json", "cases"),
+    ]
+    records = json.loads(cli("compare", *saved, "--format", "json").stdout)["records"]
+    assert len(pd.DataFrame(records)) == len(frame)

@@ -30,6 +30,7 @@ class Bar:
     small: bool = False
     series: int = 0  # which inspection (colour) in a grouped chart
     note: str = ""
+    unit: str = ""  # what the numerator and denominator count, where it is not cases ("answers": items pooled)
 
 
 def _num(x: float) -> str:
@@ -82,7 +83,7 @@ def bar_chart(
         attrs_ = (
             f'data-label="{escape(b.label)}" data-numerator="{b.numerator}" data-denominator="{b.denominator}"'
             f' data-percent="{"" if b.percent is None else b.percent}" data-lower="{"" if b.lower is None else b.lower}"'
-            f' data-upper="{"" if b.upper is None else b.upper}"'
+            f' data-upper="{"" if b.upper is None else b.upper}" data-basis="{escape(b.unit or "cases")}"'
         )
         parts.append(f'<g class="bar-row" {attrs_}>')
         if b.title:
@@ -106,7 +107,7 @@ def bar_chart(
                 f'<path class="interval" d="M{lo:.1f} {mid:.1f}H{hi:.1f}M{lo:.1f} {mid - 5:.1f}V{mid + 5:.1f}M{hi:.1f} {mid - 5:.1f}V{mid + 5:.1f}"'
                 ' stroke="#1d2731" stroke-width="1.3" fill="none"/>'
             )
-        text = f"{b.percent:.1f}% ({b.numerator}/{b.denominator})"
+        text = f"{b.percent:.1f}% ({b.numerator}/{b.denominator}{' ' + b.unit if b.unit else ''})"
         if b.lower is not None and b.upper is not None:
             text += f"  {b.lower:.1f}–{b.upper:.1f}"
         if b.small:
@@ -151,7 +152,10 @@ def trend_chart(labels: Sequence[str], points: Sequence[Bar], caption: str = "",
                 f'<text x="{cx:.1f}" y="{top + plot_h / 2:.1f}" font-size="9" text-anchor="middle" fill="#5b6b7a">no cases</text>'
             )
             continue
-        data = f'data-label="{escape(label)}" data-percent="{p.percent}" data-numerator="{p.numerator}" data-denominator="{p.denominator}"'
+        data = (
+            f'data-label="{escape(label)}" data-percent="{p.percent}" data-numerator="{p.numerator}"'
+            f' data-denominator="{p.denominator}" data-basis="{escape(p.unit or "cases")}"'
+        )
         parts.append(f'<g class="trend-point" {data}>')
         if p.lower is not None and p.upper is not None:
             parts.append(
@@ -161,7 +165,8 @@ def trend_chart(labels: Sequence[str], points: Sequence[Bar], caption: str = "",
         colour = SMALL if p.small else PALETTE[0]
         parts.append(f'<circle cx="{cx:.1f}" cy="{y(p.percent):.1f}" r="3.5" fill="{colour}"/>')
         parts.append(
-            f'<text x="{cx + 6:.1f}" y="{y(p.percent) - 4:.1f}" font-size="9" fill="#1d2731">{p.percent:.1f}% ({p.numerator}/{p.denominator})</text>'
+            f'<text x="{cx + 6:.1f}" y="{y(p.percent) - 4:.1f}" font-size="9" fill="#1d2731">{p.percent:.1f}%'
+            f" ({p.numerator}/{p.denominator}{' ' + escape(p.unit) if p.unit else ''})</text>"
         )
         parts.append("</g>")
     parts.append("</svg>")

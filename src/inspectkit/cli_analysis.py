@@ -188,6 +188,7 @@ def rate_inspection(registry: Any, inspection_file: Path | None, cases: Path, pr
 
 
 def _cell_text(cell: Any, with_id: bool, sep: str = "\n") -> str:
+    """A cell: percent (numerator/denominator), interval, and what it is (its item and relation, or the pool)."""
     if cell is None:
         return "-"
     if not cell.denominator:
@@ -195,8 +196,11 @@ def _cell_text(cell: Any, with_id: bool, sep: str = "\n") -> str:
     else:
         lower, upper = cell.interval
         mark = " †" if cell.small_sample else ""
-        text = f"{cell.percent:.1f}% ({cell.numerator}/{cell.denominator}){mark}{sep}{lower:.1f}-{upper:.1f}"
-    if with_id:
+        what = " answers" if cell.pooled else ""
+        text = f"{cell.percent:.1f}% ({cell.numerator}/{cell.denominator}{what}){mark}{sep}{lower:.1f}-{upper:.1f}"
+    if cell.pooled:
+        text += f"{sep}{len(cell.items)} items pooled ({cell.relation})"
+    elif with_id and cell.relation != "same":
         text += f"{sep}{cell.item_id} ({cell.relation})"
     return text
 
@@ -209,8 +213,14 @@ def _compare_rows(result: Any, sep: str, hide_titles: bool = False) -> tuple[lis
     for line in result.lines:
         change = "" if line.change is None else f"{line.change:+.1f}"
         ov = "" if line.overlap is None else ("yes" if line.overlap else "NO")
-        row = [line.key] + ([] if hide_titles else [_short(line.title, 24)])
-        row += [_cell_text(c, with_id, sep) for c in line.cells] + [change, ov]
+        if line.level == "key":
+            item, cells = line.key, [_cell_text(c, with_id, sep) for c in line.cells]
+        else:  # one item of one edition: its id and relation once, at the start
+            cell = next(c for c in line.cells if c is not None)
+            item = f"↳ {cell.item_id}{sep}({cell.relation})"
+            cells = [_cell_text(c, False, sep) for c in line.cells]
+        row = [item] + ([] if hide_titles else [_short(line.title, 24)])
+        row += cells + [change, ov]
         rows.append(row)
     headers = ["item"] + ([] if hide_titles else ["title"]) + [_short(i.name, 20) for i in result.inspections]
     headers += ["change", "overlap"]
@@ -280,6 +290,11 @@ def render_compare(result: Any, fmt: str, hide_unmapped: bool) -> str:
     out.append(_tabulate(rows, headers, md) if rows else "Nothing lines up.")
     if any(c is not None and c.small_sample for line in result.lines for c in line.cells):
         out.append("† fewer applicable cases than the edition's minimum to rate")
+    if any(c is not None and c.pooled for line in result.lines for c in line.cells):
+        out.append(
+            "answers: the equally close items of one inspection pooled (their answers added up: answers, not cases); "
+            "the interval is taken as if from the items' mean number of cases; each item follows on a ↳ line"
+        )
     out.append("change: percentage points from the first inspection to the last; overlap: whether the 95% intervals overlap")
     if result.how != "id":
         out.append(

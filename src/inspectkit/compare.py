@@ -9,6 +9,15 @@ gives (``equivalent``, ``narrower``, ``broader``, ``related``). A ``--map`` repl
 Every cell carries its numerator, denominator, percentage and 95% Wilson interval, and each line says whether
 the intervals overlap, so that a change on a handful of cases is not read as a trend. Items that line up
 with nothing are listed apart.
+
+Each key gets one line (``level: key``) with one figure per inspection, built from that inspection's closest
+items only: the one item, where one is closest (an equivalent, say); else the answers of the equally close
+items pooled. A saved report holds each item's numerator and denominator, not its cases, so a pooled figure
+counts answers (``basis: answers``), and its interval is taken as if from the items' mean number of cases: a
+case answers several pooled items, and those answers may agree, so the answers are not that many separate
+cases; the mean is the smallest sample they can stand for. Where an inspection has several items on a key,
+every item follows on a line of its own (``level: item``), lined up with the same item of the other
+inspections of its edition.
 """
 
 from __future__ import annotations
@@ -22,10 +31,12 @@ from typing import Any
 import attrs
 
 from inspectkit.errors import InputError, Location, UsageError, suggestion
-from inspectkit.intervals import overlap, rounded
+from inspectkit.intervals import overlap, rounded, wilson_share
 
 REPORT_KEYS = ("edition", "cases", "items")
 IDENTITY = "same"  # the relation of an item to itself (same edition, lined up by id)
+KEY, ITEM, UNMAPPED = "key", "item", "unmapped"  # the levels of a line (and of a CSV row)
+CASES, ANSWERS = "cases", "answers"  # what a figure counts: cases, or several items' answers pooled
 
 
 @attrs.frozen
@@ -43,6 +54,28 @@ class Inspection:
     def items(self) -> Mapping[str, Any]:
         return self.report.get("items") or {}
 
+    @property
+    def provider(self) -> str | None:
+        """The provider the inspection file declares (``provider_name``), if any."""
+        value = self.report.get("provider_name")
+        return None if value in (None, "") else str(value)
+
+    @property
+    def date(self) -> str | None:
+        """When the inspection took place, as the inspection file declares it (``inspection_date``), if at all."""
+        value = self.report.get("inspection_date")
+        return None if value in (None, "") else str(value)
+
+    def ident(self) -> dict[str, Any]:
+        """What names this inspection on every row of a tidy table."""
+        return {
+            "inspection": self.name,
+            "inspection_id": self.report.get("inspection_id"),
+            "provider_name": self.provider,
+            "inspection_date": self.date,
+            "edition": self.edition,
+        }
+
     def header(self) -> dict[str, Any]:
         r = self.report
         return {
@@ -50,6 +83,8 @@ class Inspection:
             "edition": r.get("edition"),
             "edition_version": r.get("edition_version"),
             "inspection_id": r.get("inspection_id"),
+            "provider_name": self.provider,
+            "inspection_date": self.date,
             "cases": r.get("cases"),
             "overall": r.get("overall"),
         }
@@ -57,13 +92,31 @@ class Inspection:
 
 @attrs.frozen
 class Cell:
-    """One inspection's item on a line."""
+    """One inspection's figure on a line: one item, or several items' answers pooled (``items``)."""
 
     item_id: str
     relation: str
     numerator: int
     denominator: int
     minimum: int | None = None
+    items: tuple[str, ...] = ()  # pooled: the items whose answers are added up
+    item_denominators: tuple[int, ...] = ()  # pooled: each item's applicable cases
+
+    @property
+    def pooled(self) -> bool:
+        return len(self.items) > 1
+
+    @property
+    def basis(self) -> str:
+        return ANSWERS if self.pooled else CASES
+
+    @property
+    def cases(self) -> float:
+        """The sample the interval stands on: the cases, or for pooled answers the items' mean number of cases."""
+        if not self.pooled:
+            return self.denominator
+        counted = [d for d in self.item_denominators if d]
+        return sum(counted) / len(counted) if counted else 0
 
     @property
     def percent(self) -> float | None:
@@ -71,17 +124,22 @@ class Cell:
 
     @property
     def interval(self) -> tuple[float | None, float | None]:
-        return rounded(self.numerator, self.denominator)
+        if not self.pooled:
+            return rounded(self.numerator, self.denominator)
+        bounds = wilson_share(self.numerator / self.denominator, self.cases) if self.denominator else None
+        return (None, None) if bounds is None else (round(bounds[0], 1), round(bounds[1], 1))
 
     @property
     def small_sample(self) -> bool | None:
-        return None if self.minimum is None else self.denominator < self.minimum
+        return None if self.minimum is None else self.cases < self.minimum
 
     def to_dict(self) -> dict[str, Any]:
         lower, upper = self.interval
         return {
             "item_id": self.item_id,
+            "items": list(self.items) if self.pooled else [self.item_id],
             "relation": self.relation,
+            "basis": self.basis,
             "numerator": self.numerator,
             "denominator": self.denominator,
             "percent": self.percent,
@@ -91,13 +149,34 @@ class Cell:
         }
 
 
+def pool(cells: Sequence[Cell], minimum: int | None = None) -> Cell:
+    """Several items' answers added up, as one figure (their closest relation is the figure's)."""
+    if len(cells) == 1:
+        return cells[0]
+    ids = tuple(c.item_id for c in cells)
+    return Cell(
+        " + ".join(ids),
+        cells[0].relation,
+        sum(c.numerator for c in cells),
+        sum(c.denominator for c in cells),
+        minimum,
+        ids,
+        tuple(c.denominator for c in cells),
+    )
+
+
 @attrs.frozen
 class Line:
-    """One item of the edition compared on, with each inspection's corresponding item (or None)."""
+    """One key (an item of the edition compared on) and each inspection's figure for it (or None).
+
+    ``level`` is ``key`` for the key's own line, ``item`` for the line of one contributing item of ``edition``.
+    """
 
     key: str
     title: str
     cells: tuple[Cell | None, ...]
+    level: str = KEY
+    edition: str | None = None
 
     @property
     def with_cases(self) -> list[Cell]:
@@ -123,6 +202,8 @@ class Line:
     def to_dict(self) -> dict[str, Any]:
         return {
             "key": self.key,
+            "level": self.level,
+            "edition": self.edition,
             "title": self.title,
             "sides": [None if c is None else c.to_dict() for c in self.cells],
             "overlap": self.overlap,
@@ -138,6 +219,14 @@ class Comparison:
     unmapped: tuple[tuple[int, str, Mapping[str, Any]], ...]  # (inspection index, item id, item)
     ratings: tuple[tuple[str, tuple[str | None, ...]], ...]
     how: str  # "id", "crosswalk" or "map"
+    reasons: Mapping[tuple[str, str], str] = attrs.field(factory=dict)  # (edition, item id) -> why it is unmapped
+
+    @property
+    def key_lines(self) -> list[Line]:
+        return [line for line in self.lines if line.level == KEY]
+
+    def reason(self, index: int, item_id: str) -> str:
+        return self.reasons.get((self.inspections[index].edition, item_id), "")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -154,6 +243,7 @@ class Comparison:
                     "numerator": item.get("numerator"),
                     "denominator": item.get("denominator"),
                     "percent": item.get("percent"),
+                    "reason": self.reason(i, item_id),
                 }
                 for i, item_id, item in self.unmapped
             ],
@@ -161,7 +251,11 @@ class Comparison:
         }
 
     def records(self, hide_unmapped: bool = False) -> list[dict[str, Any]]:
-        """One flat record per line and inspection (and per unmapped item): a tidy table."""
+        """One flat record per line and inspection (and per unmapped item): a tidy table.
+
+        ``level`` tells the rows apart: ``key`` (one per key and inspection: each inspection's figure),
+        ``item`` (an item that contributes to a key, where an inspection has several) and ``unmapped``.
+        """
         out = []
         for line in self.lines:
             for ins, cell in zip(self.inspections, line.cells, strict=True):
@@ -170,29 +264,31 @@ class Comparison:
                 out.append(
                     {
                         "key": line.key,
+                        "level": line.level,
                         "title": line.title,
-                        "inspection": ins.name,
-                        "inspection_id": ins.report.get("inspection_id"),
-                        "edition": ins.edition,
+                        **ins.ident(),
                         **cell.to_dict(),
+                        "items": " ".join(cell.to_dict()["items"]),
                         "overlap": line.overlap,
                         "change_points": line.change,
+                        "reason": None,
                     }
                 )
         if not hide_unmapped:
             for i, item_id, item in self.unmapped:
-                n, d = item.get("numerator") or 0, item.get("denominator") or 0
+                n, d = int(item.get("numerator") or 0), int(item.get("denominator") or 0)
                 lower, upper = rounded(n, d)
                 ins = self.inspections[i]
                 out.append(
                     {
                         "key": None,
+                        "level": UNMAPPED,
                         "title": item.get("title") or "",
-                        "inspection": ins.name,
-                        "inspection_id": ins.report.get("inspection_id"),
-                        "edition": ins.edition,
+                        **ins.ident(),
                         "item_id": item_id,
+                        "items": item_id,
                         "relation": None,
+                        "basis": CASES,
                         "numerator": n,
                         "denominator": d,
                         "percent": item.get("percent"),
@@ -201,6 +297,7 @@ class Comparison:
                         "small_sample": None,
                         "overlap": None,
                         "change_points": None,
+                        "reason": self.reason(i, item_id) or None,
                     }
                 )
         return out
@@ -277,8 +374,10 @@ def _targets(rows: Any, source: str) -> dict[str, list[Target]]:
     return out
 
 
-def _crosswalk_targets(registry: Any, inspections: Sequence[Inspection]) -> tuple[str | None, dict[str, dict[str, list[Target]]]]:
-    """The crosswalks of the inspections' editions, and the one edition they all map onto."""
+def _crosswalk_targets(
+    registry: Any, inspections: Sequence[Inspection]
+) -> tuple[str | None, dict[str, dict[str, list[Target]]], dict[tuple[str, str], str]]:
+    """The crosswalks of the inspections' editions, the one edition they all map onto, and why items are unmapped."""
     editions = list(dict.fromkeys(i.edition for i in inspections))
     walks = {c.from_edition: c for c in registry.crosswalks() if c.from_edition in editions} if registry is not None else {}
     ons = {c.to_edition for c in walks.values()}
@@ -286,6 +385,7 @@ def _crosswalk_targets(registry: Any, inspections: Sequence[Inspection]) -> tupl
         raise UsageError(f"the crosswalks of these editions map onto different editions ({', '.join(sorted(ons))}): give --map")
     on = next(iter(ons), None)
     out: dict[str, dict[str, list[Target]]] = {}
+    reasons: dict[tuple[str, str], str] = {}
     for edition, walk in walks.items():
         table: dict[str, list[Target]] = {}
         for row in walk.rows:
@@ -293,7 +393,8 @@ def _crosswalk_targets(registry: Any, inspections: Sequence[Inspection]) -> tupl
         for from_id in table:
             table[from_id] = [Target(r.to_id, r.relation) for r in walk.targets(from_id)]
         out[edition] = table
-    return on, out
+        reasons.update({(edition, u.id): u.reason for u in walk.unmapped})
+    return on, out, reasons
 
 
 def compare(
@@ -306,6 +407,7 @@ def compare(
     if len(inspections) < 2:
         raise UsageError("compare needs at least two inspections")
     editions = list(dict.fromkeys(i.edition for i in inspections))
+    reasons: dict[tuple[str, str], str] = {}
     if mapping is not None:
         how = "map"
         on, tables = read_map(mapping, inspections, map_source)
@@ -315,14 +417,14 @@ def compare(
         how, on, tables = "id", None, {}
     else:
         how = "crosswalk"
-        on, tables = _crosswalk_targets(registry, inspections)
+        on, tables, reasons = _crosswalk_targets(registry, inspections)
         if on is None:
             raise UsageError(
                 f"no crosswalk lines up {', '.join(editions)}: give --map FILE ({{EDITION: {{ID: TARGET}}}})",
             )
     lines, unmapped = _lines(inspections, on, tables, registry)
     ratings = _ratings(inspections)
-    return Comparison(tuple(inspections), on, tuple(lines), tuple(unmapped), ratings, how)
+    return Comparison(tuple(inspections), on, tuple(lines), tuple(unmapped), ratings, how, reasons)
 
 
 def _check_map(
@@ -361,9 +463,11 @@ def _check_map(
 def _lines(
     inspections: Sequence[Inspection], on: str | None, tables: dict[str, dict[str, list[Target]]], registry: Any
 ) -> tuple[list[Line], list[tuple[int, str, Mapping[str, Any]]]]:
-    """Lines in the order of the edition lined up on (its report order), then anything else met."""
-    placed: dict[str, list[list[Cell]]] = {}  # key -> per inspection, its cells
+    """Lines in the order of the edition lined up on (its report order), then anything else met: each key's
+    line, then a line per item of each edition that has several items on it."""
+    placed: dict[str, list[list[Cell]]] = {}  # key -> per inspection, its items' cells
     titles: dict[str, str] = {}
+    item_titles: dict[tuple[str, str], str] = {}
     order: list[str] = []
     if on is not None and registry is not None and on in getattr(registry, "entries", {}):
         from inspectkit.crosswalk import report_items
@@ -384,6 +488,7 @@ def _lines(
             else:
                 unmapped.append((index, item_id, item))
                 continue
+            item_titles[(ins.edition, item_id)] = str(item.get("title") or "")
             for t in targets:
                 if t.key not in placed:
                     placed[t.key] = [[] for _ in range(n)]
@@ -392,20 +497,42 @@ def _lines(
                         order.append(t.key)
                 cell = Cell(item_id, t.relation, int(item.get("numerator") or 0), int(item.get("denominator") or 0), minimum)
                 placed[t.key][index].append(cell)
-    from inspectkit.crosswalk import RELATIONS
-
-    rank = {r: i for i, r in enumerate((IDENTITY, *RELATIONS))}
     lines: list[Line] = []
     for key in dict.fromkeys(order):
         if key not in placed:
             continue
-        # the closest items first, so the first line of a key pairs each inspection's best match
-        per = [sorted(cells, key=lambda c: rank.get(c.relation, len(rank))) for cells in placed[key]]
-        depth = max(len(cells) for cells in per)
-        for j in range(depth):
-            cells = tuple(cells[j] if j < len(cells) else None for cells in per)
-            lines.append(Line(key, titles.get(key, ""), cells))
+        per = [sorted(cells, key=lambda c: _rank(c.relation)) for cells in placed[key]]
+        figures = tuple(_figure(cells, ins.report.get("minimum_cases")) for cells, ins in zip(per, inspections, strict=True))
+        lines.append(Line(key, titles.get(key, ""), figures))
+        if all(len(cells) <= 1 for cells in per):
+            continue
+        # the items of every edition with several on this key (an edition with one is its key line's figure)
+        several = {inspections[index].edition for index, cells in enumerate(per) if len(cells) > 1}
+        by_item: dict[tuple[str, str], list[Cell | None]] = {}
+        for index, cells in enumerate(per):
+            if inspections[index].edition not in several:
+                continue
+            for cell in cells:
+                by_item.setdefault((inspections[index].edition, cell.item_id), [None] * n)[index] = cell
+        for (edition, item_id), item_cells in by_item.items():
+            lines.append(Line(key, item_titles.get((edition, item_id), ""), tuple(item_cells), ITEM, edition))
     return lines, unmapped
+
+
+def _rank(relation: str) -> int:
+    from inspectkit.crosswalk import RELATIONS
+
+    order = (IDENTITY, *RELATIONS)
+    return order.index(relation) if relation in order else len(order)
+
+
+def _figure(cells: list[Cell], minimum: int | None) -> Cell | None:
+    """An inspection's figure for a key: its closest item, or the closest items' answers pooled."""
+    if not cells:
+        return None
+    candidates = [c for c in cells if c.denominator] or cells
+    closest = min(_rank(c.relation) for c in candidates)
+    return pool([c for c in candidates if _rank(c.relation) == closest], minimum)
 
 
 def _ratings(inspections: Sequence[Inspection]) -> tuple[tuple[str, tuple[str | None, ...]], ...]:

@@ -22,13 +22,25 @@ def wilson(numerator: int, denominator: int, z: float = Z95) -> tuple[float, flo
         return None
     if not 0 <= numerator <= denominator:
         raise ValueError(f"numerator {numerator} is not between 0 and the denominator {denominator}")
-    n = denominator
-    p = numerator / n
+    return _wilson(numerator / denominator, denominator, numerator == 0, numerator == denominator, z)
+
+
+def wilson_share(share: float, n: float, z: float = Z95) -> tuple[float, float] | None:
+    """The interval of a share (0-1) as if it came from ``n`` cases (``n`` need not be whole: an effective
+    sample size), as percentages; None where ``n`` is not positive."""
+    if n <= 0:
+        return None
+    if not 0 <= share <= 1:
+        raise ValueError(f"share {share} is not between 0 and 1")
+    return _wilson(share, n, share == 0, share == 1, z)
+
+
+def _wilson(p: float, n: float, none: bool, every: bool, z: float) -> tuple[float, float]:
     z2 = z * z
     centre = (p + z2 / (2 * n)) / (1 + z2 / n)
     half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
-    lower = 0.0 if numerator == 0 else max(0.0, centre - half)
-    upper = 1.0 if numerator == n else min(1.0, centre + half)
+    lower = 0.0 if none else max(0.0, centre - half)
+    upper = 1.0 if every else min(1.0, centre + half)
     return 100 * lower, 100 * upper
 
 

@@ -101,20 +101,33 @@ def _groups(registry: Any, report: dict[str, Any]) -> list[Group]:
     return out
 
 
-def _compare_groups(comparison: Any, registry: Any) -> list[Group]:
-    """The comparison as grouped bars, one chart per heading (standard): for each key, a bar per inspection.
+def _short(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
-    Only each key's first line is drawn (each inspection's closest item); the table lists every line.
-    """
+
+def _cell_bar(cell: Any, label: str, title: str, series: int) -> Bar:
+    """A bar for one inspection's figure on a comparison line (one item, or several items' answers pooled)."""
+    lower, upper = cell.interval
+    if cell.pooled:
+        note = f"{len(cell.items)} items' answers pooled ({cell.relation})"
+    else:
+        note = "" if cell.relation == "same" else f"{cell.item_id} ({cell.relation})"
+    unit = "answers" if cell.pooled else ""
+    return Bar(
+        label, cell.percent, lower, upper, cell.numerator, cell.denominator, title, bool(cell.small_sample), series, note, unit
+    )
+
+
+def _compare_groups(comparison: Any, registry: Any) -> list[Group]:
+    """The comparison as grouped bars, one chart per heading (standard): for each key, a bar per inspection,
+    each inspection's figure for the key (its closest item, or its closest items' answers pooled)."""
     edition = comparison.on or comparison.inspections[0].edition
     fw = registry.framework(edition) if registry is not None and edition in getattr(registry, "entries", {}) else None
     by_head: dict[str, list[Bar]] = {}
     titles: dict[str, str] = {}
-    seen: set[str] = set()
-    for line in comparison.lines:
-        if line.key in seen or not line.with_cases:
+    for line in comparison.key_lines:
+        if not line.with_cases:
             continue
-        seen.add(line.key)
         node = fw.items.get(line.key) if fw is not None else None
         head = node.parent if node is not None and node.parent else (line.key.rsplit(".", 1)[0] if "." in line.key else "other")
         if head not in titles:
@@ -122,13 +135,9 @@ def _compare_groups(comparison: Any, registry: Any) -> list[Group]:
             titles[head] = (head_node.title or head_node.text) if head_node is not None else ""
         bars = by_head.setdefault(head, [])
         for index, cell in enumerate(line.cells):
-            if cell is None:
-                continue
-            lower, upper = cell.interval
-            label = f"{line.key} · {comparison.inspections[index].name}"
-            note = "" if cell.relation == "same" else f"{cell.item_id} ({cell.relation})"
-            small = bool(cell.small_sample)
-            bars.append(Bar(label, cell.percent, lower, upper, cell.numerator, cell.denominator, line.title, small, index, note))
+            if cell is not None:
+                name = _short(comparison.inspections[index].name, 24)
+                bars.append(_cell_bar(cell, f"{line.key} · {name}", line.title, index))
     return [
         Group(head, titles[head], bar_chart(bars, (), f"{head} side by side", label_width=210, text_width=280))
         for head, bars in by_head.items()

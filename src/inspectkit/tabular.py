@@ -102,12 +102,17 @@ def report_csv(report: Any, table: str) -> str:
 
 COMPARE_COLUMNS = (
     "key",
+    "level",
     "title",
     "inspection",
     "inspection_id",
+    "provider_name",
+    "inspection_date",
     "edition",
     "item_id",
+    "items",
     "relation",
+    "basis",
     "numerator",
     "denominator",
     "percent",
@@ -116,6 +121,7 @@ COMPARE_COLUMNS = (
     "small_sample",
     "overlap",
     "change_points",
+    "reason",
 )
 
 
