@@ -142,19 +142,3 @@ def test_replacing_a_report_open_in_another_program_says_so(
     assert "close it and run the command again" in result.stderr
     assert report.read_text(encoding="utf-8") == "open in Excel\n"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".report")] == []  # no temporary file left
-
-
-# ------------------------------------------------------------------------------------------------ synth
-
-
-def test_synth_output_for_a_seed_is_unchanged(engine: Any) -> None:
-    """Synthetic data feeds demos, tests and benchmarks: a faster synth must give the same cases for a seed.
-
-    If a change to synth or to the tiny framework changes them on purpose, say so in the commit and update this.
-    """
-    import hashlib
-
-    from inspectkit import synth
-
-    text = "".join(json.dumps(c, separators=(",", ":")) + "\n" for c in synth.iter_synthetic(engine, 50, 7))
-    assert hashlib.sha256(text.encode()).hexdigest() == "f13d97e8c3f239c271d4cb161f568d58ec9651b41cdd3aaffd7e3810a9c36ef7"

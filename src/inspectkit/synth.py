@@ -1,16 +1,35 @@
-"""Synthetic cases: valid random answers that respect every condition, for demos, tests and benchmarks."""
+"""Synthetic cases: valid random answers that respect every condition, for demos, tests and benchmarks.
+
+A case is made in three steps, the edition's rules worked out once per distinct set of answers they read
+rather than once per case:
+
+1. The *structural* questions, those read by a rule that decides what applies or by an error check
+   (directly or through a derived value or a case score), get random answers and are visited each after
+   what decides whether it applies; one that does not apply loses its answer. Whether a question applies
+   depends only on the few answers its condition reads, so each condition is worked out (by the engine, on
+   just the part of the rules it needs) the first time those answers are seen together, and remembered.
+   Answers an error check refuses are drawn again, so every case synth writes is valid.
+2. Every other question gets a random answer on its own: one random byte indexes a table of its answers in
+   the shares synth gives them, or an index into a pool (texts, dates, wide ranges of numbers).
+3. What applies picks the answers kept, in document order.
+
+The same seed gives the same cases, byte for byte.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
+import math
+import operator
 import random
-from collections.abc import Iterator
+import sys
+from array import array
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from inspectkit.engine import Engine, _Env
-from inspectkit.expressions import NA, truth
+from inspectkit.engine import Engine, plain_plan
+from inspectkit.expressions import NA, UNKNOWN, truth
 from inspectkit.files import atomic_write, atomic_writer
 from inspectkit.model import Item
 
@@ -19,135 +38,507 @@ _WORDS = (
     "plans were reviewed after a change in circumstances and partners were involved"
 ).split()
 _START = dt.date(2018, 1, 1)
+_DATES = tuple((_START + dt.timedelta(days=d)).isoformat() for d in range(3 * 365 + 1))
+_NA_SHARE = 0.08  # of questions that allow n/a, how often the inspector writes it
+_YES_SHARE = {"summary": 0.72, "evidence": 0.72}  # summary judgements and evidence lean to yes: most work is sufficient
+_TEXTS_PER_LENGTH = 64  # texts in the pool for each length in words
+_TABLE_CODES = 16  # a question with at most this many answers is drawn with one random byte
+_POOL_LIMIT = 100_000  # a question with at most this many answers is drawn as an index into them
+_MEMO_DOMAIN = 50_000  # a rule is remembered when the answers it reads can be combined in at most this many ways
+_MEMO_LIMIT = 100_000  # remembered results per rule, beyond which its memo starts again
+_ATTEMPTS = 1000  # draws before a case the error checks keep refusing is given as it stands
+_MISS = object()
+_BIG_ENDIAN = sys.byteorder == "big"  # random bytes are read little-endian everywhere
+
+Rnd = Callable[[], float]
 
 
-def _value(item: Item, rng: random.Random) -> Any:
+def _text_pool() -> dict[int, tuple[str, ...]]:
+    """Texts of 3 to 30 words, the same every run (their own generator: a case's seed draws only which)."""
+    rng = random.Random(20190101)
+    return {
+        n: tuple(" ".join(rng.choices(_WORDS, k=n)).capitalize() + "." for _ in range(_TEXTS_PER_LENGTH)) for n in range(3, 31)
+    }
+
+
+_TEXTS = _text_pool()
+
+
+def _bounds(item: Item) -> tuple[int, int]:
+    a = item.answer
+    assert a is not None
+    months = a.name == "months"
+    lo = int(a.minimum) if a.minimum is not None else (1 if months else 0)
+    hi = int(a.maximum) if a.maximum is not None else (36 if months else 40)
+    return lo, max(lo, hi)
+
+
+def _answers(item: Item) -> tuple[Any, ...] | None:
+    """Every answer synth may give ``item``, each as likely as the others (n/a aside); None where they are
+    not a short list (a multiple choice, one answer per category, a number with decimals over a wide range)."""
     a = item.answer
     assert a is not None
     name = a.name
-    if a.na and name != "per_category" and rng.random() < 0.08:
-        return NA
-    if name == "yes_no":
-        # summary judgements and evidence lean to "yes", as most work in a sample is sufficient
-        return "yes" if rng.random() < (0.72 if item.kind in ("summary", "evidence") else 0.5) else "no"
     if name in ("choice", "rating"):
-        return rng.choice(a.codes)
-    if name == "multi":
-        most = min(a.max_choices or 3, len(a.codes))
-        return rng.sample(list(a.codes), rng.randint(1, most)) if most else []
+        return tuple(a.codes)
     if name in ("number", "months"):
-        lo = int(a.minimum) if a.minimum is not None else (1 if name == "months" else 0)
-        hi = int(a.maximum) if a.maximum is not None else (36 if name == "months" else 40)
+        lo, hi = _bounds(item)
         if a.integer or name == "months":
-            return rng.randint(lo, max(lo, hi))
-        return round(rng.uniform(lo, hi), 2)
+            return tuple(range(lo, hi + 1)) if hi - lo < _POOL_LIMIT else None
+        if (hi - lo) * 100 < _POOL_LIMIT:  # two decimals, as an inspector writes them
+            return tuple(round(lo + i / 100, 2) for i in range((hi - lo) * 100 + 1))
+        return None
     if name == "date":
-        return (_START + dt.timedelta(days=rng.randint(0, 3 * 365))).isoformat()
+        return _DATES
     if name == "text":
-        most = min(a.max_words or 30, 30)
-        return " ".join(rng.choice(_WORDS) for _ in range(rng.randint(3, max(3, most)))).capitalize() + "."
-    if name == "per_category":
-        lean = "yes" in a.codes
-        return {c.code: "yes" if lean and rng.random() < 0.75 else rng.choice(a.codes) for c in a.categories}
-    raise AssertionError(name)  # pragma: no cover
+        most = max(3, min(a.max_words or 30, 30))
+        return tuple(t for n in range(3, most + 1) for t in _TEXTS[n])
+    return None
 
 
-_ASKABLE: dict[int, tuple[Engine, list[Item], frozenset[str], frozenset[str]]] = {}
+def _table(item: Item) -> tuple[Any, ...] | None:
+    """256 answers, one per value of a random byte, in the shares synth gives them; None where a byte is too
+    coarse for them."""
+    a = item.answer
+    assert a is not None
+    na = a.na
+    if a.name == "yes_no":
+        t_na = _NA_SHARE if na else 0.0
+        t_yes = t_na + (1 - t_na) * _YES_SHARE.get(item.kind or "", 0.5)
+        return tuple(NA if (u := (i + 0.5) / 256) < t_na else "yes" if u < t_yes else "no" for i in range(256))
+    codes = _answers(item)
+    if not codes or len(codes) > _TABLE_CODES:
+        return None
+    head = round(_NA_SHARE * 256) if na else 0
+    rest = 256 - head
+    return (NA,) * head + tuple(codes[j * len(codes) // rest] for j in range(rest))
 
 
-def _askable(engine: Engine) -> tuple[list[Item], frozenset[str], frozenset[str]]:
-    """The questions a case answers (not derived), those whose applicability a rule decides, and the answers
-    those rules read."""
-    hit = _ASKABLE.get(id(engine))
-    if hit is None or hit[0] is not engine:
-        items = [i for i in engine.case_items if i.answer is not None and i.derive is None]
-        conditional = frozenset(i.id for i in items if i.id in engine.conditions or i.id in engine.condition_parent)
-        hit = _ASKABLE[id(engine)] = (engine, items, conditional, _applicability_inputs(engine))
-    return hit[1], hit[2], hit[3]
+def _pool(item: Item) -> tuple[Any, ...] | None:
+    """The answers as a pool an index is drawn into, n/a among them in its share; None for a drawing function."""
+    codes = _answers(item)
+    if not codes:
+        return None
+    if not item.answer.na:  # type: ignore[union-attr]
+        return codes
+    repeat = max(1, math.ceil(1000 / len(codes)))  # so that n/a's share comes out close to what it should be
+    return codes * repeat + (NA,) * round(len(codes) * repeat * _NA_SHARE / (1 - _NA_SHARE))
 
 
-def _applicability_inputs(engine: Engine) -> frozenset[str]:
-    """Every answer a condition reads, directly or through a derived value or a case score (its members and
-    the judgement that may stand for it): answering anything else cannot change what applies."""
-    seen: set[str] = set()
-    todo = [r for cond in engine.conditions.values() for r in cond.reads]
-    while todo:
-        ref = todo.pop()
-        if ref in seen:
-            continue
-        seen.add(ref)
-        derive = engine.derives.get(ref)
-        if derive is not None:
-            todo.extend(derive.reads)
-        score = engine.score_by_id.get(ref)
-        if score is not None:
-            todo.extend(score.of)
-            if score.judgement is not None:
-                todo.append(score.judgement)
-    return frozenset(seen)
+def _drawer(item: Item) -> Callable[[Rnd], Any]:
+    """A function of ``random()`` drawing an answer to ``item``: a multiple choice as a tuple, one answer per
+    category as a tuple of (category, answer) pairs (so that rules can be remembered by them)."""
+    a = item.answer
+    assert a is not None
+    name = a.name
+    draw: Callable[[Rnd], Any]
+    if name == "multi":
+        pool = tuple(a.codes)
+        most = min(a.max_choices or 3, len(pool))
+
+        def draw(rnd: Rnd) -> Any:
+            chosen: list[str] = []
+            if most:
+                k = 1 + int(rnd() * most)
+                while len(chosen) < k:
+                    c = pool[int(rnd() * len(pool))]
+                    if c not in chosen:
+                        chosen.append(c)
+            return tuple(chosen)
+
+    elif name == "per_category":
+        answers: tuple[Any, ...] = tuple(a.codes)
+        lean = "yes" in answers
+        categories = tuple(c.code for c in a.categories)
+
+        def draw(rnd: Rnd) -> Any:
+            return tuple((c, "yes" if lean and rnd() < 0.75 else answers[int(rnd() * len(answers))]) for c in categories)
+
+        return draw  # a category's n/a is one of its answers
+    elif name in ("number", "months"):
+        lo, hi = _bounds(item)
+        if a.integer or name == "months":
+            span = hi - lo + 1
+            draw = lambda rnd: lo + int(rnd() * span)  # noqa: E731
+        else:
+            draw = lambda rnd: round(lo + rnd() * (hi - lo), 2)  # noqa: E731
+    else:  # pragma: no cover - every other kind has its table or pool
+        raise AssertionError(name)
+    if not a.na:
+        return draw
+    inner = draw
+    return lambda rnd: NA if rnd() < _NA_SHARE else inner(rnd)
+
+
+def _domain(item: Item) -> float:
+    """How many different answers ``item`` may get, or none at all: how large a memo of a rule reading it grows."""
+    a = item.answer
+    assert a is not None
+    extra = 2 if a.na else 1
+    if a.name == "yes_no":
+        return 2 + extra
+    codes = _answers(item)
+    if codes is not None:
+        return len(codes) + extra
+    if a.name == "multi":
+        n, most = len(a.codes), min(a.max_choices or 3, len(a.codes))
+        total, term = 0, 1
+        for k in range(most):
+            term *= n - k
+            total += term
+        return total + extra
+    if a.name == "per_category":
+        return float(len(a.codes)) ** len(a.categories) + extra
+    return math.inf
+
+
+class _SubEnv:
+    """The rules' view of a few answers, settling only the part of the plan a rule reads."""
+
+    __slots__ = ("engine", "answers", "vals", "na", "scores")
+
+    def __init__(self, engine: Engine, settle: Callable[..., None], answers: dict[str, Any]):
+        self.engine = engine
+        self.answers = answers
+        self.vals = dict(answers)
+        self.na: dict[str, Any] = {}
+        self.scores: dict[str, Any] = {}
+        settle(self, self.vals, self.na, self.scores)
+
+    def applies(self, qid: str) -> Any:
+        return self.na.get(qid, True)
+
+    def value(self, qid: str) -> Any:
+        return self.vals.get(qid, UNKNOWN)
+
+    def answered(self, qid: str) -> bool:
+        return self.answers.get(qid) is not None
+
+    def score(self, sid: str) -> Any:
+        return self.scores.get(sid)
+
+
+class _PartPlan:
+    """An engine's plan cut down to the entries some rules depend on (what ``plain_plan`` walks)."""
+
+    def __init__(self, engine: Engine, ids: frozenset[str]):
+        self.plan = [entry for entry in engine.plan if entry[0] in ids]
+        self.to_answer = engine.to_answer
+        self.compute_score = engine.compute_score
+
+
+def _refused(v: Any) -> bool:
+    return v is True or (v is not False and truth(v) is True)
+
+
+class _Rule:
+    """One rule's result for a case (whether a question applies, the categories that do not, whether an error
+    check refuses), from the answers it depends on: remembered per distinct tuple of them where they can be
+    combined in few ways, else worked out each time on just the part of the plan it reads."""
+
+    __slots__ = ("get", "seen", "work", "memo")
+
+    def __init__(self, positions: tuple[int, ...], work: Callable[[list[Any]], Any], memo: bool):
+        self.get: Callable[[list[Any]], Any] = operator.itemgetter(*positions) if positions else (lambda cand: ())
+        self.work = work
+        self.memo = memo
+        self.seen: dict[Any, Any] = {}
+
+    def __call__(self, cand: list[Any]) -> Any:
+        if not self.memo:
+            return self.work(cand)
+        key = self.get(cand)
+        hit = self.seen.get(key, _MISS)
+        if hit is _MISS:
+            if len(self.seen) >= _MEMO_LIMIT:
+                self.seen.clear()
+            hit = self.seen[key] = self.work(cand)
+        return hit
+
+
+_WIDE: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # 65,536 answers for each pool, shared by the questions drawing from it
+
+
+def _wide_table(pool: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A pool's answers over the 65,536 values of two random bytes, each as often as the others (to 1 in
+    65,536 / len(pool))."""
+    table = _WIDE.get(pool)
+    if table is None:
+        n = len(pool)
+        table = _WIDE[pool] = tuple(pool[u * n >> 16] for u in range(65536))
+    return table
+
+
+class _Draws:
+    """Random answers for a group of questions, appended to a case's candidates in a fixed order: those
+    drawn with one random byte, then with two (pools of texts, dates and numbers), then by a function."""
+
+    def __init__(self, items: list[Item]):
+        tables = {i.id: _table(i) for i in items}
+        pools = {i.id: _pool(i) for i in items if tables[i.id] is None}
+        narrow = [i.id for i in items if tables[i.id] is not None]
+        wide = [i.id for i in items if pools.get(i.id) is not None and len(pools[i.id]) <= 65536]  # type: ignore[arg-type]
+        rest = [i for i in items if i.id not in narrow and i.id not in wide]
+        self.tables = tuple(tables[q] for q in narrow)
+        self.wide = tuple(_wide_table(pools[q]) for q in wide)  # type: ignore[arg-type]
+        self.functions = tuple(_pooled(pools[i.id]) if pools.get(i.id) else _drawer(i) for i in rest)
+        self.order = narrow + wide + [i.id for i in rest]
+        self.width = len(self.tables)
+
+    def extend(self, cand: list[Any], rng: random.Random) -> None:
+        width = self.width
+        if width:
+            cand += map(operator.getitem, self.tables, rng.getrandbits(8 * width).to_bytes(width, "little"))
+        wide = len(self.wide)
+        if wide:
+            pairs = array("H", rng.getrandbits(16 * wide).to_bytes(2 * wide, "little"))
+            if _BIG_ENDIAN:
+                pairs.byteswap()
+            cand += map(operator.getitem, self.wide, pairs)
+        if self.functions:
+            rnd = rng.random
+            cand += [draw(rnd) for draw in self.functions]
+
+
+def _pooled(pool: tuple[Any, ...]) -> Callable[[Rnd], Any]:
+    n = len(pool)
+    return lambda rnd: pool[int(rnd() * n)]
+
+
+class _Plan:
+    """What synth needs of one edition, worked out once."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        fw = engine.framework
+        self.header = {"schema": 1, "edition": fw.edition, "edition_version": fw.version}
+        askable = [i for i in engine.case_items if i.answer is not None and i.derive is None]
+        self.ids = ids = frozenset(i.id for i in askable)
+        validators = engine.validators
+        shape = {i.id: i.answer.name for i in askable}  # type: ignore[union-attr]
+        domain = {i.id: _domain(i) for i in askable}
+
+        # gates: one per distinct (condition, enclosing condition); the questions behind one apply together
+        gate_of: dict[str, tuple[Any, ...]] = {}
+        gate_inputs: dict[tuple[Any, ...], tuple[str, ...]] = {}
+        gate_refs: dict[tuple[Any, ...], str] = {}
+        for item in askable:
+            qid = item.id
+            if qid in engine.conditions or qid in engine.condition_parent:
+                cond = engine.conditions.get(qid)
+                sig = (cond.text if cond is not None else None, engine.condition_parent.get(qid))
+                gate_of[qid] = sig
+                if sig not in gate_inputs:
+                    gate_refs[sig] = qid
+                    gate_inputs[sig] = tuple(sorted(self._closure({qid})[0] - {qid}))
+        category_rules = {
+            qid: (cats, {r for _, c in cats for r in c.reads})
+            for qid, cats in engine.category_conditions.items()
+            if qid in ids and cats
+        }
+        category_inputs = {qid: tuple(sorted(self._closure(refs)[0])) for qid, (_, refs) in category_rules.items()}
+        checks = [c for c in fw.checks if c.severity == "error"]  # a warning is a finding, which synthetic data may hold
+        check_inputs = [tuple(sorted(self._closure(set(c.when.reads))[0])) for c in checks]
+        structural = set().union(*gate_inputs.values(), *category_inputs.values(), *check_inputs)
+
+        # candidates: the structural questions first (drawn again when a check refuses), then the rest
+        self.first = _Draws([i for i in askable if i.id in structural])
+        self.rest = _Draws([i for i in askable if i.id not in structural])
+        pos = {qid: n for n, qid in enumerate(self.first.order + self.rest.order)}
+
+        def rule(inputs: tuple[str, ...], work: Callable[[Any], Any], refs: set[str]) -> _Rule:
+            settle = plain_plan(_PartPlan(engine, self._closure(refs)[1]))  # type: ignore[arg-type]
+            positions = tuple(pos[i] for i in inputs)
+
+            def from_candidates(cand: list[Any]) -> Any:
+                answers = {}
+                for qid, p in zip(inputs, positions, strict=True):
+                    v = cand[p]
+                    if v is not None:
+                        answers[qid] = validators[qid](_written(v, shape[qid]))
+                return work(_SubEnv(engine, settle, answers))
+
+            return _Rule(positions, from_candidates, math.prod(domain[i] for i in inputs) <= _MEMO_DOMAIN)
+
+        gates = {sig: rule(gate_inputs[sig], _applies(qid), {qid}) for sig, qid in gate_refs.items()}
+        self.categories = [
+            (pos[qid], qid in structural, rule(category_inputs[qid], _dropped(cats), refs))
+            for qid, (cats, refs) in category_rules.items()
+        ]
+        self.checks = [
+            rule(inputs, lambda env, run=c.when.run: _refused(run(env)), set(c.when.reads))
+            for c, inputs in zip(checks, check_inputs, strict=True)
+        ]
+
+        # the structural questions with a condition, each after what decides whether it applies
+        order: list[str] = []
+        placed: set[str] = set()
+
+        def place(qid: str, visiting: frozenset[str]) -> None:
+            if qid in placed or qid in visiting:
+                return
+            sig = gate_of.get(qid)
+            for dep in gate_inputs[sig] if sig is not None else ():
+                place(dep, visiting | {qid})
+            placed.add(qid)
+            order.append(qid)
+
+        for item in askable:
+            if item.id in structural:
+                place(item.id, frozenset())
+        steps = [qid for qid in order if qid in gate_of]
+        # the other questions' gates, those reading the same answers worked out together: what does not apply
+        behind: dict[tuple[Any, ...], list[str]] = {}
+        for item in askable:
+            if item.id in gate_of and item.id not in structural:
+                behind.setdefault(gate_of[item.id], []).append(item.id)
+        by_inputs: dict[tuple[str, ...], dict[str, tuple[str, ...]]] = {}
+        for sig, qids in behind.items():
+            by_inputs.setdefault(gate_inputs[sig], {})[gate_refs[sig]] = tuple(qids)
+        groups = [rule(inputs, _left_out(members), set(members)) for inputs, members in by_inputs.items()]
+        # the memo lookups, done in line on the hot path (a rule is called only when its result is not known)
+        self._steps = [(pos[qid], qid, g.get if g.memo else None, g.seen, g) for qid in steps for g in (gates[gate_of[qid]],)]
+        self._groups = [(g.get if g.memo else None, g.seen, g) for g in groups]
+        # every question in document order; those that do not apply are then taken out
+        self.doc_ids = tuple(i.id for i in askable)
+        positions = [pos[i.id] for i in askable]
+        self.doc_get = operator.itemgetter(*positions) if len(positions) > 1 else lambda cand: (cand[positions[0]],)
+        self.written = tuple((i.id, shape[i.id] == "per_category") for i in askable if shape[i.id] in ("multi", "per_category"))
+
+    def _closure(self, refs: set[str]) -> tuple[frozenset[str], frozenset[str]]:
+        """The answers that decide the values ``refs`` name as the rules see them (their own, what decides
+        whether they apply, what a derived value or a case score among them reads), and every id visited."""
+        engine = self.engine
+        seen: set[str] = set()
+        todo = list(refs)
+        while todo:
+            ref = todo.pop()
+            if ref in seen:
+                continue
+            seen.add(ref)
+            cond = engine.conditions.get(ref)
+            if cond is not None:
+                todo.extend(cond.reads)
+            parent = engine.condition_parent.get(ref)
+            if parent is not None:
+                todo.append(parent)
+            derive = engine.derives.get(ref)
+            if derive is not None:
+                todo.extend(derive.reads)
+            score = engine.score_by_id.get(ref)
+            if score is not None:
+                todo.extend(score.of)
+                if score.judgement is not None:
+                    todo.append(score.judgement)
+        return frozenset(seen & self.ids), frozenset(seen)
+
+    def answers(self, rng: random.Random) -> dict[str, Any]:
+        """One case's answers: every question that applies given the case's own answers, in document order."""
+        steps = self._steps
+        for _attempt in range(_ATTEMPTS):
+            cand: list[Any] = []
+            self.first.extend(cand, rng)
+            gone = []
+            for p, qid, get, seen, gate in steps:
+                applies = seen.get(get(cand), _MISS) if get is not None else _MISS
+                if applies is _MISS:
+                    applies = gate(cand)
+                if not applies:
+                    cand[p] = None
+                    gone.append(qid)
+            for p, structural, rule in self.categories:
+                if structural:
+                    _drop(cand, p, rule)
+            if not any([check(cand) for check in self.checks]):
+                break
+        self.rest.extend(cand, rng)
+        for p, structural, rule in self.categories:
+            if not structural:
+                _drop(cand, p, rule)
+        answers = dict(zip(self.doc_ids, self.doc_get(cand), strict=True))
+        for get, seen, group in self._groups:
+            out = seen.get(get(cand), _MISS) if get is not None else _MISS
+            if out is _MISS:
+                out = group(cand)
+            if out:
+                gone += out
+        for qid in gone:
+            del answers[qid]
+        for qid, mapping in self.written:
+            v = answers.get(qid)
+            if v.__class__ is tuple:
+                answers[qid] = dict(v) if mapping else list(v)
+        return answers
+
+
+def _written(value: Any, shape: str) -> Any:
+    """A candidate answer as a case file holds it."""
+    if value.__class__ is tuple:
+        return dict(value) if shape == "per_category" else list(value)
+    return value
+
+
+def _applies(qid: str) -> Callable[[Any], bool]:
+    """Whether a question applies (not False: a condition the answers leave unknown lets it be asked)."""
+    return lambda env: env.applies(qid) is not False
+
+
+def _left_out(members: dict[str, tuple[str, ...]]) -> Callable[[Any], tuple[str, ...]]:
+    """The questions that do not apply, of groups each behind one of ``members``' keys."""
+    return lambda env: tuple(q for ref, qids in members.items() if env.applies(ref) is False for q in qids)
+
+
+def _dropped(cats: list[tuple[str, Any]]) -> Callable[[Any], tuple[str, ...]]:
+    return lambda env: tuple(code for code, cond in cats if truth(cond(env)) is False)
+
+
+def _drop(cand: list[Any], p: int, rule: _Rule) -> None:
+    """Remove from a per-category answer the categories that do not apply."""
+    value = cand[p]
+    if value is not None and value.__class__ is tuple:
+        dropped = rule(cand)
+        if dropped:
+            cand[p] = tuple(pair for pair in value if pair[0] not in dropped)
+
+
+_PLANS: dict[int, _Plan] = {}
+
+
+def _plan(engine: Engine) -> _Plan:
+    plan = _PLANS.get(id(engine))
+    if plan is None or plan.engine is not engine:
+        plan = _PLANS[id(engine)] = _Plan(engine)
+    return plan
 
 
 def make_case(engine: Engine, rng: random.Random, case_id: str) -> dict[str, Any]:
-    """One case: answer in document order, asking only what applies given the answers so far."""
-    fw = engine.framework
-    askable, conditional, rule_inputs = _askable(engine)
-    validators = engine.validators
-    for _attempt in range(25):
-        answers: dict[str, Any] = {}
-        for _round in range(4):
-            env: _Env | None = None  # the rules' view of the answers, settled only when a question needs it
-            changed = False
-            for item in askable:
-                qid = item.id
-                if qid in conditional:
-                    if env is None:
-                        env = _Env(engine, answers)
-                    if env.applies(qid) is False:
-                        if qid in answers:
-                            del answers[qid]
-                            changed = True
-                        continue
-                if qid not in answers:
-                    value = _value(item, rng)
-                    answers[qid] = validators[qid](value) if item.answer.name != "date" else value  # type: ignore[union-attr]
-                    if qid in rule_inputs:  # only then can a later question's applicability change
-                        env = None
-                    changed = True
-            if not changed:
-                break
-        # drop categories that do not apply
-        env = _Env(engine, answers)
-        for qid, cats in engine.category_conditions.items():
-            if isinstance(answers.get(qid), dict):
-                for code, cond in cats:
-                    if truth(cond(env)) is False:
-                        answers[qid].pop(code, None)
-        case = json.loads(
-            json.dumps(
-                {"schema": 1, "edition": fw.edition, "edition_version": fw.version, "case_id": case_id, "answers": answers},
-                default=str,
-            )
-        )
-        if not engine.evaluate(case).errors:
-            return case
-    return case
+    """One valid case with random answers (``rng`` draws them)."""
+    plan = _plan(engine)
+    return {**plan.header, "case_id": case_id, "answers": plan.answers(rng)}
 
 
 def iter_synthetic(engine: Engine, count: int, seed: int) -> Iterator[dict[str, Any]]:
+    """``count`` valid cases, the same for the same ``seed``, with ids ``SYN-<EDITION>-<seed>-<n>``."""
     rng = random.Random(seed)
+    plan = _plan(engine)
+    header, answers = plan.header, plan.answers
     prefix = engine.framework.edition.upper().replace("_", "-")
     for n in range(1, count + 1):
-        yield make_case(engine, rng, f"SYN-{prefix}-{seed}-{n:06d}")
+        yield {**header, "case_id": f"SYN-{prefix}-{seed}-{n:06d}", "answers": answers(rng)}
 
 
 def write_cases(engine: Engine, count: int, seed: int, output: Path, progress: Any = None) -> int:
     """JSON Lines when ``output`` ends in .jsonl (written whole, then moved into place); else one YAML per case."""
     output = Path(output)
     if output.suffix.lower() == ".jsonl":
+        import orjson
+
+        dumps, newline = orjson.dumps, orjson.OPT_APPEND_NEWLINE
         output.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_writer(output) as fh:  # the one writer: the user's file mode, links kept, whole or not at all
+        with atomic_writer(output, binary=True) as fh:  # the one writer: the user's file mode, links kept, whole or not at all
+            write = fh.write
             for n, case in enumerate(iter_synthetic(engine, count, seed), start=1):
-                fh.write(json.dumps(case, separators=(",", ":")) + "\n")
+                write(dumps(case, option=newline))
                 if progress is not None:
                     progress(n)
         return count
