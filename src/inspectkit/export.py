@@ -18,21 +18,24 @@ import csv
 import datetime as dt
 import io
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 import attrs
 
-from inspectkit.aggregate import CaseInput, CaseProblem, SeenIds, case_from_file
-from inspectkit.engine import NOT_APPLICABLE, Message
+from inspectkit.aggregate import CaseInput, CaseProblem, SeenIds, _problems, case_from_file
+from inspectkit.engine import ANSWERED, DERIVED, MISSING, NOT_APPLICABLE, Message
 from inspectkit.errors import InputError, Location, suggestion
-from inspectkit.expressions import UNKNOWN
+from inspectkit.expressions import NA, UNKNOWN
+from inspectkit.model import MET, NOT_MET
+from inspectkit.spill import SpillList
 
 FORMATS = ("csv", "jsonl")
 SHAPES = ("long", "wide")
 LONG_COLUMNS = ("edition", "edition_version", "inspection_id", "case_id", "question_id", "category", "status", "value")
 CASE_COLUMNS = ("edition", "edition_version", "inspection_id", "case_id")
+_ABSENT = object()
 
 try:  # orjson is three to four times faster; the standard library serves where it is missing
     import orjson
@@ -53,8 +56,9 @@ class ExportSummary:
     edition: str
     cases: int = 0
     rows: int = 0
-    excluded: list[dict[str, Any]] = attrs.field(factory=list)
-    errors: list[CaseProblem] = attrs.field(factory=list)
+    # beyond their first entries, these wait in a temporary file (as rate's lists do), so memory stays flat
+    excluded: SpillList = attrs.field(factory=SpillList)
+    errors: SpillList = attrs.field(factory=_problems)
     personal_left_out: tuple[str, ...] = ()
 
 
@@ -79,12 +83,20 @@ def _field(value: Any) -> str:
     return value
 
 
-def _csv_text(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return ";".join(str(v) for v in value)
-    return _plain(value)
+@attrs.frozen
+class _LongPlan:
+    """What the long table's rows of one instrument's cases are made from (see ``Exporter._long_plan``)."""
+
+    keys: list[Any]  # per question: its id where its answer is looked up at once, else a key no case holds
+    codeds: list[dict[Any, str]]  # per question: the row for each code (empty where looked up one by one)
+    slow: list[
+        tuple[Any, ...]
+    ]  # per question: (id, 1 derived / 2 left to the rules / 0, n/a row, missing row, code rows, id text)
+    position: dict[str, int]
+    sids: list[str]  # the case scores, each with the row for each of its results
+    scoded: list[dict[Any, str]]
+    score_texts: list[str]
+    answered: list[str]  # per question: its answered row up to the value's text
 
 
 class Exporter:
@@ -102,9 +114,16 @@ class Exporter:
         if shape not in SHAPES or fmt not in FORMATS:
             raise ValueError(f"shape one of {SHAPES}, format one of {FORMATS}")
         self.registry = registry
+        # what a spawned worker needs to build the same exporter
+        self.settings = {
+            "edition": edition,
+            "shape": shape,
+            "fmt": fmt,
+            "include_personal": include_personal,
+            "inspection_id": inspection_id,
+        }
         self.edition = edition
         self.shape, self.fmt = shape, fmt
-        self._id_text: dict[str, str] = {}
         self.inspection_id = inspection_id
         self.instruments = registry.instruments_for(edition)
         self.engines = {e: registry.engine(e) for e in self.instruments}
@@ -124,6 +143,9 @@ class Exporter:
             self.scores[e] = [s.id for s in engine.framework.scoring.case_scores if engine.score_level[s.id] == "case"]
         self.personal_left_out = tuple(personal)
         self.columns = self._columns()
+        self._end = "" if fmt == "csv" else "}"  # what a long row holds after its value
+        plan = self._long_plan if shape == "long" else self._wide_plan
+        self._plans: dict[str, Any] = {e: plan(engine, self.items[e], self.scores[e]) for e, engine in self.engines.items()}
 
     def _columns(self) -> tuple[str, ...]:
         if self.shape == "long":
@@ -169,93 +191,210 @@ class Exporter:
             return ("excluded", case.source, ev.case_id, ev.reason)
         ident = (case_edition, self.versions[case_edition], self.inspection_id, ev.case_id)
         if self.shape == "long":
-            lines = self._long_lines(engine, ev, ident)
-            return ("rows", case.source, ev.case_id, "".join(lines), len(lines))
-        return ("rows", case.source, ev.case_id, self._text([self._wide(engine, ev, ident)]), 1)
+            head, sep = self._row_head(ident)
+            rows, count = self._long_rows(engine, ev, self._plans[case_edition], sep)
+            return ("rows", case.source, ev.case_id, head + sep.join(rows) + "\n" if rows else "", count)
+        return ("rows", case.source, ev.case_id, self._wide_text(engine, ev, ident), 1)
 
-    def _long(self, engine: Any, ev: Any, ident: tuple[Any, ...]) -> Iterator[tuple[str, Any, str, Any]]:
-        """The long table's rows for one case, without the case's own columns: (question, category, status, value).
+    # The long table: each case's rows come from one walk over the instrument's questions that decides each
+    # question's status as the engine's ``question_results`` does (the order of its tests is the same: not
+    # applicable, derived, partly answered per category, answered, left to the rules, missing) and writes the
+    # row's text at once. Everything that is the same in every case is worked out once, per question: its id
+    # as written, its not-applicable and missing rows, and the row for each of its answer codes.
+    #
+    # The common row, a question answered with one of its codes, is found for every question at once (two
+    # maps of dict lookups, run in C); then the questions that do not apply are set, and only the rows left
+    # (derived values, lists, categories, numbers, text, missing answers) are worked out one by one.
+    def _long_plan(self, engine: Any, items: list[Any], scores: list[str]) -> _LongPlan:
+        row, val = self._row, self._val
+        keys: list[Any] = []
+        codeds: list[dict[Any, str]] = []
+        slow: list[tuple[Any, ...]] = []
+        for item in items:
+            qid = item.id
+            qt = self._qtext(qid)
+            answer = item.answer
+            codes = (*answer.codes, NA) if answer is not None else ()
+            coded = {c: row(qt, None, ANSWERED, val(c)) for c in codes}
+            flag = 1 if qid in engine.derives else 2 if qid in engine.judged_questions else 0
+            # a question whose answer is one plain value (not a list or categories) and that nothing else
+            # decides takes the fast lookup
+            scalar = flag == 0 and answer is not None and answer.name not in ("multi", "per_category")
+            keys.append(qid if scalar else _ABSENT)
+            codeds.append(coded if scalar else {})
+            slow.append((qid, flag, row(qt, None, NOT_APPLICABLE, val(None)), row(qt, None, MISSING, val(None)), coded, qt))
+        position = {qid: n for n, (qid, *_) in enumerate(slow)}
+        sids: list[str] = []
+        scoded: list[dict[Any, str]] = []
+        for sid in scores:
+            qt = self._qtext(sid)
+            coded = {c: row(qt, None, DERIVED, val(c)) for c in (MET, NOT_MET)}
+            coded[None] = row(qt, None, NOT_APPLICABLE, val(None))  # type: ignore[index]
+            coded[UNKNOWN] = row(qt, None, MISSING, val(None))
+            sids.append(sid)
+            scoded.append(coded)
+        answered = [row(qt, None, ANSWERED, "")[: -len(self._end) or None] for *_, qt in slow]
+        return _LongPlan(keys, codeds, slow, position, sids, scoded, [self._qtext(s) for s in sids], answered)
 
-        The statuses and values are the engine's own (``question_results``), as ``assess`` reports them.
-        """
-        for qid, r in engine.question_results(ev, self.items[ident[0]]):
-            value, status = r.value, r.status
-            if isinstance(value, list) and value:
-                for v in value:
-                    yield qid, None, status, v
-            elif isinstance(value, dict) and value:
-                for cat, v in value.items():
-                    yield qid, cat, status, v
-            elif isinstance(value, (list, dict)):
-                yield qid, None, status, None
-            else:
-                yield qid, None, status, value
-        scores = ev.env.scores
-        for sid in self.scores[ident[0]]:
-            v = scores.get(sid)
-            if v is None:
-                yield sid, None, NOT_APPLICABLE, None
-            elif v is UNKNOWN:
-                yield sid, None, "missing", None
-            else:
-                yield sid, None, "derived", v
+    def _long_rows(self, engine: Any, ev: Any, plan: _LongPlan, sep: str) -> tuple[list[Any], int]:
+        """One case's rows of the long table (without the case's own columns), as text, and how many there are
+        (a question with several choices or categories gives one entry that holds its rows, joined by ``sep``)."""
+        env = ev.env
+        answers = ev.answers
+        out: list[Any] = list(map(dict.get, plan.codeds, map(answers.get, plan.keys)))
+        slow = plan.slow
+        position = plan.position
+        for qid, applies in env.na.items():
+            if applies is False:
+                n = position.get(qid)
+                if n is not None:
+                    out[n] = slow[n][2]
+        count = len(out)
+        n = -1
+        more, val, end, answered = self._more, self._val, self._end, plan.answered
+        incomplete = ev.incomplete
+        try:
+            while True:
+                n = out.index(None, n + 1)
+                qid, flag, na_row, miss_row, coded, qt = slow[n]
+                if flag == 1:
+                    v = env.vals.get(qid, UNKNOWN)
+                    rows = more(qt, DERIVED, None if v is UNKNOWN else v, None)
+                elif qid in incomplete:
+                    rows = more(qt, MISSING, answers[qid], None)
+                elif qid in answers:
+                    v = answers[qid]
+                    if v.__class__ is not list and v.__class__ is not dict:  # a number, a date, text
+                        out[n] = f"{answered[n]}{val(v)}{end}"
+                        continue
+                    rows = more(qt, ANSWERED, v, coded)
+                elif flag == 2 and qid not in ev.not_recorded:
+                    r = engine._judged_by_rules(engine.judged_questions[qid], env)
+                    rows = more(qt, r.status, r.value, None)
+                else:
+                    out[n] = miss_row
+                    continue
+                out[n] = rows[0] if len(rows) == 1 else sep.join(rows)
+                count += len(rows) - 1
+        except ValueError:  # no row left to work out
+            pass
+        scores = env.scores.get
+        for sid, coded, qt in zip(plan.sids, plan.scoded, plan.score_texts, strict=True):
+            v = scores(sid)
+            r = coded.get(v) if v is None or v.__class__ is str or v is UNKNOWN else None
+            out.append(r if r is not None else self._row(qt, None, DERIVED, self._val(v)))
+        return out, count + len(plan.sids)
 
-    def _long_lines(self, engine: Any, ev: Any, ident: tuple[Any, ...]) -> list[str]:
-        """The long table's lines for one case, written directly (the hot path: 100+ rows a case).
+    def _more(self, qt: str, status: str, value: Any, coded: dict[str, str] | None) -> list[str]:
+        """The rows of one question whose value is not a plain code: a row per choice, per category, or one."""
+        row, val = self._row, self._val
+        if value.__class__ is list and value:
+            out = []
+            for v in value:
+                r = coded.get(v) if coded is not None and v.__class__ is str else None
+                out.append(r if r is not None else row(qt, None, status, val(v)))
+            return out
+        if value.__class__ is dict and value:
+            return [row(qt, cat, status, val(v)) for cat, v in value.items()]
+        if isinstance(value, (list, dict)):
+            return [row(qt, None, status, val(None))]
+        r = coded.get(value) if coded is not None and value.__class__ is str else None
+        return [r if r is not None else row(qt, None, status, val(value))]
 
-        The case's own columns are written once; a CSV field is quoted only where it holds a comma, a quote or
-        a line break (as the csv module's minimal quoting does), and a JSON line is the text ``_dumps`` gives
-        for the same record.
-        """
-        rows = self._long(engine, ev, ident)
-        ids = self._id_text  # each question's id as written, kept across cases (ids repeat in every case)
+    # the long table's text, per format: a row is the case's own columns (written once per case, as the
+    # separator between its rows) and then the question's
+    def _qtext(self, qid: str) -> str:
+        return _field(qid) if self.fmt == "csv" else _dumps(qid)
+
+    def _row(self, qt: str, cat: Any, status: str, valtext: str) -> str:
+        if self.fmt == "csv":
+            return f"{qt},{_field(cat)},{status},{valtext}"
+        return f'"question_id":{qt},"category":{"null" if cat is None else _dumps(cat)},"status":"{status}","value":{valtext}}}'
+
+    def _val(self, value: Any) -> str:
+        return _field(value) if self.fmt == "csv" else _dumps(_text_value(value))
+
+    def _row_head(self, ident: tuple[Any, ...]) -> tuple[str, str]:
+        """What each row of a case starts with, and what goes between two rows."""
         if self.fmt == "csv":
             prefix = ",".join(_field(x) for x in ident) + ","
-            out = []
-            for q, c, s, v in rows:
-                qt = ids.get(q)
-                if qt is None:
-                    qt = ids[q] = f"{prefix}{_field(q)},"[len(prefix) :]
-                out.append(f"{prefix}{qt}{_field(c)},{s},{_field(v)}\n")
-            return out
-        head = _dumps(dict(zip(CASE_COLUMNS, ident, strict=True)))[:-1]
-        out = []
-        for q, c, s, v in rows:
-            qt = ids.get(q)
-            if qt is None:
-                qt = ids[q] = f',"question_id":{_dumps(q)},"category":'
-            out.append(f'{head}{qt}{"null" if c is None else _dumps(c)},"status":"{s}","value":{_dumps(_text_value(v))}}}\n')
-        return out
+        else:
+            prefix = _dumps(dict(zip(CASE_COLUMNS, ident, strict=True)))[:-1] + ","
+        return prefix, "\n" + prefix
 
-    def _wide(self, engine: Any, ev: Any, ident: tuple[Any, ...]) -> dict[str, Any]:
-        row: dict[str, Any] = dict(zip(CASE_COLUMNS, ident, strict=True))
-        for qid, r in engine.question_results(ev, self.items[ident[0]]):
-            value = r.value
-            if isinstance(value, dict):
-                row.update((f"{qid}:{cat}", _plain(v)) for cat, v in value.items())
+    # The wide table: a row per case, each question's value in its column (each category's in its own)
+    def _wide_plan(self, engine: Any, items: list[Any], scores: list[str]) -> tuple[list[Any], list[Any]]:
+        at = {c: n for n, c in enumerate(self.columns)}
+        plan = []
+        for item in items:
+            qid = item.id
+            cats = item.answer.categories if item.answer is not None else ()
+            flag = 1 if qid in engine.derives else 2 if qid in engine.judged_questions else 0
+            catpos = {c.code: at[f"{qid}:{c.code}"] for c in cats} if cats else None
+            plan.append((qid, flag, at.get(qid), catpos))
+        return plan, [(sid, at[sid]) for sid in scores]
+
+    def _wide_text(self, engine: Any, ev: Any, ident: tuple[Any, ...]) -> str:
+        env = ev.env
+        na_get = env.na.get
+        answers = ev.answers
+        ans_get = answers.get
+        incomplete = ev.incomplete
+        row: list[Any] = [None] * len(self.columns)
+        row[:4] = ident
+        plan, splan = self._plans[ident[0]]
+        for qid, flag, pos, catpos in plan:
+            if na_get(qid, True) is False:
+                continue
+            if flag == 1:
+                v = env.vals.get(qid, UNKNOWN)
+                v = None if v is UNKNOWN else v
+            elif qid in incomplete:
+                v = answers[qid]
             else:
-                row[qid] = _plain(value)
-        scores = ev.env.scores
-        for sid in self.scores[ident[0]]:
+                v = ans_get(qid)
+                if v is None and flag == 2 and qid not in ev.not_recorded and qid not in answers:
+                    v = engine._judged_by_rules(engine.judged_questions[qid], env).value
+            if catpos is None:
+                row[pos] = v
+            elif v.__class__ is dict:
+                for cat, x in v.items():
+                    p = catpos.get(cat)
+                    if p is not None:
+                        row[p] = x
+        scores = env.scores
+        for sid, pos in splan:
             v = scores.get(sid)
-            row[sid] = None if v is UNKNOWN else v
-        return row
-
-    def _text(self, rows: list[Any]) -> str:
-        """The wide table's rows as text (the long table's are written by ``_long_lines``)."""
+            row[pos] = None if v is UNKNOWN else v
         if self.fmt == "jsonl":
-            return "".join(_dumps({c: row.get(c) for c in self.columns}) + "\n" for row in rows)
-        buf = io.StringIO()
-        csv.writer(buf, lineterminator="\n").writerows([_csv_text(row.get(c)) for c in self.columns] for row in rows)
-        return buf.getvalue()
+            return _dumps(dict(zip(self.columns, row, strict=True))) + "\n"
+        return ",".join([_wide_field(v) for v in row]) + "\n"
+
+
+def _wide_field(value: Any) -> str:
+    """A wide CSV field: a list as its choices joined with ';', a date as ISO text, minimal quoting."""
+    if value.__class__ is list:
+        value = ";".join([str(v) for v in value])
+    return _field(value)
 
 
 # -------------------------------------------------------------------------------------------- many cases
 
-_WORKER: Exporter | None = None
+_WORKER: Exporter | None = None  # the exporter a worker process uses: inherited when forked, built when spawned
+
+
+def _spawned_worker(specs: list[tuple[str, str, str | None]], strict: bool, settings: dict[str, Any]) -> None:
+    """In a spawned worker: load the same plugins, and build the exporter once."""
+    from inspectkit.aggregate import _import_plugin
+    from inspectkit.plugins import load_registry
+
+    global _WORKER
+    plugins = [(name, _import_plugin(module, file)) for name, module, file in specs]
+    _WORKER = Exporter(load_registry(plugins, entry_points=False, strict=strict), **settings)
 
 
 def _judge_batch(batch: list[tuple[str, str, Any]]) -> list[tuple[Any, ...]]:
+    """In a worker: read and judge a batch of cases (as one process reads them, so the messages are the same)."""
     from inspectkit.files import parse_json_line
 
     exporter = _WORKER
@@ -265,7 +404,8 @@ def _judge_batch(batch: list[tuple[str, str, Any]]) -> list[tuple[Any, ...]]:
         if kind == "error":
             case = CaseInput(source, None, raw)
         elif kind == "line":
-            doc = parse_json_line(raw, Location(source))
+            file, _, number = source.rpartition(":")
+            doc = parse_json_line(raw, Location(file, int(number)))
             case = CaseInput(source, None, doc) if isinstance(doc, InputError) else CaseInput(source, doc)
         else:
             case = case_from_file(Path(source))
@@ -279,12 +419,20 @@ def export_paths(
     write: Callable[[str], Any],
     jobs: int = 1,
     progress: Callable[[int], None] | None = None,
+    method: str | None = None,
 ) -> ExportSummary:
-    """Read, judge and write every case under ``paths`` in input order, with ``jobs`` worker processes."""
+    """Read, judge and write every case under ``paths`` in input order, with ``jobs`` worker processes.
+
+    Workers start as ``rate``'s do (forked where the platform can, else spawned, each loading the same
+    plugins: :func:`inspectkit.aggregate.start_method`); the main process writes their rows in input order,
+    so the output is the same, byte for byte, whatever ``jobs`` is. Only a few batches are in flight at a
+    time, and the lists of cases left out and of errors keep their first entries in memory and the rest in a
+    temporary file, so memory stays flat however many cases there are or fail.
+    """
     import multiprocessing
     from collections import deque
 
-    from inspectkit.aggregate import _inputs, iter_cases
+    from inspectkit.aggregate import _inputs, iter_cases, plugin_specs, start_method
 
     global _WORKER
     summary = ExportSummary(exporter.edition, personal_left_out=exporter.personal_left_out)
@@ -314,18 +462,27 @@ def export_paths(
         if kind == "excluded":
             summary.excluded.append({"case_id": case_id, "source": source, "reason": record[3]})
             return
-        write(record[3])
+        if record[3]:
+            write(record[3])
         summary.cases += 1
         summary.rows += record[4]
 
     paths = [Path(p) for p in paths]
-    if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+    method = start_method(method)
+    specs = plugin_specs(exporter.registry) if method != "fork" else None
+    if jobs <= 1 or (method != "fork" and specs is None):
         for case in iter_cases(paths):
             apply(exporter.judge(case))
         return summary
-    _WORKER = exporter
+    _WORKER = exporter  # its engines and row plans are built: forked workers share them
+    pool_args: dict[str, Any] = {}
+    if method != "fork":
+        pool_args = {
+            "initializer": _spawned_worker,
+            "initargs": (specs, bool(getattr(exporter.registry, "strict", False)), exporter.settings),
+        }
     try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        with multiprocessing.get_context(method).Pool(jobs, **pool_args) as pool:
             pending: deque[Any] = deque()
             for batch in _inputs(paths):
                 pending.append(pool.apply_async(_judge_batch, (batch,)))
