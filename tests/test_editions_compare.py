@@ -221,3 +221,32 @@ def test_pandas_and_duckdb_read_the_comparison_as_typed_columns(
     ]
     records = json.loads(cli("compare", *saved, "--format", "json").stdout)["records"]
     assert len(pd.DataFrame(records)) == len(frame)
+
+
+def test_one_providers_2013_2017_and_2020_inspections_make_one_trend_in_date_order(
+    cli: Any, registry: Any, saved: list[Path], tmp_path: Path
+) -> None:
+    import re
+
+    cli.registry = registry
+    for path, date in zip(saved, ("2013-06", "2017-11-20", "2020-02-10"), strict=True):
+        report = json.loads(path.read_text(encoding="utf-8"))
+        path.write_text(json.dumps({**report, "provider_name": "NPS North", "inspection_date": date}), encoding="utf-8")
+    out = tmp_path / "trend.html"
+    assert cli("report", saved[2], saved[0], saved[1], "-o", out).exit_code == 0  # given out of order
+    html = out.read_text(encoding="utf-8")
+    (heading,) = re.findall(r'<h3 data-provider="NPS North">([^<]+)</h3>', html)
+    assert heading == "NPS North: 2013-06 2013.json, 2017-11-20 2017.json, 2020-02-10 NPS-North-2020"
+    assert "in date order (inspection_date); lined up on standards_2020" in html
+    trend = html[html.index('id="trend"') :]
+    figure = trend[trend.index('data-item="2.3.1"') :]
+    figure = figure[: figure.index("</figure>")]
+    points = re.findall(
+        r'data-label="([^"]+)" data-percent="([^"]+)" data-numerator="(\d+)" data-denominator="(\d+)" data-basis="(\w+)"', figure
+    )
+    assert [(p[2], p[3], p[4]) for p in points] == [("17", "42", "answers"), ("33", "40", "answers"), ("21", "23", "cases")]
+    table = cli("compare", saved[2], saved[0], "--format", "table").stdout
+    assert "Note: given out of date order (inspection_date: 2020-02-10, 2013-06)" in table
+    assert "2013.json: adult_offending_2013 (NPS North, 2013-06), 14 cases" in table
+    rows = cli("compare", *saved, "--format", "csv").stdout.splitlines()
+    assert rows[0].split(",")[5:7] == ["provider_name", "inspection_date"] and ",NPS North,2017-11-20," in rows[2]

@@ -7,7 +7,9 @@ fraction (``Fraction``); only display rounds.
 
 from __future__ import annotations
 
+import datetime
 import math
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from fractions import Fraction
 from pathlib import Path
@@ -38,7 +40,18 @@ _SUFFICIENT, _INSUFFICIENT, _NA, _MISSING = range(4)
 # an item's direction: the numerator counts favourable answers (sufficient, met), or it is a neutral proportion
 FAVOURABLE, NEUTRAL = "favourable", "neutral"
 
-INSPECTION_KEYS = ("schema", "kind", "edition", "inspection_id", "answers", "overrides", "notes")
+INSPECTION_KEYS = (
+    "schema",
+    "kind",
+    "edition",
+    "inspection_id",
+    "provider_name",
+    "inspection_date",
+    "answers",
+    "overrides",
+    "notes",
+)
+_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 
 
 @attrs.define
@@ -179,6 +192,8 @@ class RatingReport:
     inspection_scores: dict[str, Any] = attrs.field(factory=dict)
     sources: dict[str, list[str]] = attrs.field(factory=dict)  # item id -> "edition:question" it is counted from
     edition_version: str | None = None
+    provider_name: str | None = None  # the inspection file's: the organisation inspected, for a trend across inspections
+    inspection_date: str | None = None  # the inspection file's: when it took place (YYYY-MM-DD, YYYY-MM or YYYY)
     minimum_cases: int | None = None  # the edition's minimum applicable cases; fewer is a small sample
     by: str | None = None  # the case detail a breakdown is by
     breakdown: dict[str, dict[str, ItemTally]] = attrs.field(factory=dict)  # group -> item id -> tally
@@ -237,6 +252,7 @@ class RatingReport:
         out: dict[str, Any] = {
             "edition": self.edition,
             "inspection_id": self.inspection_id,
+            **{k: v for k, v in (("provider_name", self.provider_name), ("inspection_date", self.inspection_date)) if v},
             "cases": self.cases,
             "cases_by_edition": dict(self.by_edition),
             "excluded": listed(lambda: iter(self.excluded)),
@@ -913,6 +929,11 @@ class Rater:
         if edition is not None and edition != self.edition:
             err(None, f"this inspection file is for edition {edition!r}, not {self.edition!r}")
         report.inspection_id = str(inspection.get("inspection_id")) if inspection.get("inspection_id") is not None else None
+        for key, check in (("provider_name", provider_name), ("inspection_date", inspection_date)):
+            try:
+                setattr(report, key, check(inspection.get(key)))
+            except ValueError as exc:
+                err(None, f"{key}: {exc}")
         answers: dict[str, Any] = {}
         raw = inspection.get("answers") or {}
         if not isinstance(raw, dict):
@@ -963,6 +984,31 @@ class Rater:
                 continue
             overrides[rid] = (rating, reason.strip())
         return answers, overrides
+
+
+def provider_name(value: Any) -> str | None:
+    """An inspection's declared provider (the organisation inspected), as text; None where not declared."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int)) or not str(value).strip():
+        raise ValueError(f"{value!r} is not a name: give the organisation inspected as text, the same in each inspection of it")
+    return " ".join(str(value).split())
+
+
+def inspection_date(value: Any) -> str | None:
+    """When an inspection took place: a date (YYYY-MM-DD), a month (YYYY-MM) or a year (YYYY); None where not declared."""
+    if value is None:
+        return None
+    text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+    match = _DATE.fullmatch(text)
+    if match is not None:
+        year, month, day = (int(g) if g else None for g in match.groups())
+        try:
+            datetime.date(year, month or 1, day or 1)  # type: ignore[arg-type]
+            return text
+        except ValueError:
+            pass
+    raise ValueError(f"{value!r} is not a date: give YYYY-MM-DD (or YYYY-MM, or YYYY for a period)")
 
 
 def case_from_file(path: Path) -> CaseInput:

@@ -931,6 +931,9 @@ def _report_table(registry: Any, report: Any) -> str:
     head = f"{fw.title} ({report.edition})"
     if report.inspection_id:
         head += f": inspection {report.inspection_id}"
+    declared = ", ".join(v for v in (report.provider_name, report.inspection_date) if v)
+    if declared:
+        head += f" ({declared})"
     out.append(head)
     by = ", ".join(f"{n} {e}" for e, n in report.by_edition.items())
     line = f"{report.cases} case(s) counted" + (f" ({by})" if by else "") + f"; {len(report.excluded)} left out"

@@ -269,12 +269,25 @@ def render_compare(result: Any, fmt: str, hide_unmapped: bool) -> str:
     for ins in result.inspections:
         h = ins.header()
         overall = h.get("overall") or {}
+        declared = ", ".join(str(v) for v in (ins.provider, ins.date) if v)
         line = (
-            f"{ins.name}: {h['edition']}" + (f" {h['inspection_id']}" if h.get("inspection_id") else "") + f", {h['cases']} cases"
+            f"{ins.name}: {h['edition']}"
+            + (f" {h['inspection_id']}" if h.get("inspection_id") else "")
+            + (f" ({declared})" if declared else "")
+            + f", {h['cases']} cases"
         )
         if overall.get("rating"):
             line += f", overall {_word(overall['rating'])} ({overall.get('score')})"
         out.append(("- " if md else "") + line)
+    dates = [ins.date for ins in result.inspections]
+    one_provider = len({ins.provider for ins in result.inspections} - {None}) == 1
+    if one_provider and all(dates) and dates != sorted(dates):  # type: ignore[type-var]
+        out.append(
+            ("\n" if md else "")
+            + "Note: given out of date order (inspection_date: "
+            + ", ".join(str(d) for d in dates)
+            + "); change runs from the first given to the last."
+        )
     how = {
         "id": "by id",
         "crosswalk": f"onto {result.on} through the plugins' crosswalks",

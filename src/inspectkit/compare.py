@@ -57,14 +57,14 @@ class Inspection:
     @property
     def provider(self) -> str | None:
         """The provider the inspection file declares (``provider_name``), if any."""
-        value = self.report.get("provider_name")
-        return None if value in (None, "") else str(value)
+        value = " ".join(str(self.report.get("provider_name") or "").split())
+        return value or None
 
     @property
     def date(self) -> str | None:
         """When the inspection took place, as the inspection file declares it (``inspection_date``), if at all."""
-        value = self.report.get("inspection_date")
-        return None if value in (None, "") else str(value)
+        value = str(self.report.get("inspection_date") or "").strip()
+        return value or None
 
     def ident(self) -> dict[str, Any]:
         """What names this inspection on every row of a tidy table."""

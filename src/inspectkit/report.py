@@ -2,8 +2,9 @@
 
 For each inspection: its ratings (where the edition rates), and per standard (or section) a bar chart of its
 items with their 95% intervals. For two or more: the comparison side by side (as ``compare`` lines them
-up). For inspections of one provider (ids that differ only by a year: ``NPS-North-2019``, ``NPS-North-2021``):
-a trend of every item across them, in the order given. Charts are inline SVG, styles inline, and there is no
+up). For inspections of one provider (the ``provider_name`` each inspection file declares, or failing that ids
+that differ only by a year): a trend of every key across them, in date order (``inspection_date``), lined up
+as ``compare`` lines them up, so a provider's 2013, 2017 and 2020 inspections make one trend. Charts are inline SVG, styles inline, and there is no
 script and no link to anything outside the file, so it opens offline, with scripts off, and prints.
 """
 
@@ -144,33 +145,97 @@ def _compare_groups(comparison: Any, registry: Any) -> list[Group]:
     ]
 
 
-def _trends(inspections: Sequence[Any]) -> list[dict[str, Any]]:
-    """For each provider with two or more inspections of one edition: a small chart per item across them."""
-    by: dict[tuple[str, str], list[Any]] = {}
+@attrs.frozen
+class Trend:
+    """Inspections of one provider, in order, and how they were found and ordered (said on the page)."""
+
+    provider: str
+    declared: bool  # True: every inspection declares this provider_name; False: guessed from the inspection ids
+    inspections: tuple[Any, ...]
+    by_date: bool  # ordered by inspection_date (else in the order given)
+    notes: tuple[str, ...] = ()
+
+    @property
+    def labels(self) -> list[str]:
+        return [_point_label(ins) for ins in self.inspections]
+
+
+def _point_label(ins: Any) -> str:
+    ident = str(ins.report.get("inspection_id") or ins.name)
+    return f"{ins.date} {ident}" if ins.date and ins.date not in ident else ident
+
+
+def trends(inspections: Sequence[Any]) -> tuple[list[Trend], list[str]]:
+    """The inspections grouped by provider, each group in date order: the trends, and notes on what was not grouped.
+
+    The provider is the one the inspection file declares (``provider_name``, carried into the rate report). An
+    inspection that declares none is grouped by its id without a trailing year (``NPS-North-2019``), a guess the
+    page says it made. A group is ordered by ``inspection_date`` where every inspection in it declares one,
+    else in the order given.
+    """
+    groups: dict[tuple[bool, str], list[Any]] = {}
+    names: dict[tuple[bool, str], str] = {}
+    undeclared = []
     for ins in inspections:
-        provider = provider_of(ins.report.get("inspection_id"))
-        if provider is not None:
-            by.setdefault((provider, ins.edition), []).append(ins)
+        if ins.provider is not None:
+            key = (True, ins.provider.casefold())
+            names.setdefault(key, ins.provider)
+        else:
+            undeclared.append(ins)
+            guess = provider_of(ins.report.get("inspection_id"))
+            if guess is None:
+                continue
+            key = (False, guess.casefold())
+            names.setdefault(key, guess)
+        groups.setdefault(key, []).append(ins)
     out = []
-    for (provider, edition), group in by.items():
+    for key, group in groups.items():
         if len(group) < 2:
             continue
-        labels = [str(i.report.get("inspection_id") or i.name) for i in group]
-        ids: list[str] = []
-        for ins in group:
-            ids.extend(k for k in ins.items if k not in ids)
-        charts = []
-        for item_id in ids:
-            points = []
-            for ins in group:
-                item = ins.items.get(item_id)
-                points.append(_bar(item_id, item, ins.report.get("minimum_cases")) if item else Bar(item_id, None))
-            if all(p.percent is None for p in points):
-                continue
-            title = next((str(i.items[item_id].get("title") or "") for i in group if item_id in i.items), "")
-            charts.append({"id": item_id, "title": title, "chart": trend_chart(labels, points, f"{item_id} across {provider}")})
-        out.append({"provider": provider, "edition": edition, "inspections": labels, "charts": charts})
-    return out
+        declared, notes = key[0], []
+        dated = all(ins.date for ins in group)
+        if dated:
+            group = sorted(group, key=lambda ins: ins.date)  # ISO dates: text order is time order
+        else:
+            missing = ", ".join(ins.name for ins in group if not ins.date)
+            notes.append(f"In the order given: {missing} declare(s) no inspection_date.")
+        if not declared:
+            notes.append(
+                "Grouped by inspection ids that differ only by a year, as no inspection file declares a provider_name;"
+                " declare it (and inspection_date) to group and order them for certain."
+            )
+        out.append(Trend(names[key], declared, tuple(group), dated, tuple(notes)))
+    left = []
+    if len(inspections) > 1 and not out:
+        left.append(
+            "No trend: no two inspections are of one provider"
+            + (
+                " (each inspection file can declare provider_name and inspection_date)."
+                if undeclared
+                else f" ({', '.join(sorted({str(i.provider) for i in inspections}))})."
+            )
+        )
+    return out, left
+
+
+def _trend_charts(trend: Trend, registry: Any) -> dict[str, Any]:
+    """A small chart per key across one provider's inspections, lined up as compare lines them up."""
+    from inspectkit.compare import compare
+    from inspectkit.errors import InspectkitError
+
+    base = {"trend": trend, "provider": trend.provider, "labels": trend.labels, "charts": [], "error": None}
+    try:
+        comparison = compare(trend.inspections, registry)
+    except InspectkitError as exc:
+        return {**base, "error": exc.message}
+    charts = []
+    for line in comparison.key_lines:
+        if not line.with_cases:
+            continue
+        points = [Bar(line.key, None) if cell is None else _cell_bar(cell, line.key, line.title, 0) for cell in line.cells]
+        caption = f"{line.key} across {trend.provider}"
+        charts.append({"id": line.key, "title": line.title, "chart": trend_chart(trend.labels, points, caption)})
+    return {**base, "charts": charts, "how": comparison.how, "on": comparison.on}
 
 
 def render(inspections: Sequence[Any], registry: Any = None, title: str | None = None) -> str:
@@ -189,6 +254,7 @@ def render(inspections: Sequence[Any], registry: Any = None, title: str | None =
             comparison = compare(inspections, registry)
         except InspectkitError as exc:
             compare_error = exc.message
+    found_trends, trend_notes = trends(inspections)
     env = Environment(loader=PackageLoader("inspectkit", "templates"), autoescape=select_autoescape(default=True))
     env.filters["word"] = lambda code: "-" if code is None else str(code).replace("_", " ").capitalize()
     sections = []
@@ -215,7 +281,8 @@ def render(inspections: Sequence[Any], registry: Any = None, title: str | None =
         comparison=comparison,
         compare_groups=_compare_groups(comparison, registry) if comparison is not None else [],
         compare_error=compare_error,
-        trends=_trends(inspections),
+        trends=[_trend_charts(trend, registry) for trend in found_trends],
+        trend_notes=trend_notes,
         version=__version__,
         palette=PALETTE,
     )
