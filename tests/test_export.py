@@ -148,3 +148,71 @@ def test_rate_items_stack_in_duckdb_across_inspections(
     assert got == [("T-1", 2, 3, 20.8, 93.9, False), ("T-2", 2, 3, 20.8, 93.9, False)]
     types = {row[0]: row[1] for row in duckdb.sql(f"describe select * from read_csv_auto('{tmp_path}/r1.csv')").fetchall()}
     assert "BIGINT" in types["numerator"] and types["small_sample"] == "BOOLEAN"
+
+
+# How the README says to read an export, word for word (a test below checks the README still says so).
+PANDAS_TEXT = '{"edition_version": str, "inspection_id": str, "case_id": str, "category": str, "value": str}'
+PANDAS_CSV = 'pd.read_csv(PATH, dtype=TEXT, keep_default_na=False, na_values=[""])'
+PANDAS_JSONL = "pd.read_json(PATH, lines=True, dtype=False)"
+DUCKDB_CSV = (
+    "read_csv(PATH, types={'edition_version': 'VARCHAR', 'inspection_id': 'VARCHAR', 'case_id': 'VARCHAR'},"
+    " auto_type_candidates=['BIGINT', 'DOUBLE', 'DATE', 'VARCHAR'])"
+)
+DUCKDB_JSONL = "read_json_auto(PATH)"
+
+
+def test_the_readme_reads_exports_as_these_tests_do() -> None:
+    readme = " ".join((Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8").split())
+    flat = readme.replace('" "', "").replace("' '", "")
+    assert f"TEXT = {PANDAS_TEXT}" in readme
+    for line in (PANDAS_CSV, PANDAS_JSONL):
+        assert line.split("(PATH")[0] + '("cases.' in readme and line.split("PATH")[1] in readme
+    for line in (DUCKDB_CSV, DUCKDB_JSONL):
+        assert line.split("(PATH")[0] + "('cases." in flat and line.split("PATH")[1] in flat
+
+
+@pytest.mark.parametrize("shape", ["long", "wide"])
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_every_column_reads_back_as_its_type_in_pandas_and_duckdb(
+    cli: Any, write: Any, make_case: Any, answers: Any, tmp_path: Path, shape: str, fmt: str
+) -> None:
+    """A version like 1.0, ids that look like numbers (007, 2024) and the answer n/a come back as text;
+    numbers as numbers, dates as dates, whichever tool reads the file."""
+    pd = pytest.importorskip("pandas")
+    duckdb = pytest.importorskip("duckdb")
+    write("cases/a.yaml", make_case("007", answers(**{"2__1__1__a": "n/a"})))
+    write("cases/b.yaml", make_case("C2", answers(order_months=12)))
+    out = tmp_path / f"cases.{fmt}"
+    result = cli("export", "-e", EDITION, tmp_path / "cases", "--shape", shape, "--inspection-id", "2024", "-o", out)
+    assert result.exit_code == 0, result.output
+    path = str(out)
+    df = (
+        pd.read_json(path, lines=True, dtype=False)
+        if fmt == "jsonl"
+        else pd.read_csv(
+            path,
+            dtype={"edition_version": str, "inspection_id": str, "case_id": str, "category": str, "value": str},
+            keep_default_na=False,
+            na_values=[""],
+        )
+    )
+    reader = (DUCKDB_JSONL if fmt == "jsonl" else DUCKDB_CSV).replace("PATH", f"'{path}'")
+    db = duckdb.sql(f"select * from {reader}").df()
+    types = {row[0]: row[1] for row in duckdb.sql(f"describe select * from {reader}").fetchall()}
+    for frame in (df, db):
+        assert set(frame.edition_version) == {"1.0"} and set(frame.inspection_id) == {"2024"}
+        assert set(frame.case_id) == {"007", "C2"}
+    assert {types[c] for c in ("edition_version", "inspection_id", "case_id")} == {"VARCHAR"}
+    if shape == "long":
+        for frame in (df, db):
+            a = frame[(frame.case_id == "007") & (frame.question_id == "2.1.1.a")]
+            assert list(a.value) == ["n/a"]
+            assert set(frame[frame.question_id == "order_months"].value) == {"6", "12"}
+        assert {types[c] for c in ("question_id", "status", "value")} == {"VARCHAR"}
+        return
+    for frame in (df, db):
+        assert list(frame["2.1.1.a"]) == ["n/a", "yes"] and list(frame["order_months"]) == [6, 12]
+        assert frame["order_months"].dtype.kind == "i"
+    assert types["order_months"] == "BIGINT" and types["start_date"] == "DATE" and types["2.1.1.a"] == "VARCHAR"
+    assert types["case_ended"] == "VARCHAR"  # yes and no are answers (text), not true and false
+    assert pd.to_datetime(df["start_date"]).dt.year.tolist() == [2024, 2024]
