@@ -25,6 +25,7 @@ import random
 import sys
 from array import array
 from collections.abc import Callable, Iterator
+from itertools import chain, permutations, product, repeat
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,8 @@ _TABLE_CODES = 16  # a question with at most this many answers is drawn with one
 _POOL_LIMIT = 100_000  # a question with at most this many answers is drawn as an index into them
 _MEMO_DOMAIN = 50_000  # a rule is remembered when the answers it reads can be combined in at most this many ways
 _MEMO_LIMIT = 100_000  # remembered results per rule, beyond which its memo starts again
+_LAYOUT_TRIAL = 1000  # cases' layouts are remembered unless this many differ, more than half of those made
+_BATCH = 256  # cases written (and progress shown) at a time
 _ATTEMPTS = 1000  # draws before a case the error checks keep refusing is given as it stands
 _MISS = object()
 _BIG_ENDIAN = sys.byteorder == "big"  # random bytes are read little-endian everywhere
@@ -73,6 +76,9 @@ def _bounds(item: Item) -> tuple[int, int]:
     return lo, max(lo, hi)
 
 
+_POOLS: dict[tuple[Any, ...], tuple[Any, ...] | None] = {}  # shared by the questions with the same answers
+
+
 def _answers(item: Item) -> tuple[Any, ...] | None:
     """Every answer synth may give ``item``, each as likely as the others (n/a aside); None where they are
     not a short list (a multiple choice, one answer per category, a number with decimals over a wide range)."""
@@ -81,19 +87,26 @@ def _answers(item: Item) -> tuple[Any, ...] | None:
     name = a.name
     if name in ("choice", "rating"):
         return tuple(a.codes)
-    if name in ("number", "months"):
-        lo, hi = _bounds(item)
-        if a.integer or name == "months":
-            return tuple(range(lo, hi + 1)) if hi - lo < _POOL_LIMIT else None
-        if (hi - lo) * 100 < _POOL_LIMIT:  # two decimals, as an inspector writes them
-            return tuple(round(lo + i / 100, 2) for i in range((hi - lo) * 100 + 1))
-        return None
     if name == "date":
         return _DATES
-    if name == "text":
-        most = max(3, min(a.max_words or 30, 30))
-        return tuple(t for n in range(3, most + 1) for t in _TEXTS[n])
-    return None
+    key: tuple[Any, ...]
+    if name in ("number", "months"):
+        lo, hi = _bounds(item)
+        key = (name, lo, hi, bool(a.integer or name == "months"))
+    elif name == "text":
+        key = (name, max(3, min(a.max_words or 30, 30)))
+    else:
+        return None
+    if key not in _POOLS:
+        if name == "text":
+            _POOLS[key] = tuple(t for n in range(3, key[1] + 1) for t in _TEXTS[n])
+        elif key[3]:
+            _POOLS[key] = tuple(range(lo, hi + 1)) if hi - lo < _POOL_LIMIT else None
+        elif (hi - lo) * 100 < _POOL_LIMIT:  # two decimals, as an inspector writes them
+            _POOLS[key] = tuple(round(lo + i / 100, 2) for i in range((hi - lo) * 100 + 1))
+        else:
+            _POOLS[key] = None
+    return _POOLS[key]
 
 
 def _table(item: Item) -> tuple[Any, ...] | None:
@@ -257,32 +270,105 @@ class _Rule:
 
 
 _WIDE: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # 65,536 answers for each pool, shared by the questions drawing from it
+_SPAN = 65536  # the values of two random bytes
+_COMBINATIONS = 4096  # a multiple choice or per-category answer with at most this many forms is drawn from a table
 
 
 def _wide_table(pool: tuple[Any, ...]) -> tuple[Any, ...]:
-    """A pool's answers over the 65,536 values of two random bytes, each as often as the others (to 1 in
-    65,536 / len(pool))."""
+    """A pool's answers over the 65,536 values of two random bytes, each as often as the others (to within one
+    in 65,536 / len(pool)): value ``u`` gives ``pool[u * len(pool) >> 16]``."""
     table = _WIDE.get(pool)
     if table is None:
         n = len(pool)
-        table = _WIDE[pool] = tuple(pool[u * n >> 16] for u in range(65536))
+        counts = [((i + 1) * _SPAN + n - 1) // n - (i * _SPAN + n - 1) // n for i in range(n)]
+        table = _WIDE[pool] = tuple(chain.from_iterable(map(repeat, pool, counts)))
     return table
+
+
+def _weighted_table(values: list[Any], weights: list[float]) -> tuple[Any, ...]:
+    """``values`` over the 65,536 values of two random bytes in proportion to ``weights``, each at least once."""
+    total = sum(weights)
+    exact = [w / total * _SPAN for w in weights]
+    counts = [max(1, int(x)) for x in exact]
+    order = sorted(range(len(values)), key=lambda i: counts[i] - exact[i])  # largest remainders first
+    short = _SPAN - sum(counts)
+    for i in order[: max(0, short)]:
+        counts[i] += 1
+    for i in reversed(order):  # too many (each value kept at least once): take from the largest over
+        if short >= 0:
+            break
+        if counts[i] > 1:
+            counts[i] -= 1
+            short += 1
+    return tuple(chain.from_iterable(map(repeat, values, counts)))
+
+
+def _combination_table(item: Item) -> tuple[Any, ...] | None:
+    """Every form a multiple choice (an ordered tuple of distinct choices) or a per-category answer (a tuple of
+    (category, answer) pairs) may take, in the shares synth gives them; None where they are too many."""
+    a = item.answer
+    assert a is not None
+    key = (a.name, a.codes, a.max_choices, a.na, tuple(c.code for c in a.categories))
+    if key not in _COMBINED:
+        _COMBINED[key] = _combinations(item)
+    return _COMBINED[key]
+
+
+_COMBINED: dict[tuple[Any, ...], tuple[Any, ...] | None] = {}
+
+
+def _combinations(item: Item) -> tuple[Any, ...] | None:
+    a = item.answer
+    assert a is not None
+    values: list[Any] = []
+    weights: list[float] = []
+    if a.name == "multi":
+        codes = tuple(a.codes)
+        most = min(a.max_choices or 3, len(codes))
+        if not most or sum(math.perm(len(codes), k) for k in range(1, most + 1)) > _COMBINATIONS:
+            return None
+        for k in range(1, most + 1):  # as many choices, 1 to most, each as likely; then any order of any of them
+            forms = list(permutations(codes, k))
+            values += forms
+            weights += [1 / most / len(forms)] * len(forms)
+        if a.na:
+            weights = [w * (1 - _NA_SHARE) for w in weights] + [_NA_SHARE]
+            values.append(NA)
+        return _weighted_table(values, weights)
+    if a.name == "per_category":
+        answers = tuple(a.codes)
+        categories = tuple(c.code for c in a.categories)
+        if not answers or len(answers) ** len(categories) > _COMBINATIONS:
+            return None
+        lean = 0.75 if "yes" in answers else 0.0  # most of what is weighed is judged sufficient
+        share = {v: (1 - lean) / len(answers) + (lean if v == "yes" else 0.0) for v in answers}
+        for combination in product(answers, repeat=len(categories)):
+            values.append(tuple(zip(categories, combination, strict=True)))
+            weights.append(math.prod(share[v] for v in combination))
+        return _weighted_table(values, weights)
+    return None
 
 
 class _Draws:
     """Random answers for a group of questions, appended to a case's candidates in a fixed order: those
-    drawn with one random byte, then with two (pools of texts, dates and numbers), then by a function."""
+    drawn with one random byte, then with two (pools of texts, dates and numbers, multiple choices, answers
+    per category), then by a function."""
 
     def __init__(self, items: list[Item]):
         tables = {i.id: _table(i) for i in items}
-        pools = {i.id: _pool(i) for i in items if tables[i.id] is None}
+        wide: dict[str, tuple[Any, ...]] = {}
+        for i in items:
+            if tables[i.id] is None:
+                pool = _pool(i)
+                table = _wide_table(pool) if pool is not None and len(pool) <= _SPAN else _combination_table(i)
+                if table is not None:
+                    wide[i.id] = table
         narrow = [i.id for i in items if tables[i.id] is not None]
-        wide = [i.id for i in items if pools.get(i.id) is not None and len(pools[i.id]) <= 65536]  # type: ignore[arg-type]
         rest = [i for i in items if i.id not in narrow and i.id not in wide]
         self.tables = tuple(tables[q] for q in narrow)
-        self.wide = tuple(_wide_table(pools[q]) for q in wide)  # type: ignore[arg-type]
-        self.functions = tuple(_pooled(pools[i.id]) if pools.get(i.id) else _drawer(i) for i in rest)
-        self.order = narrow + wide + [i.id for i in rest]
+        self.wide = tuple(wide.values())
+        self.functions = tuple(_pooled(pool) if (pool := _pool(i)) else _drawer(i) for i in rest)
+        self.order = narrow + list(wide) + [i.id for i in rest]
         self.width = len(self.tables)
 
     def extend(self, cand: list[Any], rng: random.Random) -> None:
@@ -360,11 +446,12 @@ class _Plan:
 
             return _Rule(positions, from_candidates, math.prod(domain[i] for i in inputs) <= _MEMO_DOMAIN)
 
-        gates = {sig: rule(gate_inputs[sig], _applies(qid), {qid}) for sig, qid in gate_refs.items()}
-        self.categories = [
+        categories = [
             (pos[qid], qid in structural, rule(category_inputs[qid], _dropped(cats), refs))
             for qid, (cats, refs) in category_rules.items()
         ]
+        self._first_categories = [(p, r) for p, first, r in categories if first]
+        self._rest_categories = [(p, r) for p, first, r in categories if not first]
         self.checks = [
             rule(inputs, lambda env, run=c.when.run: _refused(run(env)), set(c.when.reads))
             for c, inputs in zip(checks, check_inputs, strict=True)
@@ -396,13 +483,29 @@ class _Plan:
         for sig, qids in behind.items():
             by_inputs.setdefault(gate_inputs[sig], {})[gate_refs[sig]] = tuple(qids)
         groups = [rule(inputs, _left_out(members), set(members)) for inputs, members in by_inputs.items()]
+        # what applies of the rest depends only on these answers (and on which structural questions apply)
+        group_inputs = sorted({pos[i] for inputs in by_inputs for i in inputs})
+        self._layout_key = _getter(group_inputs)
+        self.layouts: dict[Any, Any] = {}
+        self._remember_layouts = True
+        self._layout_misses = 0
+        self._cases = 0
         # the memo lookups, done in line on the hot path (a rule is called only when its result is not known)
-        self._steps = [(pos[qid], qid, g.get if g.memo else None, g.seen, g) for qid in steps for g in (gates[gate_of[qid]],)]
+        # structural questions whose conditions read the same answers are settled together, where the first
+        # of them comes (what they read is settled by then): the rule gives those that do not apply
+        together: dict[tuple[str, ...], list[str]] = {}
+        for qid in steps:
+            together.setdefault(gate_inputs[gate_of[qid]], []).append(qid)
+        step_rules = [
+            rule(inputs, _not_applying(tuple((pos[q], q) for q in qids)), set(qids)) for inputs, qids in together.items()
+        ]
+        self._steps = [(g.get if g.memo else None, g.seen, g) for g in step_rules]
         self._groups = [(g.get if g.memo else None, g.seen, g) for g in groups]
         # every question in document order; those that do not apply are then taken out
         self.doc_ids = tuple(i.id for i in askable)
         positions = [pos[i.id] for i in askable]
-        self.doc_get = operator.itemgetter(*positions) if len(positions) > 1 else lambda cand: (cand[positions[0]],)
+        self.doc_get = _getter(positions)
+        self.doc_pos = dict(zip(self.doc_ids, positions, strict=True))
         self.written = tuple((i.id, shape[i.id] == "per_category") for i in askable if shape[i.id] in ("multi", "per_category"))
 
     def _closure(self, refs: set[str]) -> tuple[frozenset[str], frozenset[str]]:
@@ -439,36 +542,73 @@ class _Plan:
             cand: list[Any] = []
             self.first.extend(cand, rng)
             gone = []
-            for p, qid, get, seen, gate in steps:
-                applies = seen.get(get(cand), _MISS) if get is not None else _MISS
-                if applies is _MISS:
-                    applies = gate(cand)
-                if not applies:
+            for get, seen, step in steps:
+                out = seen.get(get(cand), _MISS) if get is not None else _MISS
+                if out is _MISS:
+                    out = step(cand)
+                for p, qid in out:
                     cand[p] = None
                     gone.append(qid)
-            for p, structural, rule in self.categories:
-                if structural:
-                    _drop(cand, p, rule)
+            for p, rule in self._first_categories:
+                _drop(cand, p, rule)
             if not any([check(cand) for check in self.checks]):
                 break
         self.rest.extend(cand, rng)
-        for p, structural, rule in self.categories:
-            if not structural:
-                _drop(cand, p, rule)
-        answers = dict(zip(self.doc_ids, self.doc_get(cand), strict=True))
+        for p, rule in self._rest_categories:
+            _drop(cand, p, rule)
+        if self._remember_layouts:
+            self._cases += 1
+            key = (self._layout_key(cand), tuple(gone))
+            layout = self.layouts.get(key)
+            if layout is None:
+                layout = self._layout(key, cand, gone)
+            ids, get, written = layout
+            answers = dict(zip(ids, get(cand), strict=True))
+        else:
+            answers = dict(zip(self.doc_ids, self.doc_get(cand), strict=True))
+            for qid in self._left_out(cand, gone):
+                del answers[qid]
+            written = self.written
+        for qid, mapping in written:
+            v = answers.get(qid)
+            if v.__class__ is tuple:
+                answers[qid] = dict(v) if mapping else list(v)
+        return answers
+
+    def _left_out(self, cand: list[Any], gone: list[str]) -> list[str]:
+        """The questions that do not apply: ``gone`` (structural) and those behind the other gates."""
         for get, seen, group in self._groups:
             out = seen.get(get(cand), _MISS) if get is not None else _MISS
             if out is _MISS:
                 out = group(cand)
             if out:
-                gone += out
-        for qid in gone:
-            del answers[qid]
-        for qid, mapping in self.written:
-            v = answers.get(qid)
-            if v.__class__ is tuple:
-                answers[qid] = dict(v) if mapping else list(v)
-        return answers
+                gone = gone + list(out)
+        return gone
+
+    def _layout(self, key: Any, cand: list[Any], gone: list[str]) -> Any:
+        """The answers kept for a case whose answers give ``key``: their ids in document order, a function
+        picking their candidates, and which are written as a list or a mapping. Remembered while cases share
+        them; given up on for an edition where they seldom do."""
+        out = set(self._left_out(cand, gone))
+        ids = tuple(q for q in self.doc_ids if q not in out)
+        layout = (ids, _getter([self.doc_pos[q] for q in ids]), tuple(w for w in self.written if w[0] not in out))
+        self._layout_misses += 1
+        if self._layout_misses >= _LAYOUT_TRIAL and self._layout_misses * 2 > self._cases:
+            self._remember_layouts = False  # most cases differ: taking out what does not apply is quicker
+            self.layouts.clear()
+            return layout
+        if len(self.layouts) >= _MEMO_LIMIT:
+            self.layouts.clear()
+        self.layouts[key] = layout
+        return layout
+
+
+def _getter(positions: list[int]) -> Callable[[list[Any]], tuple[Any, ...]]:
+    """A function giving the candidates at ``positions``, as a tuple."""
+    if len(positions) == 1:
+        only = positions[0]
+        return lambda cand: (cand[only],)
+    return operator.itemgetter(*positions) if positions else lambda cand: ()
 
 
 def _written(value: Any, shape: str) -> Any:
@@ -478,9 +618,9 @@ def _written(value: Any, shape: str) -> Any:
     return value
 
 
-def _applies(qid: str) -> Callable[[Any], bool]:
-    """Whether a question applies (not False: a condition the answers leave unknown lets it be asked)."""
-    return lambda env: env.applies(qid) is not False
+def _not_applying(members: tuple[tuple[int, str], ...]) -> Callable[[Any], tuple[tuple[int, str], ...]]:
+    """Of ``members`` (candidate position, question), those that do not apply."""
+    return lambda env: tuple(m for m in members if env.applies(m[1]) is False)
 
 
 def _left_out(members: dict[str, tuple[str, ...]]) -> Callable[[Any], tuple[str, ...]]:
@@ -536,11 +676,17 @@ def write_cases(engine: Engine, count: int, seed: int, output: Path, progress: A
         dumps, newline = orjson.dumps, orjson.OPT_APPEND_NEWLINE
         output.parent.mkdir(parents=True, exist_ok=True)
         with atomic_writer(output, binary=True) as fh:  # the one writer: the user's file mode, links kept, whole or not at all
-            write = fh.write
+            batch: list[bytes] = []
             for n, case in enumerate(iter_synthetic(engine, count, seed), start=1):
-                write(dumps(case, option=newline))
-                if progress is not None:
-                    progress(n)
+                batch.append(dumps(case, option=newline))
+                if len(batch) == _BATCH:
+                    fh.write(b"".join(batch))
+                    batch.clear()
+                    if progress is not None:
+                        progress(n)
+            fh.write(b"".join(batch))
+            if progress is not None:
+                progress(count)
         return count
     import yaml
 
