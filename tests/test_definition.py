@@ -236,12 +236,12 @@ def test_the_tiny_framework_loads_every_feature(framework: Any) -> None:
     assert framework.plugin == "tiny"
 
 
-def test_parsed_definitions_are_cached_and_refreshed_when_the_file_changes(tmp_path: Path, monkeypatch: Any) -> None:
+def test_built_frameworks_are_cached_and_refreshed_when_the_file_changes(tmp_path: Path, monkeypatch: Any) -> None:
     cache = tmp_path / "cache"
     monkeypatch.setenv("INSPECTKIT_CACHE_DIR", str(cache))
     path = definition_with(tmp_path, "")
     first = definition.load_framework(path)
-    assert list(cache.glob("definition-*.json")), "the parse was not cached"
+    assert list(cache.glob("framework-*.json")), "the framework was not cached"
     again = definition.load_framework(path)
     assert list(again.items) == list(first.items)
     path.write_text(path.read_text() + "  - {id: extra, kind: case_detail, type: yes_no}\n", encoding="utf-8")
@@ -253,7 +253,7 @@ def test_a_broken_cache_file_is_rebuilt(tmp_path: Path, monkeypatch: Any) -> Non
     monkeypatch.setenv("INSPECTKIT_CACHE_DIR", str(cache))
     path = definition_with(tmp_path, "")
     definition.load_framework(path)
-    for cached in cache.glob("definition-*.json"):
+    for cached in cache.glob("framework-*.json"):
         cached.write_bytes(b"not a cache entry")
     assert "age" in definition.load_framework(path).items
 

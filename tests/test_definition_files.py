@@ -193,8 +193,9 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
-def entries(cache: Path) -> list[Path]:
-    return sorted(cache.glob("definition-*.json"))
+def entries(cache: Path, kind: str = "definition") -> list[Path]:
+    """The cache's entries of one kind: ``definition`` (parsed files) or ``framework`` (built frameworks)."""
+    return sorted(p for p in cache.glob(f"{kind}-*.json") if kind != "definition" or not p.name.startswith("definition-header"))
 
 
 def cached_body(path: Path) -> dict[str, Any]:
@@ -207,7 +208,7 @@ def cached_body(path: Path) -> dict[str, Any]:
 def test_an_edited_included_file_is_read_again(cache: Path, tmp_path: Path) -> None:
     main = copy_instrument(tmp_path)
     assert "L3" not in definition.load_framework(main).items
-    assert len(entries(cache)) == 1
+    assert len(entries(cache, "framework")) == 1
     with included(main).open("a", encoding="utf-8") as fh:
         fh.write("  - {id: L3, parent: L, kind: evidence, text: A new question, type: yes_no}\n")
     fw = definition.load_framework(main)
@@ -264,15 +265,21 @@ def _truncated(data: bytes) -> bytes:
         pytest.param(lambda data: pickle.dumps(("stamp", ["/no/such/file.yaml"], {})), id="a-pickle"),
     ],
 )
-def test_a_corrupt_cache_file_is_ignored(cache: Path, tmp_path: Path, spoil: Any) -> None:
+@pytest.mark.parametrize("kind", ["definition", "framework"])
+def test_a_corrupt_cache_file_is_ignored(cache: Path, tmp_path: Path, spoil: Any, kind: str) -> None:
+    """A parsed definition (what ``check`` reads) or a built framework (what every command uses)."""
+    from inspectkit import files
+
     main = copy_instrument(tmp_path)
-    definition.load_framework(main)
-    (cached,) = entries(cache)
+    load = files.read_raw if kind == "definition" else definition.load_framework
+    load(main)
+    (cached,) = entries(cache, kind)
     cached.write_bytes(spoil(cached.read_bytes()))
-    fw = definition.load_framework(main)
-    assert list(fw.items)[-5:] == LICENCE_ITEMS
+    loaded = load(main)
+    ids = list(loaded.items) if kind == "framework" else [str(i["id"]) for i in loaded["items"]]
+    assert ids[-5:] == LICENCE_ITEMS
     body = cached_body(cached)  # and it is rebuilt
-    assert len(body["deps"]) == 2 and body["format"] == "inspectkit-cache/1"
+    assert body["format"] == "inspectkit-cache/1" and len(body["deps"]) == 2
 
 
 class _Planted:
@@ -298,22 +305,28 @@ def test_a_planted_pickle_in_the_cache_runs_no_code(
     assert not (tmp_path / "planted-code-ran").exists()
 
 
-def test_a_planted_cache_entry_cannot_change_a_definition(cache: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", ["definition", "framework"])
+def test_a_planted_cache_entry_cannot_change_a_definition(cache: Path, tmp_path: Path, kind: str) -> None:
     """Someone who can write the cache folder, but not the user's key, edits an entry and recomputes every
     checksum they can: the entry is ignored and the definition read from its files."""
+    import hmac
     import json
 
+    from inspectkit import files
+
+    def title() -> Any:
+        return files.read_raw(main)["title"] if kind == "definition" else definition.load_framework(main).title
+
     main = copy_instrument(tmp_path)
-    assert definition.load_framework(main).title == "Tiny instrument"
-    (cached,) = entries(cache)
+    assert title() == "Tiny instrument"
+    (cached,) = entries(cache, kind)
     body = cached_body(cached)
     text = json.dumps(body).replace("Tiny instrument", "Planted title")
+    assert "Planted title" in text
     for key in (b"", b"0" * 32, hashlib.sha256(cached.parent.name.encode()).digest()):
-        import hmac
-
         signature = hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
         cached.write_bytes(signature.encode() + b"\n" + text.encode())
-        assert definition.load_framework(main).title == "Tiny instrument"
+        assert title() == "Tiny instrument"
 
 
 def test_a_cache_signed_with_another_users_key_is_not_used(cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -327,7 +340,7 @@ def test_a_cache_signed_with_another_users_key_is_not_used(cache: Path, tmp_path
     monkeypatch.setattr(files, "_read_uncached", lambda path: parsed.append(path) or real(path))
     assert definition.load_framework(main).edition == INSTRUMENT
     assert parsed == [main], "another key's entry was trusted"
-    assert len(entries(cache)) == 2  # each key has its own entries: a shared folder is not fought over
+    assert len(entries(cache, "framework")) == 2  # each key has its own entries: a shared folder is not fought over
 
 
 def test_a_signing_key_others_can_read_is_not_trusted(cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -339,7 +352,7 @@ def test_a_signing_key_others_can_read_is_not_trusted(cache: Path, tmp_path: Pat
     key = cache_module.key_path()
     assert key.stat().st_mode & 0o777 == 0o600
     key.chmod(0o644)
-    assert cache_module.load("definition", str(main.resolve())) is None
+    assert cache_module.load("framework", f"{main}\0\0") is None
     assert definition.load_framework(main).edition == INSTRUMENT
 
 
@@ -434,3 +447,116 @@ def test_a_problem_outside_the_header_is_reported_when_the_edition_is_built(tmp_
     assert INSTRUMENT in registry.editions() and registry.entries[INSTRUMENT].title == "Tiny instrument"
     with pytest.raises(InputError, match=r"the tag !!str is not part of the format"):
         registry.framework(INSTRUMENT)
+
+
+# ------------------------------------------------------------------------------------------ the built framework
+
+
+def _plain(fw: Any) -> Any:
+    from inspectkit import builtcache
+
+    return builtcache.to_plain(fw)
+
+
+def test_a_built_framework_is_cached_and_read_back_the_same(cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    main = copy_instrument(tmp_path)
+    built = definition.load_framework(main)
+    assert len(entries(cache, "framework")) == 1
+
+    def no_building(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the framework was built again")
+
+    monkeypatch.setattr(definition._Builder, "build", no_building)
+    again = definition.load_framework(main)
+    assert again is not built and _plain(again) == _plain(built)
+    assert again.items["LJ"].line == built.items["LJ"].line and again.items["LJ"].file == built.items["LJ"].file
+
+
+def test_every_installed_edition_reads_back_as_built_and_assesses_alike(cache: Path) -> None:
+    """The real editions, built and then read from the cache: the same objects, and the same assessment of a
+    case that answers every question with its first code."""
+    from inspectkit import builtcache
+    from inspectkit.engine import Engine
+    from inspectkit.plugins import load_registry
+
+    registry = load_registry()
+    editions = registry.editions()
+    assert len(editions) >= 4
+    for edition in editions:
+        built = registry.framework(edition)
+        fresh = load_registry()
+        cached = builtcache.load(Path(built.path or ""), built.plugin, built.plugin_version, fresh.functions, fresh.lists)
+        assert cached is not None, f"{edition} was not cached"
+        assert _plain(cached) == _plain(built)
+        answers = {
+            q.id: (q.answer.codes[0] if q.answer.codes else 3 if q.answer.name in ("number", "months") else "text")
+            for q in built.case_questions
+            if q.answer is not None and q.answer.name in ("yes_no", "choice", "rating", "number", "months", "text")
+        }
+        case = {"schema": 1, "edition": edition, "case_id": "C1", "answers": answers}
+        assert Engine(cached).assess(case).to_dict() == Engine(built).assess(case).to_dict()
+
+
+def test_an_edit_that_keeps_size_and_time_is_still_seen(cache: Path, tmp_path: Path) -> None:
+    """The built framework is kept by its files' contents, not only by their sizes and times."""
+    main = copy_instrument(tmp_path)
+    assert definition.load_framework(main).title == "Tiny instrument"
+    for path, old, new in (
+        (main, "title: Tiny instrument", "title: Tiny Instrument"),
+        (included(main), "title: Recall", "title: RECALL"),
+    ):
+        before = path.stat()
+        edit(path, old, new)
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+        assert (path.stat().st_size, path.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    fw = definition.load_framework(main)
+    assert fw.title == "Tiny Instrument" and fw.items["L2"].title == "RECALL"
+
+
+def test_a_changed_function_or_list_builds_the_framework_again(
+    cache: Path, tiny_module: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from inspectkit import definition as definition_module
+    from inspectkit.plugins import load_registry
+
+    registry = load_registry(plugins=[("tiny", tiny_module)], entry_points=False)
+    edition = registry.editions()[0]
+    first = registry.framework(edition)
+    builds = []
+    real = definition_module.build_framework
+    monkeypatch.setattr(definition_module, "build_framework", lambda *a, **k: builds.append(1) or real(*a, **k))
+    assert load_registry(plugins=[("tiny", tiny_module)], entry_points=False).framework(edition).title == first.title
+    assert builds == []  # nothing changed: from the cache
+    changed = load_registry(plugins=[("tiny", tiny_module)], entry_points=False)
+    name = next(iter(changed.lists))
+    ref = changed.lists[name]
+    changed.lists[name] = type(ref)(ref.name, ref.title, ref.entries + (("zz_new", "A new entry", None),), ref.source, ref.plugin)
+    changed.framework(edition)
+    assert builds == [1]
+
+
+def test_a_framework_entry_of_the_wrong_shape_is_rebuilt_without_a_traceback(cli: Any, cache: Path, tmp_path: Path) -> None:
+    """An entry signed with the user's key but holding something else (a class not on the list, a reference
+    out of range, a rule whose function is gone) is a miss: the framework is built from its files."""
+    from inspectkit import builtcache
+    from inspectkit import cache as cache_module
+
+    main = copy_instrument(tmp_path)
+    built = definition.load_framework(main)
+    name = builtcache._name(main, "", "")
+    good = cache_module.load(builtcache.KIND, name)
+    assert good is not None
+    bad_roots = [
+        ["O", "system", {}],
+        ["R", 10**6],
+        ["E", "f(x)", ["O", "Call", {"pos": 0, "name": "no_such_function", "args": ["L"]}], []],
+        {"not": "a list"},
+    ]
+    for root in bad_roots:
+        data = {**good, "framework": {"shared": [], "root": root}}
+        cache_module.store(builtcache.KIND, name, [main, included(main)], data)
+        assert cache_module.load(builtcache.KIND, name) == data
+        assert _plain(definition.load_framework(main)) == _plain(built)
+        assert cache_module.load(builtcache.KIND, name) == good  # written again
+    result = cli("check", main)
+    assert result.exit_code == 0 and result.stderr == ""

@@ -16,7 +16,7 @@ import attrs
 
 from inspectkit.errors import DefinitionError, DefinitionErrors, ExpressionError, Location, suggestion
 from inspectkit.expressions import Expression, Function, ReferenceList, Type, build
-from inspectkit.files import _ORIGIN, LineDict, read_raw
+from inspectkit.files import _ORIGIN, LineDict
 from inspectkit.model import (
     ANSWER_TYPES,
     KINDS,
@@ -1327,15 +1327,37 @@ def load_framework(
     plugin: str = "",
     plugin_version: str = "",
 ) -> Framework:
-    """Load and check one framework definition; raises DefinitionErrors listing every problem."""
+    """Load and check one framework definition; raises DefinitionErrors listing every problem.
+
+    A framework built before from the same files (with the same functions and lists) is read from the cache.
+    """
+    from inspectkit import builtcache
     from inspectkit.expressions import builtin_functions
 
     path = Path(path)
-    data = read_raw(path)
     fns = dict(builtin_functions())
     fns.update(functions or {})
-    builder = _Builder(data, path, fns, lists or {})
+    framework = builtcache.load(path, plugin, plugin_version, fns, lists or {})
+    if framework is not None:
+        return framework
+    return build_framework(path, fns, lists or {}, plugin, plugin_version)
+
+
+def build_framework(
+    path: Path, functions: Mapping[str, Function], lists: Mapping[str, ReferenceList], plugin: str = "", plugin_version: str = ""
+) -> Framework:
+    """Build and check a definition from its files (``functions`` with the built-in ones), and cache the result.
+
+    The files are read afresh, not from the cache of parsed files (kept by their sizes and times): the built
+    framework is kept by the files' contents, and an edit that keeps both is still seen."""
+    from inspectkit import builtcache
+    from inspectkit.files import read_definition
+
+    path = Path(path)
+    data, files = read_definition(path)
+    builder = _Builder(data, path, functions, lists)
     framework = build_checked(builder, plugin, plugin_version)
     if builder.errors:
         raise DefinitionErrors(builder.errors)
+    builtcache.store(framework, files, functions, lists)
     return framework

@@ -366,6 +366,14 @@ def read_raw(path: Path) -> LineDict:
     return data
 
 
+def read_definition(path: Path) -> tuple[LineDict, list[Path]]:
+    """The definition as data with line numbers, its ``include:`` files merged in, read from the files (not the
+    cache), and the files it was read from: what a framework is built from, and then cached as built."""
+    path = Path(path)
+    just_read = _parsed.pop(str(path.resolve()), None)  # read whole for its header by this process a moment ago
+    return just_read or _read_uncached(path)
+
+
 # A parsed definition as plain JSON data: a mapping is {"m": [[key, value, key line], ...], "l": its line},
 # a list a list, a scalar itself. Keys may be what YAML makes of a key (text, a number, true/false, null).
 _SCALARS = (str, bool, int, float, type(None))

@@ -471,10 +471,14 @@ class Registry:
             broken = [p for p, i in self.plugins.items() if i.error]
             extra = f"; plugins that failed to load: {', '.join(broken)}" if broken else ""
             raise UsageError(f"unknown edition {edition!r}" + (f"; {hint}" if hint else f" (installed: {known})") + extra)
-        from inspectkit.definition import load_framework
+        from inspectkit import builtcache
 
         plugin = self.plugins.get(entry.plugin, PluginInfo(entry.plugin))
-        framework = load_framework(entry.path, self.functions, self.lists, plugin=entry.plugin, plugin_version=plugin.version)
+        framework = builtcache.load(entry.path, entry.plugin, plugin.version, self.functions, self.lists)
+        if framework is None:
+            from inspectkit.definition import build_framework
+
+            framework = build_framework(entry.path, self.functions, self.lists, entry.plugin, plugin.version)
         self.check_feeds(framework)
         self._frameworks[edition] = framework
         return framework

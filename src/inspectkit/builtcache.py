@@ -1,0 +1,310 @@
+"""A built framework kept in the cache as plain data, so that start-up need not build it again.
+
+Building an edition (checking every item and rule, parsing, type-checking and compiling its rules) takes
+tens of milliseconds, more than anything else an inspector's command does once its modules are imported.
+The built framework is written to the cache (``inspectkit.cache``: signed JSON, never pickle) as plain,
+tagged lists and read back into the same objects, and only the rules' closures are compiled again, from
+their checked trees, with the functions and reference lists installed now:
+
+- ``["R", index]`` a value met many times (a type, a list of choices), written once in a list of its own,
+  ``["O", class, {field: value}]`` an object of one of the model's classes (a fixed list; nothing else is
+  made), with the fields that differ from their defaults,
+  ``["E", text, tree, reads]`` a rule, ``["T", ...]`` a tuple, ``["L", ...]`` a list, ``["S", ...]`` a
+  frozenset, ``["D", key, value, ...]`` a dict, ``["Q", numerator, denominator]`` a fraction; text, whole
+  numbers, finite numbers, true/false and null stand for themselves.
+
+An entry is used only while the definition's files are byte for byte what it was built from (a SHA-256 of
+each, on top of the cache's own check of their sizes and times), under the same inspectkit version, plugin
+and plugin version, with the same functions and reference lists registered. Anything unexpected in an
+entry (a class not on the list, a wrong shape, a function no longer registered) makes it a miss: the
+framework is built from its files and the entry written again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Iterable, Mapping
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from inspectkit import expressions, model
+from inspectkit.expressions import Expression, Function, ReferenceList, compile_expr
+
+KIND = "framework"
+_MAX_DEPTH = 200
+_MAX_INT = 2**53
+
+_CLASSES: dict[str, type] = {
+    cls.__name__: cls
+    for cls in (
+        model.Choice,
+        model.Scale,
+        model.Category,
+        model.AnswerType,
+        model.Overriding,
+        model.Item,
+        model.Check,
+        model.SampleRule,
+        model.CaseScore,
+        model.AggregateItem,
+        model.Count,
+        model.Band,
+        model.RatedItem,
+        model.Overall,
+        model.Ratings,
+        model.Scoring,
+        model.Reference,
+        model.Matrix,
+        model.Level,
+        model.IdChange,
+        model.Supersedes,
+        model.Framework,
+        expressions.Type,
+        expressions.Literal,
+        expressions.Ref,
+        expressions.ListLit,
+        expressions.Unary,
+        expressions.BoolOp,
+        expressions.Compare,
+        expressions.Arith,
+        expressions.Call,
+        expressions.IfElse,
+    )
+}
+# each class's fields: (attribute, the name its __init__ takes it by, its default or _REQUIRED)
+_REQUIRED = object()
+
+
+def _default(f: Any) -> Any:
+    if f.default is attrs.NOTHING:
+        return _REQUIRED
+    if isinstance(f.default, attrs.Factory) and not f.default.takes_self:  # type: ignore[arg-type]
+        return f.default.factory()
+    return f.default
+
+
+_FIELDS: dict[str, tuple[tuple[str, str, Any], ...]] = {
+    name: tuple((f.name, getattr(f, "alias", None) or f.name.lstrip("_"), _default(f)) for f in attrs.fields(cls))
+    for name, cls in _CLASSES.items()
+}
+_PRIMITIVES = frozenset({str, int, float, bool, type(None)})
+
+
+class NotPlain(ValueError):
+    """Something in the framework has no plain form here: it is simply not cached."""
+
+
+# ------------------------------------------------------------------------------------------ to plain data
+
+
+class _Writer:
+    """Turns a framework into plain data; values met many times (types, lists of choices) are written once, in
+    ``shared``, and referred to as ``["R", index]``."""
+
+    def __init__(self) -> None:
+        self.shared: list[Any] = []
+        self.index: dict[Any, int] = {}
+
+    def write(self, value: Any, depth: int = 0) -> Any:
+        if depth > _MAX_DEPTH:
+            raise NotPlain("nested too deeply")
+        cls = value.__class__
+        if cls is str or cls is bool or value is None:
+            return value
+        if cls is int:
+            if -_MAX_INT < value < _MAX_INT:
+                return value
+            raise NotPlain("a whole number too large for JSON")
+        if cls is float:
+            if math.isfinite(value):
+                return value
+            raise NotPlain("not a finite number")
+        if cls is expressions.Type or (cls is tuple and value and value[0].__class__ is model.Choice):
+            at = self.index.get(value)
+            if at is None:
+                plain = self._write(value, cls, depth)  # what it holds is shared first, so comes earlier
+                at = self.index[value] = len(self.shared)
+                self.shared.append(plain)
+            return ["R", at]
+        return self._write(value, cls, depth)
+
+    def _write(self, value: Any, cls: type, depth: int) -> Any:
+        write, d = self.write, depth + 1
+        if cls is tuple:
+            return ["T", *(write(v, d) for v in value)]
+        if cls is list:
+            return ["L", *(write(v, d) for v in value)]
+        if cls is frozenset:
+            return ["S", *sorted((write(v, d) for v in value), key=repr)]
+        if cls is dict:
+            out: list[Any] = ["D"]
+            for k, v in value.items():
+                out.append(write(k, d))
+                out.append(write(v, d))
+            return out
+        if cls is Fraction:
+            return ["Q", write(value.numerator), write(value.denominator)]
+        if cls is Expression:
+            return ["E", value.text, write(value.tree, d), sorted(value.reads)]
+        name = cls.__name__
+        if _CLASSES.get(name) is cls:  # the fields that differ from their defaults, by the name __init__ takes
+            fields = {}
+            for f, alias, default in _FIELDS[name]:
+                v = getattr(value, f)
+                if default is _REQUIRED or v.__class__ is not default.__class__ or v != default:
+                    fields[alias] = write(v, d)
+            return ["O", name, fields]
+        raise NotPlain(f"{name} values are not cached")
+
+
+def to_plain(framework: model.Framework) -> dict[str, Any]:
+    """A framework as plain data (NotPlain if it holds something that has no plain form here)."""
+    writer = _Writer()
+    root = writer.write(framework)
+    return {"shared": writer.shared, "root": root}
+
+
+# ------------------------------------------------------------------------------------------ back
+
+
+class _Reader:
+    def __init__(self, functions: Mapping[str, Function], lists: Mapping[str, ReferenceList]):
+        self.functions = functions
+        self.lists = lists
+        self.shared: list[Any] = []
+
+    def read(self, value: Any, depth: int = 0) -> Any:
+        if depth > _MAX_DEPTH:
+            raise ValueError("nested too deeply")
+        cls = value.__class__
+        if cls is str or cls is bool or cls is int or cls is float or value is None:
+            return value
+        if cls is not list or not value or value[0].__class__ is not str:
+            raise ValueError("not a cached value")
+        tag = value[0]
+        if tag == "O":
+            name, fields = value[1], value[2]
+            if len(value) != 3 or name.__class__ is not str or name not in _CLASSES or fields.__class__ is not dict:
+                raise ValueError("not a cached object")
+            prims, read, d = _PRIMITIVES, self.read, depth + 1
+            return _CLASSES[name](**{k: v if v.__class__ in prims else read(v, d) for k, v in fields.items()})
+        prims, read, d = _PRIMITIVES, self.read, depth + 1
+        if tag == "R":
+            if len(value) != 2 or value[1].__class__ is not int or not 0 <= value[1] < len(self.shared):
+                raise ValueError("not a cached reference")
+            return self.shared[value[1]]
+        if tag == "T":
+            return tuple([v if v.__class__ in prims else read(v, d) for v in value[1:]])
+        if tag == "L":
+            return [v if v.__class__ in prims else read(v, d) for v in value[1:]]
+        if tag == "S":
+            return frozenset([v if v.__class__ in prims else read(v, d) for v in value[1:]])
+        if tag == "D":
+            if len(value) % 2 != 1:
+                raise ValueError("not a cached mapping")
+            return {read(value[i], d): read(value[i + 1], d) for i in range(1, len(value), 2)}
+        if tag == "Q":
+            if len(value) != 3 or value[1].__class__ is not int or value[2].__class__ is not int or value[2] <= 0:
+                raise ValueError("not a cached fraction")
+            return Fraction(value[1], value[2])
+        if tag == "E":
+            if len(value) != 4 or value[1].__class__ is not str or value[3].__class__ is not list:
+                raise ValueError("not a cached rule")
+            tree = self.read(value[2], depth + 1)
+            if not isinstance(tree, expressions.Node) or not all(r.__class__ is str for r in value[3]):
+                raise ValueError("not a cached rule")
+            return Expression(value[1], tree, frozenset(value[3]), compile_expr(tree, self.functions, self.lists))
+        raise ValueError(f"unknown tag {tag[:20]!r}")
+
+
+def from_plain(data: Any, functions: Mapping[str, Function], lists: Mapping[str, ReferenceList]) -> model.Framework | None:
+    """The framework back from plain data (its rules compiled again), or None if the data is not one."""
+    import gc
+
+    if not (isinstance(data, dict) and set(data) == {"shared", "root"} and isinstance(data["shared"], list)):
+        return None
+    reader = _Reader(functions, lists)
+    collecting = gc.isenabled()
+    gc.disable()  # thousands of new objects, none of them garbage: collecting while they are made only costs
+    try:
+        for value in data["shared"]:
+            reader.shared.append(reader.read(value))
+        framework = reader.read(data["root"])
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
+        return None
+    finally:
+        if collecting:
+            gc.enable()
+    if not isinstance(framework, model.Framework) or not isinstance(framework.items, dict):
+        return None
+    if not all(isinstance(item, model.Item) and item.id == qid for qid, item in framework.items.items()):
+        return None
+    return framework
+
+
+# ------------------------------------------------------------------------------------------ the cache entry
+
+
+def _digests(paths: Iterable[Path]) -> list[list[str]]:
+    out = []
+    for p in paths:
+        with open(p, "rb") as fh:
+            out.append([str(p), hashlib.sha256(fh.read()).hexdigest()])
+    return out
+
+
+def _signature(functions: Mapping[str, Function], lists: Mapping[str, ReferenceList]) -> list[Any]:
+    """What the rules were checked and compiled against: each function's types, each list's entries."""
+    fns = sorted([f.name, list(f.params), f.returns, f.plugin, f.raw] for f in functions.values())
+    refs = sorted([r.name, [list(e) for e in r.entries]] for r in lists.values())
+    return [fns, refs]
+
+
+def _name(path: Path, plugin: str, plugin_version: str) -> str:
+    return f"{path}\0{plugin}\0{plugin_version}"
+
+
+def load(
+    path: Path, plugin: str, plugin_version: str, functions: Mapping[str, Function], lists: Mapping[str, ReferenceList]
+) -> model.Framework | None:
+    """The framework built from ``path`` before, if its files, functions and lists are unchanged; else None."""
+    from inspectkit import cache
+
+    stored = cache.load(KIND, _name(path, plugin, plugin_version))
+    if not (isinstance(stored, dict) and set(stored) == {"files", "signature", "framework"}):
+        return None
+    files = stored["files"]
+    if not (
+        isinstance(files, list) and all(isinstance(f, list) and len(f) == 2 and all(isinstance(x, str) for x in f) for f in files)
+    ):
+        return None
+    try:
+        if _digests(Path(f) for f, _ in files) != files:
+            return None
+    except OSError:
+        return None
+    if stored["signature"] != _signature(functions, lists):
+        return None
+    return from_plain(stored["framework"], functions, lists)
+
+
+def store(
+    framework: model.Framework,
+    files: list[Path],
+    functions: Mapping[str, Function],
+    lists: Mapping[str, ReferenceList],
+) -> None:
+    """Keep a framework just built from ``files`` (the definition and the files it includes)."""
+    from inspectkit import cache
+
+    try:
+        plain = to_plain(framework)
+        resolved = [p.resolve() for p in files]
+        data = {"files": _digests(resolved), "signature": _signature(functions, lists), "framework": plain}
+    except (NotPlain, OSError, RecursionError):
+        return
+    cache.store(KIND, _name(Path(framework.path or ""), framework.plugin, framework.plugin_version), resolved, data)
