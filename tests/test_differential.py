@@ -1,5 +1,6 @@
-"""Every way of rating gives the same report, byte for byte: one process or workers, over synthetic cases of
-every installed edition (some made to fail or to draw warnings)."""
+"""Every way of rating gives the same report, byte for byte: one process, or workers (forked or spawned)
+each counting its own shares of the input, over synthetic cases of every installed edition (some made to
+fail or to draw warnings, some ids given twice within and across shares)."""
 
 from __future__ import annotations
 
@@ -48,17 +49,28 @@ def _cases(registry: inspectkit.Registry, edition: str, folder: Path) -> Path:
     return path
 
 
-def _report(registry: inspectkit.Registry, edition: str, path: Path, jobs: int) -> str:
-    report = aggregate.rate_paths(registry, edition, [path], jobs=jobs)
+def _report(registry: inspectkit.Registry, edition: str, paths: list[Path], jobs: int, method: str | None = None) -> str:
+    report = aggregate.rate_paths(registry, edition, paths, jobs=jobs, method=method)
     return "".join(aggregate.json_chunks(report.to_dict(lazy=True)))
 
 
 @pytest.mark.parametrize("edition", EDITIONS)
-def test_every_mode_gives_the_same_report(installed: inspectkit.Registry, edition: str, tmp_path: Path) -> None:
+def test_every_mode_gives_the_same_report(
+    installed: inspectkit.Registry, edition: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     if edition not in installed.entries:
         pytest.skip(f"{edition} is not installed")
     path = _cases(installed, edition, tmp_path)
-    one = _report(installed, edition, path, jobs=1)
-    assert json.loads(one)["cases"] + len(json.loads(one)["excluded"]) == CASES.get(edition, DEFAULT_CASES) + 1
-    if "fork" in multiprocessing.get_all_start_methods():
-        assert _report(installed, edition, path, jobs=2) == one
+    # a second file that gives some of the same cases again, and a blank line, and no newline at its end:
+    # ids repeated across the shares the workers count
+    lines = path.read_text(encoding="utf-8").splitlines()
+    again = tmp_path / "again.jsonl"
+    again.write_text("\n".join([lines[-1], "", *lines[5:9], lines[0]]), encoding="utf-8")
+    paths = [path, again]
+    one = _report(installed, edition, paths, jobs=1)
+    assert json.loads(one)["cases"] + len(json.loads(one)["excluded"]) == CASES.get(edition, DEFAULT_CASES) + 1 + 6
+    assert one.count("is used by an earlier case too") >= 7
+    monkeypatch.setattr(aggregate, "_SMALLEST_SHARE", 4096)  # many shares of a few cases each
+    for method in ("fork", "spawn"):
+        if method in multiprocessing.get_all_start_methods():
+            assert _report(installed, edition, paths, jobs=2, method=method) == one, method

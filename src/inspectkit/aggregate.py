@@ -780,6 +780,78 @@ class Rater:
                 bucket = report.counts[count_id][qid]
                 bucket[value] = bucket.get(value, 0) + 1
 
+    # -- a share of the cases counted in another process
+    def partial(self, folder: str) -> dict[str, Any]:
+        """What this rater counted, as plain data another rater can :meth:`merge`: the tallies, and its lists
+        (cases left out, errors, warnings) and case ids written to files in ``folder``."""
+        import tempfile
+        from array import array
+
+        report = self.report
+
+        def tallies(items: Mapping[str, ItemTally]) -> list[tuple[int, int, int, int]]:
+            return [(t.numerator, t.denominator, t.not_applicable, t.missing) for t in items.values()]
+
+        lists = {}
+        for name in _LISTS:
+            with tempfile.NamedTemporaryFile("wb", dir=folder, delete=False) as fh:
+                lists[name] = (fh.name, getattr(report, name).hand_over(fh))
+        with tempfile.NamedTemporaryFile("wb", dir=folder, delete=False) as fh:
+            ids, batch = 0, array("Q")
+            for key in self._seen.sorted_keys():
+                batch.append(key)
+                if len(batch) >= 1 << 16:
+                    fh.write(batch.tobytes())
+                    ids, batch = ids + len(batch), array("Q")
+            fh.write(batch.tobytes())
+            id_file = (fh.name, ids + len(batch))
+        return {
+            "cases": report.cases,
+            "by_edition": report.by_edition,
+            "items": tallies(report.items),
+            "counts": report.counts,
+            "breakdown": {group: tallies(table) for group, table in report.breakdown.items()},
+            "breakdown_cases": report.breakdown_cases,
+            "warned_cases": report.warned_cases,
+            "other_versions": self.other_versions,
+            "lists": lists,
+            "ids": id_file,
+        }
+
+    def merge(self, part: Mapping[str, Any]) -> None:
+        """Add a share counted by :meth:`partial` (shares merged in input order give the report of one rater)."""
+        report = self.report
+
+        def add(items: Mapping[str, ItemTally], counts: list[tuple[int, int, int, int]]) -> None:
+            for t, (numerator, denominator, not_applicable, missing) in zip(items.values(), counts, strict=True):
+                t.numerator += numerator
+                t.denominator += denominator
+                t.not_applicable += not_applicable
+                t.missing += missing
+
+        report.cases += part["cases"]
+        for edition, n in part["by_edition"].items():
+            report.by_edition[edition] = report.by_edition.get(edition, 0) + n
+        add(report.items, part["items"])
+        for count_id, questions in part["counts"].items():
+            for qid, values in questions.items():
+                bucket = report.counts[count_id][qid]
+                for value, n in values.items():
+                    bucket[value] = bucket.get(value, 0) + n
+        for group, counts in part["breakdown"].items():
+            table = report.breakdown.setdefault(
+                group,
+                {t.id: ItemTally(t.id, t.title, direction=t.direction, counted=t.counted) for t in report.items.values()},
+            )
+            add(table, counts)
+        for group, n in part["breakdown_cases"].items():
+            report.breakdown_cases[group] = report.breakdown_cases.get(group, 0) + n
+        report.warned_cases += part["warned_cases"]
+        self.other_versions += part["other_versions"]
+        for name, (path, count) in part["lists"].items():
+            with open(path, "rb") as fh:
+                getattr(report, name).take(fh, count)
+
     # -- the inspection file and ratings
     def finish(self, inspection: Mapping[str, Any] | None = None, inspection_source: str | None = None) -> RatingReport:
         report = self.report
@@ -1039,7 +1111,6 @@ def iter_cases(paths: Iterable[Path]) -> Iterator[CaseInput]:
 
 _BATCH_LINES = 500  # JSON Lines cases per batch handed to a worker
 _BATCH_FILES = 50  # case files per batch
-_WORKER: Rater | None = None  # the rater a forked worker inherits
 
 
 def _inputs(paths: Iterable[Path]) -> Iterator[list[tuple[str, str, Any]]]:
@@ -1066,24 +1137,97 @@ def _inputs(paths: Iterable[Path]) -> Iterator[list[tuple[str, str, Any]]]:
         yield batch
 
 
-def _judge_batch(batch: list[tuple[str, str, Any]]) -> list[tuple[Any, ...]]:
-    """In a worker: read and judge a batch of cases."""
-    from inspectkit.files import parse_json_line
+_LISTS = ("excluded", "undecided", "errors", "warnings")  # a report's lists, in the order a share hands them over
+_PART: dict[str, Any] = {}  # in a worker: what every share is counted with (registry, edition, by, ...)
 
-    rater = _WORKER
-    assert rater is not None
-    out = []
-    for kind, source, raw in batch:
-        if kind == "error":
-            case = CaseInput(source, None, raw)
-        elif kind == "line":
-            file, _, number = source.rpartition(":")
-            doc = parse_json_line(raw, Location(file, int(number)))
-            case = CaseInput(source, None, doc) if isinstance(doc, InputError) else CaseInput(source, doc)
+
+def _shares(paths: list[Path], parts: int) -> Iterator[tuple[Any, ...]]:
+    """The inputs cut into shares, in input order: ("lines", file, start, end, first line) for a byte range
+    of a JSON Lines file, ("files", [paths]) for case files. Only newlines are counted here."""
+    from inspectkit.files import iter_case_paths
+    from inspectkit.loading import line_starts
+
+    files: list[str] = []
+    for path in iter_case_paths(paths):
+        if path.suffix.lower() == ".jsonl":
+            if files:
+                yield ("files", files)
+                files = []
+            for start, end, first in line_starts(path, parts, _SMALLEST_SHARE):
+                yield ("lines", str(path), start, end, first)
         else:
-            case = case_from_file(Path(source))
-        out.append(rater.judge(case))
-    return out
+            files.append(str(path))
+            if len(files) >= _BATCH_FILES:
+                yield ("files", files)
+                files = []
+    if files:
+        yield ("files", files)
+
+
+_SMALLEST_SHARE = 1 << 20  # bytes of JSON Lines: a share smaller than this costs more to hand over than it saves
+
+
+def _share_cases(share: tuple[Any, ...]) -> Iterator[CaseInput]:
+    from inspectkit.files import parse_json_line, raw_lines
+
+    if share[0] == "files":
+        for name in share[1]:
+            yield case_from_file(Path(name))
+        return
+    _, name, start, end, first = share
+    path = Path(name)
+    for number, raw in raw_lines(path, start, end, first):
+        source = f"{name}:{number}"
+        if isinstance(raw, InputError):
+            yield CaseInput(source, None, raw)
+            continue
+        doc = parse_json_line(raw, Location(name, number))
+        yield CaseInput(source, None, doc) if isinstance(doc, InputError) else CaseInput(source, doc)
+
+
+def _count_share(share: tuple[Any, ...], seen_before: list[int]) -> tuple[int, dict[str, Any]]:
+    """In a worker: count one share with a rater of its own, and hand over what it counted.
+    ``seen_before``: hashes of case ids that earlier shares hold too (their cases here are repeats)."""
+    rater = Rater(_PART["registry"], _PART["edition"], by=_PART["by"], contain_errors=_PART["contain"])
+    rater._seen.preseed(seen_before)
+    done = 0
+    for case in _share_cases(share):
+        rater.add(case)
+        done += 1
+    return done, rater.partial(_PART["folder"])
+
+
+def _share_worker(specs: Any, strict: bool, settings: dict[str, Any]) -> None:
+    """In a spawned worker: load the same plugins once, for every share it counts."""
+    from inspectkit.plugins import load_registry
+
+    plugins = [(name, _import_plugin(module, file)) for name, module, file in specs]
+    _PART.update(settings, registry=load_registry(plugins, entry_points=False, strict=strict))
+
+
+def _repeated_across(id_files: list[tuple[str, int]]) -> list[list[int]]:
+    """For each share, the hashes of its case ids that an earlier share holds too (each share's file holds its
+    ids' hashes sorted, each once): merged a block at a time."""
+    import heapq
+    from array import array
+
+    def keys(index: int, name: str, count: int) -> Iterator[tuple[int, int]]:
+        with open(name, "rb") as fh:
+            while block := fh.read(8 << 16):
+                data = array("Q")
+                data.frombytes(block)
+                for key in data:
+                    yield key, index
+
+    repeated: list[list[int]] = [[] for _ in id_files]
+    last, first_share = None, -1
+    for key, index in heapq.merge(*(keys(i, name, count) for i, (name, count) in enumerate(id_files))):
+        if key == last:
+            if index != first_share:
+                repeated[index].append(key)
+        else:
+            last, first_share = key, index
+    return repeated
 
 
 def default_jobs(paths: Iterable[Path]) -> int:
@@ -1162,16 +1306,6 @@ def _import_plugin(module_name: str, file: str | None) -> Any:
     return module
 
 
-def _spawned_worker(specs: list[tuple[str, str, str | None]], strict: bool, edition: str, by: str | None, contain: bool) -> None:
-    """In a spawned worker: load the same plugins, and build the rater once."""
-    from inspectkit.plugins import load_registry
-
-    global _WORKER
-    plugins = [(name, _import_plugin(module, file)) for name, module, file in specs]
-    registry = load_registry(plugins, entry_points=False, strict=strict)
-    _WORKER = Rater(registry, edition, by=by, contain_errors=contain)
-
-
 def rate_paths(
     registry: Any,
     edition: str,
@@ -1186,15 +1320,16 @@ def rate_paths(
 ) -> RatingReport:
     """Rate case files, folders and JSON Lines files, with ``jobs`` worker processes reading and judging.
 
-    The main process applies the judged cases in input order, so the report is the same whatever ``jobs``
-    is; memory stays bounded because only a few batches are in flight at a time. Workers are forked where
-    the platform can (they share the loaded editions), else spawned (each loads the same plugins itself):
-    see :func:`start_method`.
+    With workers, the inputs are cut into shares in input order (byte ranges of JSON Lines files, starting
+    at a line; batches of case files), and each worker reads its own shares and counts them with a rater of
+    its own. The main process reads no case: it merges the shares' counts and lists in input order, so the
+    report is the same, byte for byte, whatever ``jobs`` is. A case id given in two shares is found by
+    merging the shares' sorted id hashes; the later share is then counted again knowing the ids before it.
+    Workers are forked where the platform can (they share the loaded editions), else spawned (each loads
+    the same plugins itself): see :func:`start_method`.
     """
     import multiprocessing
-    from collections import deque
 
-    global _WORKER
     paths = [Path(p) for p in paths]
     rater = Rater(registry, edition, by=by, contain_errors=contain_errors)
     done = 0
@@ -1207,35 +1342,39 @@ def rate_paths(
                 done += 1
                 progress(done)
         return rater.finish(inspection, inspection_source)
-    _WORKER = rater  # its engines are built (Rater.__init__): forked workers share them
+    import shutil
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="inspectkit-rate-")
+    settings = {"edition": edition, "by": by, "contain": contain_errors, "folder": folder}
     context = multiprocessing.get_context(method)
     pool_args: dict[str, Any] = {}
-    if method != "fork":
-        pool_args = {
-            "initializer": _spawned_worker,
-            "initargs": (specs, bool(getattr(registry, "strict", False)), edition, by, contain_errors),
-        }
+    if method == "fork":
+        _PART.update(settings, registry=registry)  # forked workers share the loaded editions
+    else:
+        pool_args = {"initializer": _share_worker, "initargs": (specs, bool(getattr(registry, "strict", False)), settings)}
     try:
         with context.Pool(jobs, **pool_args) as pool:
-            pending: deque[Any] = deque()
-            for batch in _inputs(paths):
-                pending.append(pool.apply_async(_judge_batch, (batch,)))
-                if len(pending) >= 2 * jobs:
-                    done = _apply_all(rater, pending.popleft().get(), progress, done)
-            while pending:
-                done = _apply_all(rater, pending.popleft().get(), progress, done)
+            shares = list(_shares(paths, 4 * jobs))
+            pending = [pool.apply_async(_count_share, (share, [])) for share in shares]
+            parts = []
+            for result in pending:
+                n, part = result.get()
+                parts.append(part)
+                if progress is not None:
+                    done += n
+                    progress(done)
+            # a case id given in two shares: the later share is counted again, knowing the ids before it
+            repeated = _repeated_across([part["ids"] for part in parts])
+            again = {i: pool.apply_async(_count_share, (shares[i], keys)) for i, keys in enumerate(repeated) if keys}
+            for i, result in again.items():
+                parts[i] = result.get()[1]
+        for part in parts:
+            rater.merge(part)
     finally:
-        _WORKER = None
+        _PART.clear()
+        shutil.rmtree(folder, ignore_errors=True)
     return rater.finish(inspection, inspection_source)
-
-
-def _apply_all(rater: Rater, records: list[tuple[Any, ...]], progress: Any, done: int) -> int:
-    for record in records:
-        rater.apply(record)
-    done += len(records)
-    if progress is not None:
-        progress(done)
-    return done
 
 
 def rate(

@@ -158,26 +158,57 @@ def not_utf8(data: bytes, start: int, source: str, line: int | None = None) -> I
     )
 
 
-def raw_lines(path: Path) -> Iterator[tuple[int, bytes | InputError]]:
+def raw_lines(path: Path, start: int = 0, end: int | None = None, first: int = 1) -> Iterator[tuple[int, bytes | InputError]]:
     """(line number, bytes) for each non-blank line of a file, or an InputError for a line over the limit.
 
     At most ``MAX_LINE_BYTES`` of a line is ever held in memory: the rest of a longer one is skipped.
+    ``start`` and ``end`` read only the lines that begin in that byte range (``start`` the first byte of a
+    line, numbered ``first``): how a worker reads its own share of a file.
     """
     with open_regular(path) as fh:
-        number = 0
-        while True:
+        if start:
+            fh.seek(start)
+        number, pos = first - 1, start
+        while end is None or pos < end:
             raw = fh.readline(MAX_LINE_BYTES + 1)
             if not raw:
                 return
             number += 1
+            pos += len(raw)
             if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
                 size = len(raw)
                 while raw and not raw.endswith(b"\n"):
                     raw = fh.readline(1 << 20)
                     size += len(raw)
+                pos += size - MAX_LINE_BYTES - 1
                 yield number, line_too_long(path, number, size)
             elif raw.strip():
                 yield number, raw
+
+
+def line_starts(path: Path, parts: int, smallest: int = 1 << 20) -> list[tuple[int, int, int]]:
+    """A file cut into about ``parts`` byte ranges of at least ``smallest`` bytes, each starting at a line:
+    (start, end, number of its first line). Only the file's newlines are counted, a block at a time."""
+    size = os.stat(path).st_size
+    step = max(smallest, -(-size // max(parts, 1)))
+    cuts: list[tuple[int, int]] = [(0, 1)]  # (offset, line number there)
+    target, offset, lines = step, 0, 0
+    with open_regular(path) as fh:
+        while target < size:
+            block = fh.read(1 << 20)
+            if not block:
+                break
+            while target < offset + len(block):
+                i = block.find(b"\n", max(target - offset - 1, 0))
+                if i < 0:
+                    break
+                cut = offset + i + 1
+                if cut < size:
+                    cuts.append((cut, lines + block.count(b"\n", 0, i + 1) + 1))
+                target = cut + step
+            lines += block.count(b"\n")
+            offset += len(block)
+    return [(start, cuts[k + 1][0] if k + 1 < len(cuts) else size, line) for k, (start, line) in enumerate(cuts)]
 
 
 def line_too_long(path: Path, number: int, size: int) -> InputError:

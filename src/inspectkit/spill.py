@@ -89,6 +89,36 @@ class SpillList:
         for v in values:
             self.append(v)
 
+    def hand_over(self, fh: IO[bytes]) -> int:
+        """Write every entry to ``fh`` as the temporary file holds them (for :meth:`take`); how many."""
+        encode = self._encode
+        for start in range(0, len(self._head), _BATCH):
+            fh.write(_dumps([v if encode is _same else encode(v) for v in self._head[start : start + _BATCH]]) + b"\n")
+        self._flush()
+        if self._file is not None:
+            self._file.flush()
+            pos = 0
+            while block := _read_at(self._file, pos):
+                fh.write(block)
+                pos += len(block)
+        return self._n
+
+    def take(self, fh: IO[bytes], count: int) -> None:
+        """Append ``count`` entries written by another list's :meth:`hand_over` (copied as they are: nothing
+        is decoded); entries appended later follow them."""
+        if not count:
+            return
+        self._flush()
+        self.limit = len(self._head)  # from now on every entry goes to the file, after these
+        if self._file is None:
+            import tempfile
+
+            self._file = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the list
+        import shutil
+
+        shutil.copyfileobj(fh, self._file, 1 << 20)
+        self._n += count
+
     @property
     def spilled(self) -> int:
         """How many entries wait in the temporary file."""
@@ -194,6 +224,44 @@ class SeenIds:
         if len(self._buffer) >= self.BUFFER:
             self._write_run()
         return True
+
+    def preseed(self, keys: Iterable[int]) -> None:
+        """Hashes of ids seen before this list began (by :meth:`key`): adding one of them returns False."""
+        for key in keys:
+            self._remember(key)
+
+    @staticmethod
+    def key(case_id: str) -> int:
+        import hashlib
+
+        return int.from_bytes(hashlib.blake2b(case_id.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
+
+    def _remember(self, key: int) -> None:
+        mask = self.BITS - 1
+        a, b = key & mask, ((key >> 32) | 1) & mask
+        bits = self._filter
+        for _ in range(4):
+            bits[a >> 3] |= 1 << (a & 7)
+            a = (a + b) & mask
+        self._buffer.append(key)
+        if len(self._buffer) >= self.BUFFER:
+            self._write_run()
+
+    def sorted_keys(self) -> Iterator[int]:
+        """Every hash held, in order, each once (read a block at a time from the runs)."""
+        import heapq
+
+        def run(offset: int, count: int) -> Iterator[int]:
+            for start in range(0, count, 1 << 16):
+                data = self._array("Q")
+                data.frombytes(_read_at(self._file, offset + start * 8, min(1 << 16, count - start) * 8))  # type: ignore[arg-type]
+                yield from data
+
+        last = None
+        for key in heapq.merge(sorted(self._buffer), *(run(offset, count) for offset, count, _ in self._runs)):
+            if key != last:
+                yield key
+                last = key
 
     def _seen(self, key: int) -> bool:
         if key in self._buffer:
