@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from inspectkit.compare import Inspection, compare, read_report
-from inspectkit.errors import InputError, UsageError
+from inspectkit.errors import UsageError
 
 
 def report(
@@ -151,10 +151,10 @@ def test_ratings_side_by_side_in_json() -> None:
 def test_a_file_that_is_not_a_report_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "r.json"
     path.write_text(json.dumps({"edition": "e"}), encoding="utf-8")
-    with pytest.raises(InputError, match="not a rate report"):
+    with pytest.raises(UsageError, match="not a rate report"):
         read_report(path)
     path.write_text("{", encoding="utf-8")
-    with pytest.raises(InputError, match="not a JSON report"):
+    with pytest.raises(UsageError, match="not a JSON report"):
         read_report(path)
 
 
@@ -181,3 +181,56 @@ def test_the_compare_command_in_every_format(tmp_path: Path, cli) -> None:
     bad_map.write_text("e:\n  '9': '1'\n", encoding="utf-8")
     result = cli("compare", a, b, "--map", bad_map)
     assert result.exit_code == 2 and "9: no such item in the e report(s)" in result.stderr
+
+
+def test_what_compare_and_report_cannot_use_is_refused_with_exit_code_2(tmp_path: Path, cli, write, make_case, answers) -> None:
+    """An analyst's slips: each is named, with the fix, and nothing is written or silently ignored."""
+    good = tmp_path / "a.json"
+    good.write_text(json.dumps(report("e", {"1": (1, 2)})), encoding="utf-8")
+    case = write("cases/c1.yaml", make_case("C1", answers()))
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "t.csv").write_text("id,numerator\n", encoding="utf-8")
+    (tmp_path / "broken.json").write_text(json.dumps({"edition": "e", "cases": 1, "items": {"1": {"numerator": 3}}}))
+    (tmp_path / "map.yaml").write_text("a: [\n", encoding="utf-8")
+    for args, message in [
+        ((case, good), "a case file, not an inspection file (kind: inspection)"),
+        ((tmp_path / "empty", good), "no case files in this folder"),
+        ((tmp_path / "t.csv", good), "not a saved rate report, an inspection file or a case file"),
+        ((tmp_path / "broken.json", good), "item 1: needs whole numbers 0 <= numerator <= denominator, not 3/None"),
+        ((good, good, "--map", tmp_path / "map.yaml"), "map.yaml:2: not valid YAML"),
+        ((good, good, "-o", tmp_path / "changes.html"), "inspectkit report writes an HTML page"),
+    ]:
+        result = cli("compare", *args)
+        assert result.exit_code == 2 and message in result.stderr, (args, result.output)
+    assert not (tmp_path / "changes.html").exists()
+    for args, message in [
+        ((good, "-o", tmp_path / "r.json"), "report writes an HTML page: name the file .html"),
+        ((good, "--inspection", tmp_path / "map.yaml", "-o", tmp_path / "r.html"), "--inspection goes with --edition"),
+        ((good, "-o", good), "a.json"),
+    ]:
+        result = cli("report", *args)
+        assert result.exit_code == 2 and message in result.stderr, (args, result.output)
+    assert json.loads(good.read_text(encoding="utf-8"))["edition"] == "e"  # the input is never overwritten
+
+
+def test_the_same_inspection_twice_is_named_apart(tmp_path: Path, cli) -> None:
+    good = tmp_path / "a.json"
+    good.write_text(json.dumps(report("e", {"1": (1, 2)})), encoding="utf-8")
+    result, data = cli.json("compare", good, good, "--format", "json")
+    assert result.exit_code == 0 and "a.json given more than once" in result.stderr
+    assert [i["name"] for i in data["inspections"]] == ["a.json", "a.json (2)"]
+
+
+def test_errors_met_while_rating_an_inspection_are_shown_and_exit_1(
+    tmp_path: Path, cli, write, make_case, answers, inspection
+) -> None:
+    write("a/cases/c1.yaml", make_case("C1", answers()))
+    write("a/cases/c2.yaml", {**make_case("C2", answers()), "colour": "blue"})
+    write("a/inspection.yaml", {**inspection, "inspection_id": "A"})
+    write("b/cases/c1.yaml", make_case("C1", answers()))
+    write("b/inspection.yaml", {**inspection, "inspection_id": "B"})
+    result = cli("compare", tmp_path / "a", tmp_path / "b", "--format", "csv")
+    assert result.exit_code == 1 and "colour" in result.stderr and "A: 1 error(s) while rating it" in result.stderr
+    assert result.stdout.startswith("key,level,")  # the comparison is still written
+    result = cli("report", tmp_path / "a", tmp_path / "b", "-o", tmp_path / "r.html")
+    assert result.exit_code == 1 and "colour" in result.stderr and (tmp_path / "r.html").exists()

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from inspectkit.cli import Choice, _loc, _run, _State, format_option, jobs_option, main
-from inspectkit.errors import UsageError
+from inspectkit.errors import InputError, UsageError
 
 
 def _check_inputs(cases: tuple[Path, ...]) -> None:
@@ -133,13 +133,22 @@ def _report_export(summary: Any, output: Path | None, include_personal: bool) ->
 # ------------------------------------------------------------------------------------------ compare
 
 
+CASE_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl")
+ERRORS_SHOWN = 20  # per inspection rated from its cases, on the terminal
+
+
 def load_inspection(path: Path, registry: Any, progress: Any = None) -> Any:
     """An inspection to compare: a saved rate report, an inspection file (its cases in ``cases/`` beside it),
-    a folder holding ``inspection.yaml`` and ``cases/``, or a folder or JSON Lines file of cases."""
+    a folder holding ``inspection.yaml`` and ``cases/``, or a folder or JSON Lines file of cases.
+
+    An inspection rated here carries the errors met in its cases (``errors``): the caller shows them."""
     from inspectkit.compare import Inspection, read_report
 
     if not path.exists():
         raise UsageError("no such file or folder", _loc(path))
+    what = "compare and report take saved rate reports (.json), inspection files or folders of cases"
+    if path.is_file() and path.suffix.lower() not in CASE_SUFFIXES:
+        raise UsageError(f"not a saved rate report, an inspection file or a case file ({what})", _loc(path))
     if path.is_file() and path.suffix.lower() == ".json":
         return Inspection(path.name, read_report(path))
     inspection_file: Path | None = None
@@ -147,14 +156,60 @@ def load_inspection(path: Path, registry: Any, progress: Any = None) -> Any:
     if path.is_dir() and (path / "inspection.yaml").is_file():
         inspection_file, cases = path / "inspection.yaml", path / "cases"
     elif path.is_file() and path.suffix.lower() in (".yaml", ".yml"):
+        _refuse_a_case_file(path, what)
         inspection_file, cases = path, path.parent / "cases"
     if inspection_file is not None and not cases.is_dir():
         raise UsageError(f"no cases/ folder beside the inspection file {inspection_file}", _loc(path))
+    if path.is_dir() and inspection_file is None:
+        from inspectkit.files import iter_case_paths
+
+        if next(iter(iter_case_paths([path])), None) is None:
+            raise UsageError(f"no case files in this folder ({what})", _loc(path))
     report = rate_inspection(registry, inspection_file, cases, progress)
     name = report.inspection_id or (path.parent.name if path.is_file() and inspection_file else path.name)
-    if report.errors:
-        click.echo(f"note: {name}: {len(report.errors)} error(s) while rating it (rate shows them)", err=True)
-    return Inspection(name, report.to_dict())
+    return Inspection(name, report.to_dict(), tuple(str(e) for e in report.errors))
+
+
+def _refuse_a_case_file(path: Path, what: str) -> None:
+    from inspectkit.files import load_document
+
+    doc = load_document(path)
+    if isinstance(doc, dict) and doc.get("kind") != "inspection":
+        kind = "a case file" if "case_id" in doc or "answers" in doc else "not an inspection file"
+        raise UsageError(
+            f"{kind}, not an inspection file (kind: inspection); give the folder of cases or the inspection file ({what})",
+            _loc(path),
+        )
+
+
+def show_rating_errors(loaded: list[Any]) -> bool:
+    """Print the errors met while rating inspections from their cases (capped per inspection); True if any."""
+    for ins in loaded:
+        for problem in ins.errors[:ERRORS_SHOWN]:
+            click.echo(f"error: {problem}", err=True)
+        if len(ins.errors) > ERRORS_SHOWN:
+            click.echo(f"error: ... and {len(ins.errors) - ERRORS_SHOWN:,} more in {ins.name} (rate lists every one)", err=True)
+        if ins.errors:
+            click.echo(f"{ins.name}: {len(ins.errors)} error(s) while rating it; the cases with errors are left out", err=True)
+        recorded = ins.report.get("error_count") if not ins.errors else None
+        if recorded:
+            click.echo(f"note: {ins.name}: its saved report records {recorded} error(s) from when it was rated", err=True)
+    return any(ins.errors for ins in loaded)
+
+
+def unique_names(loaded: list[Any]) -> list[Any]:
+    """Inspections named apart: a name given twice gets its place in the list (``NPS-North-2020 (2)``)."""
+    import attrs
+
+    seen: dict[str, int] = {}
+    out = []
+    for ins in loaded:
+        seen[ins.name] = seen.get(ins.name, 0) + 1
+        out.append(ins if seen[ins.name] == 1 else attrs.evolve(ins, name=f"{ins.name} ({seen[ins.name]})"))
+    if any(n > 1 for n in seen.values()):
+        twice = ", ".join(name for name, n in seen.items() if n > 1)
+        click.echo(f"note: {twice} given more than once; the later ones are numbered", err=True)
+    return out
 
 
 def rate_inspection(registry: Any, inspection_file: Path | None, cases: Path, progress: Any = None) -> Any:
@@ -366,12 +421,20 @@ def compare(
 
         if not map_file.exists():
             raise UsageError("no such map file", _loc(map_file))
-        mapping = load_document(map_file)
-    with Progress("compare") as progress:
-        loaded = [load_inspection(p, state.registry, progress) for p in inspections]
-    result = compare_inspections(loaded, state.registry, mapping, str(map_file) if map_file else "--map")
+        try:
+            mapping = load_document(map_file)
+        except InputError as exc:  # the map is an option's file: a bad one is the command used wrongly
+            raise UsageError(exc.message, exc.location, exc.hint) from exc
     if fmt is None and output is not None:
+        if output.suffix.lower() in (".html", ".htm"):
+            raise UsageError(
+                "compare writes table, markdown, csv or json text; inspectkit report writes an HTML page", _loc(output)
+            )
         fmt = {".json": "json", ".csv": "csv", ".md": "markdown"}.get(output.suffix.lower(), "table")
+    with Progress("compare") as progress:
+        loaded = unique_names([load_inspection(p, state.registry, progress) for p in inspections])
+    had_errors = show_rating_errors(loaded)
+    result = compare_inspections(loaded, state.registry, mapping, str(map_file) if map_file else "--map")
     text = render_compare(result, fmt or _default_format(), hide_unmapped)
     if output is None:
         click.echo(text, nl=False)
@@ -381,7 +444,7 @@ def compare(
     if not result.lines:
         click.echo("error: nothing lines up: no item of one inspection corresponds to an item of another", err=True)
         return 1
-    return 0
+    return 1 if had_errors else 0
 
 
 # ------------------------------------------------------------------------------------------ report
@@ -416,6 +479,16 @@ def report(
 
     if not inputs:
         raise UsageError("give saved rate reports, inspection files or folders (or --edition E and case files)")
+    if output.suffix.lower() not in (".html", ".htm"):
+        raise UsageError("report writes an HTML page: name the file .html (compare writes json, csv or markdown)", _loc(output))
+    if inspection is not None and edition is None:
+        raise UsageError(
+            "--inspection goes with --edition (the case files of one inspection); without it, give the inspection's"
+            " folder or its inspection file among the inputs"
+        )
+    from inspectkit.files import refuse_overwriting_inputs
+
+    refuse_overwriting_inputs([output], [*inputs, inspection])
     registry = state.registry
     with Progress("report") as progress:
         if edition is not None:
@@ -439,12 +512,12 @@ def report(
                 jobs=default_jobs(inputs),
                 progress=progress,
             )
-            if rated.errors:
-                click.echo(f"note: {len(rated.errors)} error(s) while rating (rate shows them)", err=True)
-            loaded = [Inspection(rated.inspection_id or edition, rated.to_dict())]
+            errors = tuple(str(e) for e in rated.errors)
+            loaded = [Inspection(rated.inspection_id or edition, rated.to_dict(), errors)]
         else:
-            loaded = [load_inspection(p, registry, progress) for p in inputs]
+            loaded = unique_names([load_inspection(p, registry, progress) for p in inputs])
+    had_errors = show_rating_errors(loaded)
     html = render(loaded, registry, title)
     _write_output(output, html)
     click.echo(f"wrote the report on {len(loaded)} inspection(s) to {output}", err=True)
-    return 0
+    return 1 if had_errors else 0

@@ -30,7 +30,7 @@ from typing import Any
 
 import attrs
 
-from inspectkit.errors import InputError, Location, UsageError, suggestion
+from inspectkit.errors import Location, UsageError, suggestion
 from inspectkit.intervals import overlap, rounded, wilson_share
 
 REPORT_KEYS = ("edition", "cases", "items")
@@ -45,6 +45,7 @@ class Inspection:
 
     name: str
     report: Mapping[str, Any]
+    errors: tuple[str, ...] = ()  # met while rating it from its cases (a saved report has none here)
 
     @property
     def edition(self) -> str:
@@ -311,16 +312,33 @@ def read_report(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputError(
+        raise UsageError(
             f"not a JSON report: {exc.msg}", Location(str(path), exc.lineno), hint="save one with rate --format json -o FILE"
         ) from exc
     if not isinstance(data, dict) or any(k not in data for k in REPORT_KEYS):
-        raise InputError(
+        raise UsageError(
             "not a rate report (it needs edition, cases and items)",
             Location(str(path)),
             hint="save one with rate --format json -o FILE",
         )
+    _check_items(data, path)
     return data
+
+
+def _check_items(data: dict[str, Any], path: Path) -> None:
+    """Every item a count compare can use: whole numbers, 0 <= numerator <= denominator."""
+    items = data.get("items")
+    if not isinstance(data.get("edition"), str) or not isinstance(items, dict):
+        raise UsageError("not a rate report: edition is text and items maps ids to counts", Location(str(path)))
+    for item_id, item in items.items():
+        n = item.get("numerator") if isinstance(item, dict) else None
+        d = item.get("denominator") if isinstance(item, dict) else None
+        if not all(isinstance(x, int) and not isinstance(x, bool) for x in (n, d)) or not 0 <= n <= d:  # type: ignore[operator]
+            raise UsageError(
+                f"item {item_id}: needs whole numbers 0 <= numerator <= denominator, not {n!r}/{d!r}",
+                Location(str(path), None, None),
+                hint="a report as rate --format json writes it",
+            )
 
 
 # -------------------------------------------------------------------------------------------- lining up
