@@ -200,3 +200,21 @@ def test_long_lists_of_left_out_cases_wait_on_disk_with_the_same_messages(
     spilled = cli("export", "-e", "tiny_2024", *paths)
     assert (spilled.exit_code, spilled.stdout, spilled.stderr) == (held.exit_code, held.stdout, held.stderr)
     assert held.exit_code == 1 and "3 case(s) left out" in held.stderr and "not valid JSON" in held.stderr
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_evaluating_without_warnings_settles_the_same_case(installed: inspectkit.Registry, edition: str, tmp_path: Path) -> None:
+    """export evaluates with warn=False: only warnings and suggestions may differ from a full evaluation."""
+    if edition not in installed.entries:
+        pytest.skip(f"{edition} is not installed")
+    engine = installed.engine(edition)
+    fewer = 0
+    for line in _cases(installed, edition, tmp_path).read_text(encoding="utf-8").splitlines():
+        doc = json.loads(line)
+        full, quick = engine.evaluate(doc), engine.evaluate(doc, warn=False)
+        assert quick.errors == full.errors and (quick.in_sample, quick.reason) == (full.in_sample, full.reason)
+        assert (quick.env.na, quick.env.vals, quick.env.scores) == (full.env.na, full.env.vals, full.env.scores)
+        assert (quick.answers, quick.incomplete, quick.undecided) == (full.answers, full.incomplete, full.undecided)
+        assert set(quick.warnings) <= set(full.warnings) and not quick.suggested
+        fewer += len(full.warnings) > len(quick.warnings)
+    assert fewer  # some warnings were skipped: the test compares something

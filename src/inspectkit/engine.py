@@ -394,6 +394,7 @@ class Engine:
         # the rules' compiled closures, called directly on the hot path (not through Expression.__call__)
         self._suggest_runs = [(qid, expr, expr.run) for qid, expr in self.suggests.items()]
         self._check_runs = [(check, check.when.run) for check in framework.checks]
+        self._error_check_runs = [(check, run) for check, run in self._check_runs if check.severity == "error"]
         self._sample_runs = [(rule, rule.exclude_when.run) for rule in framework.sample]
         self.judged_scores = [
             s for s in framework.scoring.case_scores if s.judgement is not None and self.score_level[s.id] == "case"
@@ -535,11 +536,16 @@ class Engine:
         return MET if any_applicable else None
 
     # -- one case
-    def evaluate(self, case: Any, line_of: Any = None) -> Evaluation:
+    def evaluate(self, case: Any, line_of: Any = None, warn: bool = True) -> Evaluation:
         """Check one case and settle its rules: errors, warnings, the sample, applicability and values.
 
         This is all ``rate`` needs; :meth:`assess` adds the per-question view and the judgement aids.
         ``line_of(keys)`` may give the file line of a key path, for messages about YAML files.
+        ``warn=False`` is for a caller that reports no warnings (``export``): it skips the work whose only
+        result is a warning or a suggestion (what the rules suggest, warning-level checks, overriding factors,
+        a judgement against its indicators, which settles the rules again for each such judgement), so the
+        errors, the sample, applicability, derived values and scores are the same and only some warnings
+        and the suggestions are left out.
         """
         fw = self.framework
         errors: list[Message] = []
@@ -688,7 +694,7 @@ class Engine:
         # what the rules suggest, where the inspector answered otherwise
         suggested: dict[str, Any] = {}
         na = env.na
-        for qid, _expr, run in self._suggest_runs:
+        for qid, _expr, run in self._suggest_runs if warn else ():
             if na.get(qid, True) is False:
                 continue
             sv = self.to_answer(qid, run(env))
@@ -705,7 +711,7 @@ class Engine:
                         " check it, or add a note saying why",
                     )
                 )
-        for check, when in self._check_runs:
+        for check, when in self._check_runs if warn else self._error_check_runs:
             v = when(env)
             if v is True or (v is not False and truth(v) is True):
                 if check.severity == "error":
@@ -732,7 +738,7 @@ class Engine:
                     rule.id,
                 )
             )
-        for summary in self.overridable:
+        for summary in self.overridable if warn else ():
             sid = summary.id
             if answers.get(sid) != "yes" or notes.get(sid) or env.na.get(sid, True) is False:
                 continue
@@ -747,7 +753,7 @@ class Engine:
                 )
         # a criterion judged by the inspector against what its indicators give
         judged = [s for s in self.judged_scores if answers.get(s.judgement) in (MET, NOT_MET)]  # type: ignore[arg-type]
-        if judged:
+        if judged and warn:
             for score in judged:
                 without = _Env(self, {k: v for k, v in answers.items() if k != score.judgement})
                 computed = without.scores.get(score.id)

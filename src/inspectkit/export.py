@@ -146,6 +146,19 @@ class Exporter:
         self._end = "" if fmt == "csv" else "}"  # what a long row holds after its value
         plan = self._long_plan if shape == "long" else self._wide_plan
         self._plans: dict[str, Any] = {e: plan(engine, self.items[e], self.scores[e]) for e, engine in self.engines.items()}
+        # the wide CSV table: the columns that may hold a list (multi-choice answers, and derived values,
+        # which may be anything), and a writer for a row
+        at = {c: n for n, c in enumerate(self.columns)}
+        self._list_columns = {
+            e: [
+                at[i.id]
+                for i in self.items[e]
+                if i.id in at and (i.answer is None or i.answer.name == "multi" or i.id in engine.derives)
+            ]
+            for e, engine in self.engines.items()
+        }
+        self._buf = io.StringIO()
+        self._writer = csv.writer(self._buf, lineterminator="\n")
 
     def _columns(self) -> tuple[str, ...]:
         if self.shape == "long":
@@ -184,7 +197,7 @@ class Exporter:
             )
             cid = doc.get("case_id") if isinstance(doc, dict) else None
             return ("error", case.source, None if cid is None else str(cid), [(None, msg, None)])
-        ev = engine.evaluate(doc, line_of=case.line_of)
+        ev = engine.evaluate(doc, line_of=case.line_of, warn=False)  # export reports no warnings
         if ev.errors:
             return ("error", case.source, ev.case_id, [(m.question, m.message, m.line) for m in ev.errors])
         if not ev.in_sample:
@@ -368,14 +381,17 @@ class Exporter:
             row[pos] = None if v is UNKNOWN else v
         if self.fmt == "jsonl":
             return _dumps(dict(zip(self.columns, row, strict=True))) + "\n"
-        return ",".join([_wide_field(v) for v in row]) + "\n"
-
-
-def _wide_field(value: Any) -> str:
-    """A wide CSV field: a list as its choices joined with ';', a date as ISO text, minimal quoting."""
-    if value.__class__ is list:
-        value = ";".join([str(v) for v in value])
-    return _field(value)
+        # the csv module writes the row in C (None as an empty field, a date as ISO text, minimal quoting);
+        # a list is its choices joined with ';'
+        for n in self._list_columns[ident[0]]:
+            v = row[n]
+            if v.__class__ is list:
+                row[n] = ";".join([str(x) for x in v])
+        buf = self._buf
+        buf.seek(0)
+        buf.truncate()
+        self._writer.writerow(row)
+        return buf.getvalue()
 
 
 # -------------------------------------------------------------------------------------------- many cases
