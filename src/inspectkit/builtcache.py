@@ -29,9 +29,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import attrs
-
-from inspectkit import expressions, model
+from inspectkit import expressions, model, records
 from inspectkit.expressions import Expression, Function, ReferenceList, compile_expr
 
 KIND = "framework"
@@ -79,17 +77,14 @@ _CLASSES: dict[str, type] = {
 _REQUIRED = object()
 
 
-def _default(f: Any) -> Any:
-    if f.default is attrs.NOTHING:
-        return _REQUIRED
-    if isinstance(f.default, attrs.Factory) and not f.default.takes_self:  # type: ignore[arg-type]
-        return f.default.factory()
-    return f.default
+def _default(spec: records.Field) -> Any:
+    if spec.factory is not None:
+        return spec.factory()
+    return _REQUIRED if spec.default is records._NOTHING else spec.default
 
 
 _FIELDS: dict[str, tuple[tuple[str, str, Any], ...]] = {
-    name: tuple((f.name, getattr(f, "alias", None) or f.name.lstrip("_"), _default(f)) for f in attrs.fields(cls))
-    for name, cls in _CLASSES.items()
+    name: tuple((f, f, _default(spec)) for f, spec in records.fields(cls)) for name, cls in _CLASSES.items()
 }
 _PRIMITIVES = frozenset({str, int, float, bool, type(None)})
 

@@ -12,8 +12,6 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import attrs
-
 from inspectkit.errors import DefinitionError, DefinitionErrors, ExpressionError, Location, suggestion
 from inspectkit.expressions import Expression, Function, ReferenceList, Type, build
 from inspectkit.files import _ORIGIN, LineDict
@@ -46,6 +44,7 @@ from inspectkit.model import (
     Scoring,
     Supersedes,
 )
+from inspectkit.records import evolve
 
 CHANGES = ("renamed", "split", "merged", "removed", "recoded")
 
@@ -540,7 +539,7 @@ class _Builder:
                         else None
                     )
                     cats.append(Category(cat.code, cat.label, cond, cat.na))
-                at = attrs.evolve(at, categories=tuple(cats))
+                at = evolve(at, categories=tuple(cats))
             if kind == "summary" and at is not None and at.name != "yes_no" and not at.codes:
                 self.error("a summary judgement needs yes/no or choices", entry, "type", qid)
             items[qid] = Item(
@@ -571,10 +570,10 @@ class _Builder:
             )
         for qid in self.parent_cycles(items, entries):  # each cycle is broken where it is reported
             parent = items[qid].parent
-            items[qid] = attrs.evolve(items[qid], parent=None)
+            items[qid] = evolve(items[qid], parent=None)
             children[parent].remove(qid)  # type: ignore[index]
         for qid, kids in children.items():
-            items[qid] = attrs.evolve(items[qid], children=tuple(kids))
+            items[qid] = evolve(items[qid], children=tuple(kids))
         for qid, item in items.items():
             entry = entries[qid]
             for w in item.weighs:

@@ -24,9 +24,8 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
-import attrs
-
 from inspectkit.errors import ExpressionError, suggestion
+from inspectkit.records import field, record
 
 
 class _Unknown:
@@ -56,7 +55,7 @@ NA = "n/a"
 # --------------------------------------------------------------------------------------------- types
 
 
-@attrs.frozen
+@record
 class Type:
     """The static type of an expression.
 
@@ -107,7 +106,7 @@ _TOKEN = re.compile(
 KEYWORDS = {"and", "or", "not", "in", "if", "then", "else", "true", "false"}
 
 
-@attrs.frozen
+@record
 class Token:
     kind: str  # number, string, ident, ref, op, kw, end
     value: Any
@@ -151,60 +150,60 @@ def tokenize(text: str) -> list[Token]:
 # --------------------------------------------------------------------------------------------- tree
 
 
-@attrs.define(eq=False)
+@record(frozen=False, eq=False)
 class Node:
     pos: int
-    type: Type = attrs.field(default=ANY, kw_only=True)
+    type: Type = field(default=ANY, kw_only=True)
 
 
-@attrs.define(eq=False)
+@record(frozen=False, eq=False)
 class Literal(Node):
     value: Any
 
 
-@attrs.define(eq=False)
+@record(frozen=False, eq=False)
 class Ref(Node):
     id: str
 
 
-@attrs.define(eq=False)
+@record(frozen=False, eq=False)
 class ListLit(Node):
     items: list[Node]
 
 
-@attrs.define(eq=False)
+@record(frozen=False, eq=False)
 class Unary(Node):
     op: str  # not, -
     operand: Node
 
 
-@attrs.define(eq=False)
+@record(frozen=False, eq=False)
 class BoolOp(Node):
     op: str  # and, or
     operands: list[Node]
 
 
-@attrs.define(eq=False)
+@record(frozen=False, eq=False)
 class Compare(Node):
     op: str  # == != < <= > >= in notin
     left: Node
     right: Node
 
 
-@attrs.define(eq=False)
+@record(frozen=False, eq=False)
 class Arith(Node):
     op: str  # + -
     left: Node
     right: Node
 
 
-@attrs.define(eq=False)
+@record(frozen=False, eq=False)
 class Call(Node):
     name: str
     args: list[Node]
 
 
-@attrs.define(eq=False)
+@record(frozen=False, eq=False)
 class IfElse(Node):
     cond: Node
     then: Node
@@ -422,7 +421,7 @@ class Env(Protocol):
     def answered(self, qid: str) -> bool: ...
 
 
-@attrs.frozen
+@record
 class Function:
     """A function callable from conditions.
 
@@ -441,7 +440,7 @@ class Function:
     raw: bool = False  # impl(env, *args) receives the environment and unevaluated refs
 
 
-@attrs.frozen
+@record
 class ReferenceList:
     """A named list of codes with labels and groups (for example a list of specified offences)."""
 
@@ -515,7 +514,7 @@ class Scope(Protocol):
     def ids(self) -> Iterable[str]: ...
 
 
-@attrs.define
+@record(frozen=False)
 class Checker:
     scope: Scope
     functions: Mapping[str, Function]
@@ -986,14 +985,14 @@ def compile_expr(node: Node, functions: Mapping[str, Function], lists: Mapping[s
     return c(node)
 
 
-@attrs.frozen
+@record
 class Expression:
     """A rule: its source text, its checked tree, the ids it reads and its compiled form."""
 
     text: str
-    tree: Node = attrs.field(repr=False)
+    tree: Node = field(repr=False)
     reads: frozenset[str]
-    run: Compiled = attrs.field(repr=False, eq=False)
+    run: Compiled = field(repr=False, eq=False)
 
     def __call__(self, env: Any) -> Any:
         return self.run(env)

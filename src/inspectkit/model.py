@@ -12,9 +12,8 @@ from collections.abc import Callable, Mapping
 from fractions import Fraction
 from typing import Any
 
-import attrs
-
 from inspectkit.expressions import NA, Expression, Type
+from inspectkit.records import field, record
 
 KINDS = ("case_detail", "background", "evidence", "summary", "inspection", "reserved")
 CASE_KINDS = frozenset({"case_detail", "background", "evidence", "summary"})
@@ -27,13 +26,13 @@ class InvalidAnswer(ValueError):
     """A value that does not fit its question; the message says what would."""
 
 
-@attrs.frozen
+@record
 class Choice:
     code: str
     label: str
 
 
-@attrs.frozen
+@record
 class Scale:
     name: str
     choices: tuple[Choice, ...]
@@ -44,7 +43,7 @@ class Scale:
         return tuple(c.code for c in self.choices)
 
 
-@attrs.frozen
+@record
 class Category:
     code: str
     label: str
@@ -79,7 +78,7 @@ def _list_codes(codes: tuple[str, ...]) -> str:
 _HUGE = 10**100  # a number no case holds
 
 
-@attrs.frozen
+@record
 class AnswerType:
     """How a question is answered, and the check every value goes through."""
 
@@ -289,7 +288,7 @@ class AnswerType:
         return self.name
 
 
-@attrs.frozen
+@record
 class Overriding:
     """A factor the guidance says outweighs the tally of a summary judgement."""
 
@@ -298,7 +297,7 @@ class Overriding:
     source: str = ""
 
 
-@attrs.frozen
+@record
 class Item:
     """One numbered thing in a document: a heading node, or a question when it has a ``kind``."""
 
@@ -350,7 +349,7 @@ class Item:
         return default if self.direction is None else frozenset(self.direction)
 
 
-@attrs.frozen
+@record
 class Check:
     id: str
     when: Expression
@@ -362,7 +361,7 @@ class Check:
     reading: str = ""
 
 
-@attrs.frozen
+@record
 class SampleRule:
     id: str
     exclude_when: Expression
@@ -371,7 +370,7 @@ class SampleRule:
     line: int | None = None
 
 
-@attrs.frozen
+@record
 class CaseScore:
     """A judgement the rules compute for one case (for example: a criterion is met)."""
 
@@ -384,7 +383,7 @@ class CaseScore:
     line: int | None = None
 
 
-@attrs.frozen
+@record
 class AggregateItem:
     """An item `rate` counts: numerator, denominator and percent over the cases it applies to."""
 
@@ -396,7 +395,7 @@ class AggregateItem:
     neutral: bool = False  # ``direction: none``: a proportion answering ``sufficient``, with no better or worse
 
 
-@attrs.frozen
+@record
 class Count:
     """A tally of the choices given across cases (for example: barriers found, by domain)."""
 
@@ -405,13 +404,13 @@ class Count:
     title: str = ""
 
 
-@attrs.frozen
+@record
 class Band:
     minimum: Fraction
     rating: str
 
 
-@attrs.frozen
+@record
 class RatedItem:
     id: str
     rule: str  # lowest | inspection
@@ -421,13 +420,13 @@ class RatedItem:
     title: str = ""
 
 
-@attrs.frozen
+@record
 class Overall:
     scores: Mapping[str, int]
     bands: tuple[Band, ...]
 
 
-@attrs.frozen
+@record
 class Ratings:
     scale: str
     bands: tuple[Band, ...]
@@ -438,7 +437,7 @@ class Ratings:
     minimum_cases_source: str = ""
 
 
-@attrs.frozen
+@record
 class Scoring:
     sufficient: frozenset[str] = frozenset({"yes"})
     aggregate_kinds: tuple[str, ...] = ("summary",)
@@ -448,14 +447,14 @@ class Scoring:
     ratings: Ratings | None = None
 
 
-@attrs.frozen
+@record
 class Reference:
     id: str
     title: str
     text: str
 
 
-@attrs.frozen
+@record
 class Matrix:
     """A two-way view of the tree (for example outcomes by process stages)."""
 
@@ -465,7 +464,7 @@ class Matrix:
     cells: tuple[tuple[str, str, str], ...]  # row code, column code, item id
 
 
-@attrs.frozen
+@record
 class Level:
     """What a document calls one level of its tree: ``key question`` / ``key questions``."""
 
@@ -473,7 +472,7 @@ class Level:
     plural: str
 
 
-@attrs.frozen
+@record
 class IdChange:
     """One row of a migration map: what became of an old id, and why."""
 
@@ -481,10 +480,10 @@ class IdChange:
     new: tuple[str, ...]  # one id, several (split), or none (removed)
     change: str  # renamed | split | merged | removed
     reason: str = ""
-    values: Mapping[str, str] = attrs.field(factory=dict)  # old answer -> new answer, where codes changed
+    values: Mapping[str, str] = field(factory=dict)  # old answer -> new answer, where codes changed
 
 
-@attrs.frozen
+@record
 class Supersedes:
     """An edition (or an earlier version of this one) that this one replaces, and how its ids map."""
 
@@ -494,27 +493,27 @@ class Supersedes:
     line: int | None = None
 
 
-@attrs.frozen
+@record
 class Framework:
     """An edition: its catalogue, rules and scoring, as one plugin registered it."""
 
     edition: str
     title: str
     version: str
-    items: Mapping[str, Item] = attrs.field(repr=False)
-    scales: Mapping[str, Scale] = attrs.field(repr=False, factory=dict)
+    items: Mapping[str, Item] = field(repr=False)
+    scales: Mapping[str, Scale] = field(repr=False, factory=dict)
     checks: tuple[Check, ...] = ()
     sample: tuple[SampleRule, ...] = ()
     scoring: Scoring = Scoring()
     reference: tuple[Reference, ...] = ()
-    source: Mapping[str, str] = attrs.field(factory=dict)
+    source: Mapping[str, str] = field(factory=dict)
     evidence_for: str | None = None
     matrix: Matrix | None = None
-    weight_labels: Mapping[str, str] = attrs.field(factory=dict)  # how a tally names primary/secondary
+    weight_labels: Mapping[str, str] = field(factory=dict)  # how a tally names primary/secondary
     path: str | None = None
     plugin: str = ""
     plugin_version: str = ""
-    levels: Mapping[str, Level] = attrs.field(factory=dict)  # what the document calls each level of its tree
+    levels: Mapping[str, Level] = field(factory=dict)  # what the document calls each level of its tree
     supersedes: tuple[Supersedes, ...] = ()  # the editions or versions this one replaces, with their id maps
 
     def level_name(self, level: str | None, plural: bool = False) -> str:
