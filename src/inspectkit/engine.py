@@ -391,6 +391,7 @@ class Engine:
             m for score in self.score_by_id.values() for m in score.of
         )
         self.overridable = [s for s in self.summaries if s.overriding]
+        self._unanswerable: dict[str, str] = {}  # id -> why it takes no answer (the same for every case)
         # the rules' compiled closures, called directly on the hot path (not through Expression.__call__)
         self._suggest_runs = [(qid, expr, expr.run) for qid, expr in self.suggests.items()]
         self._check_runs = [(check, check.when.run) for check in framework.checks]
@@ -641,7 +642,12 @@ class Engine:
             qid = key if key.__class__ is str else str(key)
             validate = validators.get(qid)
             if validate is None:
-                errors.append(Message(qid, self._not_answerable(qid, self.items.get(qid)), line=where("answers", key)))
+                text = self._unanswerable.get(qid)
+                if text is None:  # worked out once per id: finding the nearest question's name is slow
+                    text = self._not_answerable(qid, self.items.get(qid))
+                    if len(self._unanswerable) < 4096:
+                        self._unanswerable[qid] = text
+                errors.append(Message(qid, text, line=where("answers", key)))
                 continue
             if value is None:
                 not_recorded.add(qid)
