@@ -118,3 +118,46 @@ def test_a_page_that_fetches_is_caught(browser: Any, tmp_path: Path) -> None:
     page.write_text('<!DOCTYPE html><img src="http://inspectkit.invalid/pixel.png">', encoding="utf-8")
     browser.open(page.as_uri())
     assert "http://inspectkit.invalid/pixel.png" in browser.requests()
+
+
+TREND_POINTS = """[...document.querySelectorAll('#trend figure[data-item]')].map(f => ({
+  item: f.dataset.item,
+  points: [...f.querySelectorAll('g.trend-point')].map(g => ({label: g.dataset.label, basis: g.dataset.basis,
+    numerator: g.dataset.numerator, denominator: g.dataset.denominator,
+    x: g.querySelector('circle').getBoundingClientRect().x, visible: g.getBoundingClientRect().height > 0}))}))"""
+
+
+def test_one_providers_inspections_of_three_editions_are_drawn_as_a_trend_in_date_order(browser: Any, tmp_path: Path) -> None:
+    """The 2013, 2017 and 2020 inspections of one provider, given newest first: drawn oldest first, through the
+    crosswalks, each point where its date puts it and each pooled figure marked as answers."""
+    registry = inspectkit.load_registry()
+    if "adult_offending_2013" not in registry.entries:
+        pytest.skip("needs the bundled editions installed")
+    from inspectkit.cli_analysis import load_inspection
+    from inspectkit.compare import Inspection
+    from inspectkit.report import render
+
+    data = ROOT / "tests" / "editions"
+    older = [load_inspection(data / f"{e}-cases.jsonl", registry) for e in ("adult_offending_2013", "qi_2017")]
+    declared = [
+        Inspection(
+            f"NPS-North-{year}",
+            {**ins.report, "inspection_id": f"NPS-North-{year}", "provider_name": "NPS North", "inspection_date": date},
+        )
+        for ins, year, date in zip(older, (2013, 2017), ("2013-06-03", "2017-11-20"), strict=True)
+    ]
+    inspections = [load_inspection(EXAMPLES / "nps-north-2020", registry), *reversed(declared)]
+    page = tmp_path / "trend.html"
+    page.write_text(render(inspections, registry), encoding="utf-8")
+    session = browser.open(page.as_uri(), scripts=False)
+    figures = {f["item"]: f["points"] for f in browser.evaluate(session, TREND_POINTS)}
+    points = figures["2.3.1"]
+    assert [p["label"] for p in points] == ["2013-06-03 NPS-North-2013", "2017-11-20 NPS-North-2017", "2020-02-10 NPS-North-2020"]
+    assert [p["basis"] for p in points] == ["answers", "answers", "cases"]
+    assert all(p["visible"] for p in points) and points[0]["x"] < points[1]["x"] < points[2]["x"]
+    assert browser.requests() == [page.as_uri()]
+    if os.environ.get("INSPECTKIT_SCREENSHOTS"):
+        box = browser.evaluate(
+            session, "(r => [r.x, r.y + scrollY, r.width, r.height])(document.querySelector('#trend').getBoundingClientRect())"
+        )
+        browser.screenshot(session, ROOT / "docs" / "report-trend.png", clip=(0, box[1] - 10, 1100, min(box[3], 900)))

@@ -122,9 +122,18 @@ def bar_chart(
     return Markup("".join(parts))  # noqa: S704  (every value in it went through escape() or is a number)
 
 
-def trend_chart(labels: Sequence[str], points: Sequence[Bar], caption: str = "", width: int = 300, height: int = 150) -> Markup:
-    """One item across inspections (oldest first): a point per inspection with its interval, joined by a line."""
-    left, right, top, bottom = 34, 10, 10, 30
+def trend_chart(
+    labels: Sequence[str],
+    points: Sequence[Bar],
+    caption: str = "",
+    width: int = 300,
+    height: int = 176,
+    axis: Sequence[str] | None = None,
+) -> Markup:
+    """One item across inspections (oldest first): a point per inspection with its interval, joined by a line.
+
+    ``labels`` name the points (``data-label``); ``axis``, if given, is the shorter text under each (a date)."""
+    left, right, top, bottom = 34, 10, 10, 56  # under each point: its label, percent, and count
     plot_w, plot_h = width - left - right, height - top - bottom
     n = max(len(points), 1)
     x = lambda i: left + (plot_w * (i + 0.5) / n)  # noqa: E731
@@ -142,14 +151,18 @@ def trend_chart(labels: Sequence[str], points: Sequence[Bar], caption: str = "",
     path = [f"{x(i):.1f} {y(p.percent):.1f}" for i, p in enumerate(points) if p.percent is not None]
     if len(path) > 1:
         parts.append(f'<path class="trend-line" d="M{"L".join(path)}" stroke="{PALETTE[0]}" stroke-width="1.5" fill="none"/>')
+    under = list(axis) if axis is not None else list(labels)
     for i, (label, p) in enumerate(zip(labels, points, strict=True)):
         cx = x(i)
+        short = under[i] if len(under[i]) <= 18 else under[i][:17] + "…"
         parts.append(
-            f'<text x="{cx:.1f}" y="{height - 14}" font-size="9" text-anchor="middle" fill="#1d2731">{escape(label[:18])}</text>'
+            f'<text x="{cx:.1f}" y="{height - 38}" font-size="9" text-anchor="middle" fill="#1d2731">'
+            f"<title>{escape(label)}</title>{escape(short)}</text>"
         )
         if p.percent is None:
             parts.append(
-                f'<text x="{cx:.1f}" y="{top + plot_h / 2:.1f}" font-size="9" text-anchor="middle" fill="#5b6b7a">no cases</text>'
+                f'<text x="{cx:.1f}" y="{top + plot_h / 2:.1f}" font-size="9" text-anchor="middle" fill="#5b6b7a">'
+                f"{escape(p.note or 'no cases')}</text>"
             )
             continue
         data = (
@@ -164,9 +177,11 @@ def trend_chart(labels: Sequence[str], points: Sequence[Bar], caption: str = "",
             )
         colour = SMALL if p.small else PALETTE[0]
         parts.append(f'<circle cx="{cx:.1f}" cy="{y(p.percent):.1f}" r="3.5" fill="{colour}"/>')
-        parts.append(
-            f'<text x="{cx + 6:.1f}" y="{y(p.percent) - 4:.1f}" font-size="9" fill="#1d2731">{p.percent:.1f}%'
-            f" ({p.numerator}/{p.denominator}{' ' + escape(p.unit) if p.unit else ''})</text>"
+        parts.append(  # the numbers under the axis, below the point's label: they never overlap a neighbour's
+            f'<text class="value" x="{cx:.1f}" y="{height - 24}" font-size="10" font-weight="600" text-anchor="middle"'
+            f' fill="#1d2731">{p.percent:.1f}%{" †" if p.small else ""}</text>'
+            f'<text class="count" x="{cx:.1f}" y="{height - 11}" font-size="9" text-anchor="middle" fill="#5b6b7a">'
+            f"{p.numerator}/{p.denominator}{' ' + escape(p.unit) if p.unit else ''}</text>"
         )
         parts.append("</g>")
     parts.append("</svg>")

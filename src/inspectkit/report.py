@@ -159,6 +159,11 @@ class Trend:
     def labels(self) -> list[str]:
         return [_point_label(ins) for ins in self.inspections]
 
+    @property
+    def axis(self) -> list[str]:
+        """What a chart's axis shows under each point: the dates where they order it, else the ids."""
+        return [str(ins.date) for ins in self.inspections] if self.by_date else self.labels
+
 
 def _point_label(ins: Any) -> str:
     ident = str(ins.report.get("inspection_id") or ins.name)
@@ -232,9 +237,13 @@ def _trend_charts(trend: Trend, registry: Any) -> dict[str, Any]:
     for line in comparison.key_lines:
         if not line.with_cases:
             continue
-        points = [Bar(line.key, None) if cell is None else _cell_bar(cell, line.key, line.title, 0) for cell in line.cells]
+        points = [
+            Bar(line.key, None, note="no item") if cell is None else _cell_bar(cell, line.key, line.title, 0)
+            for cell in line.cells
+        ]
         caption = f"{line.key} across {trend.provider}"
-        charts.append({"id": line.key, "title": line.title, "chart": trend_chart(trend.labels, points, caption)})
+        chart = trend_chart(trend.labels, points, caption, axis=trend.axis)
+        charts.append({"id": line.key, "title": line.title, "chart": chart})
     return {**base, "charts": charts, "how": comparison.how, "on": comparison.on}
 
 
