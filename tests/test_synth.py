@@ -71,7 +71,7 @@ def test_synth_output_for_a_seed_is_recorded(engine: Any, tmp_path: Path) -> Non
     A change to synth or to the tiny framework that changes them on purpose says so in its commit and updates this
     (the cases for a seed changed when synth was made about 20 times faster)."""
     text = "".join(json.dumps(c, separators=(",", ":")) + "\n" for c in synth.iter_synthetic(engine, 50, 7))
-    assert hashlib.sha256(text.encode()).hexdigest() == "21c232752039ba4ae82f4c5569d156229a52deee358388343ad3591e3da81e81"
+    assert hashlib.sha256(text.encode()).hexdigest() == "e37b8d29f5db5bffc06f04d284611186ffd2f7ca0866e43d16c15b4cc7acd1c1"
     out = tmp_path / "cases.jsonl"
     synth.write_cases(engine, 50, 7, out)
     assert out.read_text(encoding="utf-8") == text  # the file synth writes holds exactly these
@@ -88,3 +88,18 @@ def test_the_same_seed_gives_the_same_bytes_in_every_process(installed: Any, tmp
     env = {**os.environ, "PYTHONHASHSEED": "1" if os.environ.get("PYTHONHASHSEED") != "1" else "2"}
     subprocess.run([str(exe), "synth", "-e", "qi_2017", "-n", "200", "--seed", "42", "-o", str(out)], check=True, env=env)
     assert out.read_text(encoding="utf-8").splitlines() == [json.dumps(json.loads(line), separators=(",", ":")) for line in first]
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_yaml_case_files_are_what_pyyaml_writes(installed: Any, edition: str, tmp_path: Path) -> None:
+    """One YAML file per case, byte for byte as ``yaml.safe_dump(case, sort_keys=False)`` writes it (synth renders
+    each answer once and reuses it), and the same cases as JSON Lines for the same seed."""
+    import yaml
+
+    engine = installed.engine(edition)
+    synth.write_cases(engine, 60, 8, tmp_path / "cases")
+    expected = list(synth.iter_synthetic(engine, 60, 8))
+    assert sorted(p.name for p in (tmp_path / "cases").iterdir()) == sorted(f"{c['case_id']}.yaml" for c in expected)
+    for case in expected:
+        text = (tmp_path / "cases" / f"{case['case_id']}.yaml").read_text(encoding="utf-8")
+        assert text == yaml.safe_dump(case, sort_keys=False, allow_unicode=True)

@@ -25,7 +25,7 @@ import random
 import sys
 from array import array
 from collections.abc import Callable, Iterator
-from itertools import chain, permutations, product, repeat
+from itertools import chain, islice, permutations, product, repeat
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +42,7 @@ _START = dt.date(2018, 1, 1)
 _DATES = tuple((_START + dt.timedelta(days=d)).isoformat() for d in range(3 * 365 + 1))
 _NA_SHARE = 0.08  # of questions that allow n/a, how often the inspector writes it
 _YES_SHARE = {"summary": 0.72, "evidence": 0.72}  # summary judgements and evidence lean to yes: most work is sufficient
-_TEXTS_PER_LENGTH = 64  # texts in the pool for each length in words
+_TEXTS_PER_LENGTH = 16  # texts in the pool for each length in words
 _TABLE_CODES = 16  # a question with at most this many answers is drawn with one random byte
 _POOL_LIMIT = 100_000  # a question with at most this many answers is drawn as an index into them
 _MEMO_DOMAIN = 50_000  # a rule is remembered when the answers it reads can be combined in at most this many ways
@@ -537,10 +537,10 @@ class _Plan:
 
     def answers(self, rng: random.Random) -> dict[str, Any]:
         """One case's answers: every question that applies given the case's own answers, in document order."""
-        steps = self._steps
+        steps, checks, first = self._steps, self.checks, self.first
         for _attempt in range(_ATTEMPTS):
             cand: list[Any] = []
-            self.first.extend(cand, rng)
+            first.extend(cand, rng)
             gone = []
             for get, seen, step in steps:
                 out = seen.get(get(cand), _MISS) if get is not None else _MISS
@@ -551,7 +551,10 @@ class _Plan:
                     gone.append(qid)
             for p, rule in self._first_categories:
                 _drop(cand, p, rule)
-            if not any([check(cand) for check in self.checks]):
+            for check in checks:
+                if check(cand):
+                    break
+            else:
                 break
         self.rest.extend(cand, rng)
         for p, rule in self._rest_categories:
@@ -676,25 +679,99 @@ def write_cases(engine: Engine, count: int, seed: int, output: Path, progress: A
         dumps, newline = orjson.dumps, orjson.OPT_APPEND_NEWLINE
         output.parent.mkdir(parents=True, exist_ok=True)
         with atomic_writer(output, binary=True) as fh:  # the one writer: the user's file mode, links kept, whole or not at all
-            batch: list[bytes] = []
-            for n, case in enumerate(iter_synthetic(engine, count, seed), start=1):
-                batch.append(dumps(case, option=newline))
-                if len(batch) == _BATCH:
-                    fh.write(b"".join(batch))
-                    batch.clear()
-                    if progress is not None:
-                        progress(n)
-            fh.write(b"".join(batch))
-            if progress is not None:
-                progress(count)
+            cases = iter_synthetic(engine, count, seed)
+            for start in range(0, count, _BATCH):
+                fh.write(b"".join([dumps(case, option=newline) for case in islice(cases, _BATCH)]))
+                if progress is not None:
+                    progress(min(start + _BATCH, count))
         return count
-    import yaml
-
     output.mkdir(parents=True, exist_ok=True)
+    render = _YamlCases()
     n = 0
     for case in iter_synthetic(engine, count, seed):
-        atomic_write(output / f"{case['case_id']}.yaml", yaml.safe_dump(case, sort_keys=False, allow_unicode=True))
+        # each file whole or not at all (written aside, then renamed); not flushed to disk one by one, which for
+        # thousands of files would take minutes: the cases are made again from the seed
+        atomic_write(output / f"{case['case_id']}.yaml", render(case), durable=False)
         n += 1
-        if progress is not None:
+        if progress is not None and not n % _BATCH:
             progress(n)
+    if progress is not None:
+        progress(n)
     return n
+
+
+class _YamlCases:
+    """A case as ``yaml.safe_dump(case, sort_keys=False, allow_unicode=True)`` writes it, byte for byte, but
+    fast: each answer's lines are rendered by PyYAML the first time that answer to that question is seen, and
+    remembered (a case is a few fixed keys, then a mapping of answers, each rendered the same wherever it is)."""
+
+    def __init__(self) -> None:
+        self.entries: dict[tuple[Any, Any], str] = {}
+        self.keys: dict[str, str] = {}
+        self.heads: dict[tuple[Any, ...], str] = {}
+        self.plain_ids: dict[int, bool] = {}
+
+    @staticmethod
+    def _key_text(qid: str) -> str:
+        """A question id as a key of the answers, written plain or quoted; "" where it is not a short one-line key."""
+        import yaml
+
+        text = yaml.safe_dump({"answers": {qid: None}}, sort_keys=False, allow_unicode=True)[11:]
+        key = text[: -len(": null\n")] if text.endswith(": null\n") else ""
+        return key if key and len(key) < 100 and "\n" not in key and not key.startswith("?") else ""
+
+    @staticmethod
+    def _value_text(qid: str, key: str, value: Any) -> str:
+        """What follows a key in an answer's lines: it depends on the key only through its length (the column a
+        long text folds at), so it is rendered once per length and value, beside a stand-in key."""
+        import yaml
+
+        if not key:
+            return yaml.safe_dump({"answers": {qid: value}}, sort_keys=False, allow_unicode=True)[9:]
+        return yaml.safe_dump({"answers": {"k" * len(key): value}}, sort_keys=False, allow_unicode=True)[11 + len(key) :]
+
+    def __call__(self, case: dict[str, Any]) -> str:
+        import yaml
+
+        answers = case.get("answers")
+        if list(case) != ["schema", "edition", "edition_version", "case_id", "answers"] or not answers:
+            return yaml.safe_dump(case, sort_keys=False, allow_unicode=True)
+        fixed = (case["schema"], case["edition"], case["edition_version"])
+        head = self.heads.get(fixed)
+        if head is None:
+            head = self.heads[fixed] = yaml.safe_dump(
+                dict(zip(("schema", "edition", "edition_version"), fixed, strict=True)), sort_keys=False, allow_unicode=True
+            )
+        case_id = case["case_id"]
+        id_line = f"case_id: {case_id}\n"
+        shape = len(case_id) if isinstance(case_id, str) else -1
+        plain = self.plain_ids.get(shape)
+        if plain is None or not plain:  # an id of a shape not yet seen, or one that needs quoting: PyYAML decides
+            rendered = yaml.safe_dump({"case_id": case_id}, sort_keys=False, allow_unicode=True)
+            plain = self.plain_ids[shape] = rendered == id_line
+            id_line = rendered
+        entries, keys = self.entries, self.keys
+        parts = [head, id_line, "answers:\n"]
+        for qid, value in answers.items():
+            key = keys.get(qid)
+            if key is None:
+                key = keys[qid] = self._key_text(qid)
+            memo = (len(key) if key else qid, _key(value))
+            text = entries.get(memo)
+            if text is None:
+                if len(entries) >= _MEMO_LIMIT:
+                    entries.clear()
+                text = entries[memo] = self._value_text(qid, key, value)
+            parts.append(f"  {key}{text}" if key else text)
+        return "".join(parts)
+
+
+def _key(value: Any) -> Any:
+    """An answer as a dictionary key: a list as a tuple, a mapping as a tuple of its pairs."""
+    if value.__class__ is list:
+        return ("list", *value)
+    if value.__class__ is dict:
+        return ("map", *value.items())
+    if value.__class__ is float or value.__class__ is bool:  # 17.0 is written so, not as 17; True not as 1
+        return (value.__class__.__name__, value)
+    return value
