@@ -1355,8 +1355,11 @@ def rate_paths(
         pool_args = {"initializer": _share_worker, "initargs": (specs, bool(getattr(registry, "strict", False)), settings)}
     try:
         with context.Pool(jobs, **pool_args) as pool:
-            shares = list(_shares(paths, 4 * jobs))
-            pending = [pool.apply_async(_count_share, (share, [])) for share in shares]
+            shares: list[tuple[Any, ...]] = []
+            pending = []
+            for share in _shares(paths, 4 * jobs):  # each share is counted as soon as it is cut
+                shares.append(share)
+                pending.append(pool.apply_async(_count_share, (share, [])))
             parts = []
             for result in pending:
                 n, part = result.get()
