@@ -234,3 +234,18 @@ def test_errors_met_while_rating_an_inspection_are_shown_and_exit_1(
     assert result.stdout.startswith("key,level,")  # the comparison is still written
     result = cli("report", tmp_path / "a", tmp_path / "b", "-o", tmp_path / "r.html")
     assert result.exit_code == 1 and "colour" in result.stderr and (tmp_path / "r.html").exists()
+
+
+def test_hide_items_keeps_one_line_per_key_question_in_every_format(tmp_path: Path, cli) -> None:
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text("to: new\nold:\n  a: {to: k1, relation: narrower}\n  b: {to: k1, relation: narrower}\n", encoding="utf-8")
+    old, new = tmp_path / "old.json", tmp_path / "new.json"
+    old.write_text(json.dumps(report("old", {"a": (3, 10), "b": (6, 10)})), encoding="utf-8")
+    new.write_text(json.dumps(report("new", {"k1": (7, 10)})), encoding="utf-8")
+    _, full = cli.json("compare", old, new, "--map", mapping, "--format", "json")
+    assert [line["level"] for line in full["items"]] == ["key", "item", "item"]
+    result, data = cli.json("compare", old, new, "--map", mapping, "--format", "json", "--hide-items")
+    assert [line["level"] for line in data["items"]] == ["key"] and data["item_lines_hidden"] == 2
+    assert {r["level"] for r in data["records"]} == {"key"}
+    table = cli("compare", old, new, "--map", mapping, "--format", "table", "--hide-items").stdout
+    assert "2 item line(s) hidden (--hide-items)" in table and "↳" not in table and "9/20 answers" in table

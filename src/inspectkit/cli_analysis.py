@@ -303,14 +303,22 @@ def _unmapped_text(result: Any) -> list[str]:
     return out
 
 
-def render_compare(result: Any, fmt: str, hide_unmapped: bool) -> str:
+def render_compare(result: Any, fmt: str, hide_unmapped: bool, hide_items: bool = False) -> str:
     """The comparison as table, markdown, csv or json text."""
     import json
 
+    import attrs
+
     from inspectkit.cli import _word
 
+    hidden = 0
+    if hide_items:  # each key question's own line only: its figure per inspection
+        hidden = len(result.lines) - len(result.key_lines)
+        result = attrs.evolve(result, lines=tuple(result.key_lines))
     if fmt == "json":
         data = result.to_dict()
+        if hide_items:
+            data["item_lines_hidden"] = hidden
         if hide_unmapped:
             data["unmapped_count"] = len(data.pop("unmapped"))
         data["records"] = result.records(hide_unmapped)
@@ -361,13 +369,16 @@ def render_compare(result: Any, fmt: str, hide_unmapped: bool) -> str:
     if any(c is not None and c.pooled for line in result.lines for c in line.cells):
         out.append(
             "answers: the equally close items of one inspection pooled (their answers added up: answers, not cases); "
-            "the interval is taken as if from the items' mean number of cases; each item follows on a ↳ line"
+            "the interval is taken as if from the items' mean number of cases"
+            + ("" if hidden else "; each item follows on a ↳ line")
         )
     out.append("change: percentage points from the first inspection to the last; overlap: whether the 95% intervals overlap")
     if result.how != "id":
         out.append(
             "relation: how an inspection's item stands to the line's: equivalent, narrower (a part of it), broader, related"
         )
+    if hidden:
+        out.append(f"{hidden} item line(s) hidden (--hide-items): the items behind each figure")
     if not hide_unmapped:
         out.extend(_unmapped_text(result))
     elif result.unmapped:
@@ -396,13 +407,28 @@ def _tabulate(rows: list[list[Any]], headers: list[str], markdown: bool) -> str:
     help="A YAML map that replaces the crosswalks: {EDITION: {ID: TARGET}} (or FIRST_ID: SECOND_ID for two).",
 )
 @click.option("--hide-unmapped", is_flag=True, help="Leave out the items that line up with nothing (they are counted).")
+@click.option(
+    "--hide-items",
+    is_flag=True,
+    help="Show each key question's line only (one figure per inspection), not the items behind it (they are counted).",
+)
 @click.option("--output", "-o", type=click.Path(path_type=Path), default=None, help="Write to this file (atomically).")
 @click.pass_obj
 @_run
 def compare(
-    state: _State, inspections: tuple[Path, ...], fmt: str | None, map_file: Path | None, hide_unmapped: bool, output: Path | None
+    state: _State,
+    inspections: tuple[Path, ...],
+    fmt: str | None,
+    map_file: Path | None,
+    hide_unmapped: bool,
+    hide_items: bool,
+    output: Path | None,
 ) -> int:
     """Compare two or more inspections of any editions: saved rate reports, inspection files or case folders.
+
+    Inspections of one edition line up item by item; of several, on the key questions their crosswalks map
+    onto: one line per key question with each inspection's figure (its closest item, or the equally close
+    items' answers pooled, marked "answers"), then a line per item behind it.
 
     Example: inspectkit compare 2013.json 2017.json inspection-2020/
     """
@@ -435,7 +461,7 @@ def compare(
         loaded = unique_names([load_inspection(p, state.registry, progress) for p in inspections])
     had_errors = show_rating_errors(loaded)
     result = compare_inspections(loaded, state.registry, mapping, str(map_file) if map_file else "--map")
-    text = render_compare(result, fmt or _default_format(), hide_unmapped)
+    text = render_compare(result, fmt or _default_format(), hide_unmapped, hide_items)
     if output is None:
         click.echo(text, nl=False)
     else:
@@ -468,8 +494,9 @@ def report(
 ) -> int:
     """Write one self-contained HTML report: ratings, charts with intervals, inspections side by side, trends.
 
-    INPUTS are saved rate reports, inspection files or folders (as compare takes them), oldest first; or,
-    with --edition, the cases of one inspection. The file fetches nothing and needs no script.
+    INPUTS are saved rate reports, inspection files or folders (as compare takes them); or, with --edition,
+    the cases of one inspection. Inspections of one provider (provider_name in their inspection files) make a
+    trend in date order (inspection_date). The file fetches nothing and needs no script.
 
     Example: inspectkit report north-2020.json south-2020.json -o report.html
     """
