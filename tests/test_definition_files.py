@@ -485,7 +485,10 @@ def test_every_installed_edition_reads_back_as_built_and_assesses_alike(cache: P
     for edition in editions:
         built = registry.framework(edition)
         fresh = load_registry()
-        cached = builtcache.load(Path(built.path or ""), built.plugin, built.plugin_version, fresh.functions, fresh.lists)
+        list_files = [path for _, path in fresh._list_paths]
+        cached = builtcache.load(
+            Path(built.path or ""), built.plugin, built.plugin_version, fresh.functions, fresh.lists, list_files
+        )
         assert cached is not None, f"{edition} was not cached"
         assert _plain(cached) == _plain(built)
         answers = {
@@ -513,26 +516,44 @@ def test_an_edit_that_keeps_size_and_time_is_still_seen(cache: Path, tmp_path: P
     assert fw.title == "Tiny Instrument" and fw.items["L2"].title == "RECALL"
 
 
+def _tiny_copy(folder: Path, returns: str = "bool") -> types.ModuleType:
+    """The tiny edition's plugin, with its definition and reference list copied into ``folder``."""
+    tiny = Path(__file__).parent / "tiny"
+    folder.mkdir(exist_ok=True)
+    for name in ("framework.yaml", "offences.yaml"):
+        if not (folder / name).exists():
+            shutil.copy(tiny / name, folder / name)
+    module = types.ModuleType("inspectkit_tests_tiny_copy")
+    module.register_frameworks = inspectkit.hookimpl(lambda register: register(folder / "framework.yaml"))
+    module.register_reference_lists = inspectkit.hookimpl(lambda register: register(folder / "offences.yaml"))
+    module.register_functions = inspectkit.hookimpl(
+        lambda register: register("is_long", lambda months: months >= 12, params=["number"], returns=returns)
+    )
+    return module
+
+
 def test_a_changed_function_or_list_builds_the_framework_again(
-    cache: Path, tiny_module: Any, monkeypatch: pytest.MonkeyPatch
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from inspectkit import definition as definition_module
     from inspectkit.plugins import load_registry
 
-    registry = load_registry(plugins=[("tiny", tiny_module)], entry_points=False)
-    edition = registry.editions()[0]
-    first = registry.framework(edition)
+    folder = tmp_path / "tiny"
+
+    def framework(returns: str = "bool") -> Any:
+        return load_registry(plugins=[("tiny", _tiny_copy(folder, returns))], entry_points=False).framework("tiny_2024")
+
+    first = framework()
     builds = []
     real = definition_module.build_framework
     monkeypatch.setattr(definition_module, "build_framework", lambda *a, **k: builds.append(1) or real(*a, **k))
-    assert load_registry(plugins=[("tiny", tiny_module)], entry_points=False).framework(edition).title == first.title
-    assert builds == []  # nothing changed: from the cache
-    changed = load_registry(plugins=[("tiny", tiny_module)], entry_points=False)
-    name = next(iter(changed.lists))
-    ref = changed.lists[name]
-    changed.lists[name] = type(ref)(ref.name, ref.title, ref.entries + (("zz_new", "A new entry", None),), ref.source, ref.plugin)
-    changed.framework(edition)
-    assert builds == [1]
+    assert _plain(framework()) == _plain(first) and builds == []  # nothing changed: from the cache
+    edit(folder / "offences.yaml", "code: arson", "code: fire_raising")  # a reference list the rules read
+    assert "fire_raising" in framework().items["offence"].answer.codes and builds == [1]
+    assert framework() is not None and builds == [1]  # and cached again
+    with pytest.raises(DefinitionErrors):  # a function that now returns a number cannot be a condition's part
+        framework(returns="number")
+    assert builds == [1, 1]
 
 
 def test_a_framework_entry_of_the_wrong_shape_is_rebuilt_without_a_traceback(cli: Any, cache: Path, tmp_path: Path) -> None:

@@ -252,9 +252,15 @@ def _digests(paths: Iterable[Path]) -> list[list[str]]:
     return out
 
 
-def _signature(functions: Mapping[str, Function], lists: Mapping[str, ReferenceList]) -> list[Any]:
-    """What the rules were checked and compiled against: each function's types, each list's entries."""
+def _signature(
+    functions: Mapping[str, Function], lists: Mapping[str, ReferenceList], list_files: list[Path] | None = None
+) -> list[Any]:
+    """What the rules were checked and compiled against: each function's types, and each reference list's
+    entries (or, where the registry gives them, the files the lists are read from, by their digests: the
+    lists are then read only if a rule needs them)."""
     fns = sorted([f.name, list(f.params), f.returns, f.plugin, f.raw] for f in functions.values())
+    if list_files is not None:
+        return [fns, sorted(_digests(p.resolve() for p in list_files))]
     refs = sorted([r.name, [list(e) for e in r.entries]] for r in lists.values())
     return [fns, refs]
 
@@ -264,7 +270,12 @@ def _name(path: Path, plugin: str, plugin_version: str) -> str:
 
 
 def load(
-    path: Path, plugin: str, plugin_version: str, functions: Mapping[str, Function], lists: Mapping[str, ReferenceList]
+    path: Path,
+    plugin: str,
+    plugin_version: str,
+    functions: Mapping[str, Function],
+    lists: Mapping[str, ReferenceList],
+    list_files: list[Path] | None = None,
 ) -> model.Framework | None:
     """The framework built from ``path`` before, if its files, functions and lists are unchanged; else None."""
     from inspectkit import cache
@@ -282,7 +293,10 @@ def load(
             return None
     except OSError:
         return None
-    if stored["signature"] != _signature(functions, lists):
+    try:
+        if stored["signature"] != _signature(functions, lists, list_files):
+            return None
+    except OSError:
         return None
     return from_plain(stored["framework"], functions, lists)
 
@@ -292,6 +306,7 @@ def store(
     files: list[Path],
     functions: Mapping[str, Function],
     lists: Mapping[str, ReferenceList],
+    list_files: list[Path] | None = None,
 ) -> None:
     """Keep a framework just built from ``files`` (the definition and the files it includes)."""
     from inspectkit import cache
@@ -299,7 +314,7 @@ def store(
     try:
         plain = to_plain(framework)
         resolved = [p.resolve() for p in files]
-        data = {"files": _digests(resolved), "signature": _signature(functions, lists), "framework": plain}
+        data = {"files": _digests(resolved), "signature": _signature(functions, lists, list_files), "framework": plain}
     except (NotPlain, OSError, RecursionError):
         return
     cache.store(KIND, _name(Path(framework.path or ""), framework.plugin, framework.plugin_version), resolved, data)

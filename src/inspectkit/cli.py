@@ -97,6 +97,10 @@ class Choice(click.Choice):  # type: ignore[type-arg]
             raise
 
 
+#: Every path argument and option: one instance, made once (each click.Path looks up its translated name).
+PATH = click.Path(path_type=Path)
+
+
 class _State:
     def __init__(self, debug: bool, strict: bool):
         self.debug = debug
@@ -488,7 +492,7 @@ def _show_matrix(fw: Any, fmt: str) -> int:
 @click.option(
     "--edition", "-e", default=None, help="The edition the case is assessed against (default: the one the case file names)."
 )
-@click.argument("case", type=click.Path(path_type=Path))
+@click.argument("case", type=PATH)
 @format_option()
 @click.option(
     "--explain",
@@ -722,10 +726,10 @@ def _print_case(engine: Any, result: Any, personal: frozenset[str], redact_notes
 
 @main.command()
 @click.option("--edition", "-e", required=True, help="The edition to rate or score for.")
-@click.argument("cases", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("cases", nargs=-1, type=PATH)
 @click.option(
     "--inspection",
-    type=click.Path(path_type=Path),
+    type=PATH,
     default=None,
     help="The inspection file (provider type, domain-one ratings, overrides).",
 )
@@ -733,7 +737,7 @@ def _print_case(engine: Any, result: Any, personal: frozenset[str], redact_notes
 @click.option(
     "--output",
     "-o",
-    type=click.Path(path_type=Path),
+    type=PATH,
     default=None,
     help="Write the report to this file (atomically) instead of standard output.",
 )
@@ -1068,7 +1072,7 @@ def _breakdown_table(report: Any) -> list[str]:
 @format_option(default="table: problems are for people and CI logs")
 @click.option(
     "--golden",
-    type=click.Path(path_type=Path),
+    type=PATH,
     default=None,
     help="The plugin's golden folder (default: tests/golden beside the plugin's pyproject.toml).",
 )
@@ -1163,11 +1167,11 @@ def _check_crosswalk_file(path: Path, registry: Any) -> int:
 
 @main.command()
 @click.option("--to", "target", required=True, metavar="EDITION[@VERSION]", help="The edition (and version) to migrate to.")
-@click.argument("cases", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("cases", nargs=-1, required=True, type=PATH)
 @click.option(
     "-o",
     "--output",
-    type=click.Path(path_type=Path),
+    type=PATH,
     default=None,
     help="Write the migrated cases as new files in this folder (an existing file is never overwritten).",
 )
@@ -1239,7 +1243,7 @@ def migrate(state: _State, target: str, cases: tuple[Path, ...], output: Path | 
 
 @main.command("new-plugin")
 @click.argument("name")
-@click.argument("directory", required=False, type=click.Path(path_type=Path))
+@click.argument("directory", required=False, type=PATH)
 @click.option("--title", default=None, help="The edition's title (default: made from NAME).")
 @_run
 def new_plugin(name: str, directory: Path | None, title: str | None) -> int:
@@ -1276,7 +1280,7 @@ def new_plugin(name: str, directory: Path | None, title: str | None) -> int:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(path_type=Path),
+    type=PATH,
     required=True,
     help="A .jsonl file, or a folder for one YAML file per case.",
 )

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from inspectkit.cli import Choice, _loc, _run, _State, format_option, jobs_option, main
+from inspectkit.cli import PATH, Choice, _loc, _run, _State, format_option, jobs_option, main
 from inspectkit.errors import InputError, UsageError
 
 
@@ -37,7 +37,7 @@ def _inspection_id(inspection: Path | None, given: str | None) -> str | None:
 
 @main.command()
 @click.option("--edition", "-e", required=True, help="The edition whose cases (and its instruments' cases) are exported.")
-@click.argument("cases", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("cases", nargs=-1, type=PATH)
 @format_option(["csv", "jsonl"], "what the -o file's name says, else csv")
 @click.option(
     "--shape",
@@ -46,13 +46,13 @@ def _inspection_id(inspection: Path | None, given: str | None) -> str | None:
     show_default=True,
     help="long: a row per case and question (per choice or category); wide: a row per case, a column per question.",
 )
-@click.option("--output", "-o", type=click.Path(path_type=Path), default=None, help="Write to this file (atomically).")
+@click.option("--output", "-o", type=PATH, default=None, help="Write to this file (atomically).")
 @click.option(
     "--include-personal",
     is_flag=True,
     help="Also write questions that may hold personal data (names, ids, free text about the person).",
 )
-@click.option("--inspection", type=click.Path(path_type=Path), default=None, help="Take the inspection_id from this file.")
+@click.option("--inspection", type=PATH, default=None, help="Take the inspection_id from this file.")
 @click.option("--inspection-id", default=None, help="The inspection_id written on every row.")
 @jobs_option()
 @click.pass_obj
@@ -397,12 +397,12 @@ def _tabulate(rows: list[list[Any]], headers: list[str], markdown: bool) -> str:
 
 
 @main.command()
-@click.argument("inspections", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("inspections", nargs=-1, type=PATH)
 @format_option(["table", "json", "csv", "markdown"], "table on a terminal, else json, or what the -o file's name says")
 @click.option(
     "--map",
     "map_file",
-    type=click.Path(path_type=Path),
+    type=PATH,
     default=None,
     help="A YAML map that replaces the crosswalks: {EDITION: {ID: TARGET}} (or FIRST_ID: SECOND_ID for two).",
 )
@@ -412,7 +412,7 @@ def _tabulate(rows: list[list[Any]], headers: list[str], markdown: bool) -> str:
     is_flag=True,
     help="Show each key question's line only (one figure per inspection), not the items behind it (they are counted).",
 )
-@click.option("--output", "-o", type=click.Path(path_type=Path), default=None, help="Write to this file (atomically).")
+@click.option("--output", "-o", type=PATH, default=None, help="Write to this file (atomically).")
 @click.pass_obj
 @_run
 def compare(
@@ -477,15 +477,15 @@ def compare(
 
 
 @main.command()
-@click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--output", "-o", type=click.Path(path_type=Path), required=True, help="The HTML file to write (atomically).")
+@click.argument("inputs", nargs=-1, type=PATH)
+@click.option("--output", "-o", type=PATH, required=True, help="The HTML file to write (atomically).")
 @click.option(
     "--edition",
     "-e",
     default=None,
     help="Rate the INPUTS as the case files, folders and JSON Lines files of one inspection of this edition.",
 )
-@click.option("--inspection", type=click.Path(path_type=Path), default=None, help="With --edition: the inspection file.")
+@click.option("--inspection", type=PATH, default=None, help="With --edition: the inspection file.")
 @click.option("--title", default=None, help="The report's title (default: the inspections' names).")
 @click.pass_obj
 @_run

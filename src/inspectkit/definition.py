@@ -1343,12 +1343,18 @@ def load_framework(
 
 
 def build_framework(
-    path: Path, functions: Mapping[str, Function], lists: Mapping[str, ReferenceList], plugin: str = "", plugin_version: str = ""
+    path: Path,
+    functions: Mapping[str, Function],
+    lists: Mapping[str, ReferenceList],
+    plugin: str = "",
+    plugin_version: str = "",
+    list_files: list[Path] | None = None,
 ) -> Framework:
     """Build and check a definition from its files (``functions`` with the built-in ones), and cache the result.
 
     The files are read afresh, not from the cache of parsed files (kept by their sizes and times): the built
-    framework is kept by the files' contents, and an edit that keeps both is still seen."""
+    framework is kept by the files' contents, and an edit that keeps both is still seen. ``list_files``: the
+    files the reference lists are read from, when the cache entry is to be kept by them (see builtcache)."""
     from inspectkit import builtcache
     from inspectkit.files import read_definition
 
@@ -1358,5 +1364,5 @@ def build_framework(
     framework = build_checked(builder, plugin, plugin_version)
     if builder.errors:
         raise DefinitionErrors(builder.errors)
-    builtcache.store(framework, files, functions, lists)
+    builtcache.store(framework, files, functions, lists, list_files)
     return framework

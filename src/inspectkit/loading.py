@@ -491,6 +491,16 @@ def scan_yaml_mapping(
 
     line = 0
 
+    def fail(message: str, at: int, hint: str | None = None) -> InputError:
+        return InputError(message, Location(source, at), hint=hint)
+
+    def value_of(events: list[Any]) -> Any:
+        """A node's value as ``load_yaml`` builds it (a lone untagged scalar, the usual case, directly)."""
+        first = events[0]
+        if len(events) == 1 and first.tag is None and _is_text(first.value):
+            return _scalar(first.value, first.implicit[0], first.start_mark.line + 1, fail)
+        return _build(_Replay(events), source)
+
     def key() -> Any:
         """The next key of a mapping: its text, None at the mapping's end, or _NO_KEY for one read only whole."""
         nonlocal line
@@ -523,7 +533,7 @@ def scan_yaml_mapping(
                 events = node()
                 if events is None:
                     return None
-                values[name] = _build(_Replay(events), source)
+                values[name] = value_of(events)
                 lines[name] = line
             elif name == list_key:
                 first = get()
@@ -555,7 +565,7 @@ def scan_yaml_mapping(
                             events = node()
                             if events is None:
                                 return None
-                            found = _build(_Replay(events), source)
+                            found = value_of(events)
                         else:
                             skip()
                     fields.append(found)

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import os
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import attrs
 import pluggy
 
 from inspectkit import hookspecs
 from inspectkit.errors import DefinitionError, DefinitionErrors, Location, PluginError, UsageError, suggestion
+from inspectkit.records import record
 
 if TYPE_CHECKING:  # pragma: no cover
     from inspectkit.engine import Engine
@@ -29,7 +29,7 @@ ENTRY_POINT_GROUP = "inspectkit"
 PARAM_TYPES = frozenset({"bool", "number", "text", "date", "any", "list"})
 
 
-@attrs.define
+@record(frozen=False)
 class PluginInfo:
     name: str
     version: str = ""
@@ -38,7 +38,7 @@ class PluginInfo:
     detail: str | None = None  # the chained traceback, for --debug
 
 
-@attrs.define
+@record(frozen=False)
 class FrameworkEntry:
     """A registered definition file; the framework itself is built on first use."""
 
@@ -474,11 +474,12 @@ class Registry:
         from inspectkit import builtcache
 
         plugin = self.plugins.get(entry.plugin, PluginInfo(entry.plugin))
-        framework = builtcache.load(entry.path, entry.plugin, plugin.version, self.functions, self.lists)
+        lists, list_files = _LazyLists(self), [path for _, path in self._list_paths]  # read only if a rule needs them
+        framework = builtcache.load(entry.path, entry.plugin, plugin.version, self.functions, lists, list_files)
         if framework is None:
             from inspectkit.definition import build_framework
 
-            framework = build_framework(entry.path, self.functions, self.lists, entry.plugin, plugin.version)
+            framework = build_framework(entry.path, self.functions, lists, entry.plugin, plugin.version, list_files)
         self.check_feeds(framework)
         self._frameworks[edition] = framework
         return framework
@@ -543,6 +544,22 @@ class Registry:
             []
         """
         return [p for p in self.plugins.values() if p.error]
+
+
+class _LazyLists(Mapping[str, Any]):
+    """The registry's reference lists, read from their files when first looked at."""
+
+    def __init__(self, registry: Registry):
+        self.registry = registry
+
+    def __getitem__(self, name: str) -> Any:
+        return self.registry.lists[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.registry.lists)
+
+    def __len__(self) -> int:
+        return len(self.registry.lists)
 
 
 def load_registry(
