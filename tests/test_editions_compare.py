@@ -250,3 +250,11 @@ def test_one_providers_2013_2017_and_2020_inspections_make_one_trend_in_date_ord
     assert "2013.json: adult_offending_2013 (NPS North, 2013-06), 14 cases" in table
     rows = cli("compare", *saved, "--format", "csv").stdout.splitlines()
     assert rows[0].split(",")[5:7] == ["provider_name", "inspection_date"] and ",NPS North,2017-11-20," in rows[2]
+
+
+def test_the_2013_sections_and_outcomes_are_charted_under_their_own_headings(three: Any, registry: Any) -> None:
+    from inspectkit.report import render
+
+    html = render(three.inspections[:1], registry)
+    assert "<h3> Sections</h3>" in html and "<h3> Headline outcomes</h3>" in html and "Other items" not in html
+    assert 'data-label="section:2.1"' in html and "Assessment and sentence planning to deliver the sentence" in html

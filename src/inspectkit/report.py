@@ -29,6 +29,11 @@ class Group:
     proportions: bool = False
     note: str = ""
 
+    @property
+    def heading(self) -> str:
+        """The id shown before the title: none for the proportions, or for a group of a level's scores."""
+        return "" if self.proportions or self.id.endswith(":") else self.id
+
 
 def provider_of(inspection_id: str | None) -> str | None:
     """The provider an inspection id names: the id without a trailing year (``NPS-North-2020`` -> ``NPS-North``)."""
@@ -78,6 +83,11 @@ def _groups(registry: Any, report: dict[str, Any]) -> list[Group]:
             continue
         node = fw.items.get(item_id) if fw is not None else None
         parent = node.parent if node is not None and node.parent else None
+        level = item_id.partition(":")[0] if ":" in item_id else None
+        if parent is None and fw is not None and level in fw.levels:
+            # a score named for a level (``LEVEL:ID``, one per item of that level): grouped as that level
+            parent = f"{level}:"
+            titles.setdefault(parent, fw.level_name(level, plural=True).capitalize())
         if parent is None:
             parent = item_id.rsplit(".", 1)[0] if "." in item_id and ":" not in item_id else "other"
         groups.setdefault(parent, []).append((item_id, item))
@@ -90,7 +100,7 @@ def _groups(registry: Any, report: dict[str, Any]) -> list[Group]:
         band_note = "Dashed lines: the rating bands (" + ", ".join(f"{name} from {m:g}%" for m, name in bands) + ")."
     for gid, items in groups.items():
         bars = [_bar(i, it, minimum) for i, it in items]
-        caption = f"{gid} {titles[gid]}".strip()
+        caption = f"{'' if gid.endswith(':') else gid} {titles[gid]}".strip()
         if all(b.percent is None for b in bars):
             out.append(Group(gid, titles[gid], None, note="No applicable cases: " + ", ".join(b.label for b in bars) + "."))
             continue
