@@ -145,3 +145,22 @@ def test_a_date_that_is_not_one_is_the_inspection_files_error(
     assert "inspection_date: '07/10/2019' is not a date: give YYYY-MM-DD (or YYYY-MM, or YYYY for a period)" in result.output
     ins = write("inspection.yaml", {**inspection, "inspection_date": "2019-02-30"})
     assert "'2019-02-30' is not a date" in cli("rate", "-e", EDITION, folder, "--inspection", ins).output
+
+
+def test_rate_declares_or_replaces_the_provider_and_date_on_the_command_line(
+    cli: Any, write: Any, make_case: Any, answers: Any, inspection: Any, tmp_path: Path
+) -> None:
+    folder = write("cases/c1.yaml", make_case("C1", answers())).parent
+    ins = write("inspection.yaml", {**inspection, "provider_name": "Tiny North", "inspection_date": "2019"})
+    result, data = cli.json(
+        "rate", "-e", EDITION, folder, "--inspection", ins, "--format", "json", "--inspection-date", "2019-10-07"
+    )
+    assert result.exit_code == 0 and (data["provider_name"], data["inspection_date"]) == ("Tiny North", "2019-10-07")
+    result, data = cli.json(
+        "rate", "-e", EDITION, folder, "--inspection", ins, "--format", "json", "--provider-name", " Tiny  South "
+    )
+    assert data["provider_name"] == "Tiny South"
+    table = cli("rate", "-e", EDITION, folder, "--inspection", ins, "--format", "table").stdout
+    assert "(Tiny North, 2019)" in table.splitlines()[0]
+    result = cli("rate", "-e", EDITION, folder, "--inspection", ins, "--inspection-date", "2019-13")
+    assert result.exit_code == 2 and "--inspection-date: '2019-13' is not a date" in result.stderr

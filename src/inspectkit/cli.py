@@ -765,6 +765,18 @@ def _print_case(engine: Any, result: Any, personal: frozenset[str], redact_notes
     help="With --format csv: which table to write; 'all' writes one file each (FILE-items.csv ...) with -o.",
 )
 @excel_option()
+@click.option(
+    "--provider-name",
+    default=None,
+    metavar="NAME",
+    help="The organisation inspected, as the inspection file's provider_name says it (this replaces it).",
+)
+@click.option(
+    "--inspection-date",
+    default=None,
+    metavar="DATE",
+    help="When the inspection took place (YYYY-MM-DD, YYYY-MM or YYYY), as inspection_date (this replaces it).",
+)
 @click.pass_obj
 @_run
 def rate(
@@ -779,6 +791,8 @@ def rate(
     by: str | None,
     table: str,
     excel: bool,
+    provider_name: str | None,
+    inspection_date: str | None,
 ) -> int:
     """Aggregate case files, folders and JSON Lines files: percentages, denominators and ratings.
 
@@ -814,6 +828,7 @@ def rate(
     from inspectkit.files import refuse_overwriting_inputs
 
     refuse_overwriting_inputs([output], [*cases, inspection])
+    declared = _declared(provider_name, inspection_date)
     from inspectkit.aggregate import default_jobs, rate_paths
     from inspectkit.progress import Progress
 
@@ -829,6 +844,8 @@ def rate(
             by=by,
             contain_errors=not state.debug,
         )
+    for key, value in declared.items():
+        setattr(report, key, value)
     from inspectkit.aggregate import explain
 
     files: list[tuple[Path | None, Any, str]] = []  # (path, text or its pieces, what it holds)
@@ -917,6 +934,25 @@ def _write_output(path: Path, text: str | bytes | Iterable[str]) -> None:
         raise UsageError(f"cannot write the report: {exc.strerror or exc}", _loc(path)) from exc
     except OSError as exc:
         raise UsageError(f"cannot write the report: {exc.strerror or exc}", _loc(path)) from exc
+
+
+def _declared(provider_name: str | None, inspection_date: str | None) -> dict[str, str]:
+    """rate's --provider-name and --inspection-date, checked as the inspection file's fields are."""
+    from inspectkit.aggregate import inspection_date as date_of
+    from inspectkit.aggregate import provider_name as name_of
+
+    out = {}
+    for option, key, value, check in (
+        ("--provider-name", "provider_name", provider_name, name_of),
+        ("--inspection-date", "inspection_date", inspection_date, date_of),
+    ):
+        if value is None:
+            continue
+        try:
+            out[key] = check(value)
+        except ValueError as exc:
+            raise UsageError(f"{option}: {exc}") from exc
+    return out
 
 
 def _print_problems(report: Any) -> None:
