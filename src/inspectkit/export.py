@@ -4,7 +4,10 @@
 pandas, R or DuckDB) needs the cases themselves. The long table has one row per case and question (one per
 choice of a multi-choice answer, one per category of a per-category answer), with the question's status as
 ``assess`` gives it; the wide table has one row per case and one column per question. Both stream: a case is
-read, judged, written and forgotten, so memory stays flat whatever the number of cases.
+read, judged, written and forgotten, and the lists of cases left out and of errors keep their first entries
+in memory and the rest on disk, so memory stays flat whatever the number of cases. Each column has one type
+whatever the cases hold (the version and the ids are text; the README gives the line that reads each format
+with those types in pandas and DuckDB).
 
 Cases are checked as ``rate`` checks them: a case with errors, a repeated case id or a case outside the
 sample is left out (and counted), so the rows that remain give the same numbers as ``rate``. Questions that
