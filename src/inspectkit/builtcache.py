@@ -7,8 +7,8 @@ tagged lists and read back into the same objects, and only the rules' closures a
 their checked trees, with the functions and reference lists installed now:
 
 - ``["R", index]`` a value met many times (a type, a list of choices), written once in a list of its own,
-  ``["O", class, {field: value}]`` an object of one of the model's classes (a fixed list; nothing else is
-  made), with the fields that differ from their defaults,
+  ``["O", class, field, ...]`` an object of one of the model's classes (a fixed list; nothing else is made),
+  its fields in order up to the last that differs from its default,
   ``["E", text, tree, reads]`` a rule, ``["T", ...]`` a tuple, ``["L", ...]`` a list, ``["S", ...]`` a
   frozenset, ``["D", key, value, ...]`` a dict, ``["Q", numerator, denominator]`` a fraction; text, whole
   numbers, finite numbers, true/false and null stand for themselves.
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from pathlib import Path
@@ -73,19 +74,20 @@ _CLASSES: dict[str, type] = {
         expressions.IfElse,
     )
 }
-# each class's fields: (attribute, the name its __init__ takes it by, its default or _REQUIRED)
+# each class's fields, in order, and each one's default (_REQUIRED for none; a factory's value is made anew)
 _REQUIRED = object()
-
-
-def _default(spec: records.Field) -> Any:
-    if spec.factory is not None:
-        return spec.factory()
-    return _REQUIRED if spec.default is records._NOTHING else spec.default
-
-
-_FIELDS: dict[str, tuple[tuple[str, str, Any], ...]] = {
-    name: tuple((f, f, _default(spec)) for f, spec in records.fields(cls)) for name, cls in _CLASSES.items()
-}
+_NAMES: dict[str, tuple[str, ...]] = {}
+_DEFAULTS: dict[str, tuple[Any, ...]] = {}
+# the fields past the first k, with how each is filled when an object is written without them
+_TAILS: dict[str, list[tuple[tuple[str, Any, Any], ...]]] = {}
+for _name, _cls in _CLASSES.items():
+    _specs = records.fields(_cls)
+    _NAMES[_name] = tuple(f for f, _ in _specs)
+    _DEFAULTS[_name] = tuple(
+        spec.factory() if spec.factory is not None else _REQUIRED if spec.default is records._NOTHING else spec.default
+        for _, spec in _specs
+    )
+    _TAILS[_name] = [tuple((f, spec.default, spec.factory) for f, spec in _specs[k:]) for k in range(len(_specs) + 1)]
 _PRIMITIVES = frozenset({str, int, float, bool, type(None)})
 
 
@@ -146,13 +148,13 @@ class _Writer:
         if cls is Expression:
             return ["E", value.text, write(value.tree, d), sorted(value.reads)]
         name = cls.__name__
-        if _CLASSES.get(name) is cls:  # the fields that differ from their defaults, by the name __init__ takes
-            fields = {}
-            for f, alias, default in _FIELDS[name]:
-                v = getattr(value, f)
+        if _CLASSES.get(name) is cls:  # its fields in order, up to the last that differs from its default
+            values = [getattr(value, f) for f in _NAMES[name]]
+            last = 0
+            for i, (v, default) in enumerate(zip(values, _DEFAULTS[name], strict=True)):
                 if default is _REQUIRED or v.__class__ is not default.__class__ or v != default:
-                    fields[alias] = write(v, d)
-            return ["O", name, fields]
+                    last = i + 1
+            return ["O", name, *(write(v, d) for v in values[:last])]
         raise NotPlain(f"{name} values are not cached")
 
 
@@ -182,11 +184,22 @@ class _Reader:
             raise ValueError("not a cached value")
         tag = value[0]
         if tag == "O":
-            name, fields = value[1], value[2]
-            if len(value) != 3 or name.__class__ is not str or name not in _CLASSES or fields.__class__ is not dict:
+            name = value[1]
+            cls = _CLASSES.get(name) if name.__class__ is str else None
+            given = len(value) - 2
+            if cls is None or given > len(_NAMES[name]):
                 raise ValueError("not a cached object")
-            prims, read, d = _PRIMITIVES, self.read, depth + 1
-            return _CLASSES[name](**{k: v if v.__class__ in prims else read(v, d) for k, v in fields.items()})
+            prims, read, d, setter = _PRIMITIVES, self.read, depth + 1, object.__setattr__
+            obj = object.__new__(cls)  # filled as its __init__ would fill it, from the fields in order
+            for f, v in zip(_NAMES[name], value[2:], strict=False):
+                setter(obj, f, v if v.__class__ in prims else read(v, d))
+            for f, default, factory in _TAILS[name][given]:
+                if factory is not None:
+                    default = factory()
+                elif default is records._NOTHING:
+                    raise ValueError(f"a cached {name} without its {f}")
+                setter(obj, f, default)
+            return obj
         prims, read, d = _PRIMITIVES, self.read, depth + 1
         if tag == "R":
             if len(value) != 2 or value[1].__class__ is not int or not 0 <= value[1] < len(self.shared):
@@ -260,7 +273,7 @@ def _signature(
     lists are then read only if a rule needs them)."""
     fns = sorted([f.name, list(f.params), f.returns, f.plugin, f.raw] for f in functions.values())
     if list_files is not None:
-        return [fns, sorted(_digests(p.resolve() for p in list_files))]
+        return [fns, sorted(_digests(Path(os.path.abspath(p)) for p in list_files))]
     refs = sorted([r.name, [list(e) for e in r.entries]] for r in lists.values())
     return [fns, refs]
 

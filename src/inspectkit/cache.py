@@ -125,10 +125,11 @@ def _make_key(path: Path) -> None:
 
 
 def _stamp(paths: Iterable[str]) -> str:
+    """The files' sizes and times (their names are resolved when the entry is stored)."""
     h = hashlib.sha256(_core_version.encode())
     for p in paths:
         st = os.stat(p)
-        h.update(f"{os.path.realpath(p)}|{st.st_mtime_ns}|{st.st_size}".encode())
+        h.update(f"{p}|{st.st_mtime_ns}|{st.st_size}".encode())
     return h.hexdigest()
 
 

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import attrs
+from inspectkit.records import record
 
 
-@attrs.frozen
+@record
 class Location:
     """Where a problem is: a file, a line in it (YAML only), an item id."""
 

@@ -261,7 +261,7 @@ def read_header(path: Path) -> dict[str, Any]:
     from inspectkit import cache
 
     path = Path(path)
-    name = str(path.resolve())
+    name = os.path.abspath(path)  # a key (resolving symlinks would cost a system call per folder on the way)
     stored = cache.load("definition-header", name)
     if (
         isinstance(stored, dict)
@@ -304,7 +304,7 @@ def read_ids(path: Path) -> list[str]:
     from inspectkit import cache
 
     path = Path(path)
-    name = str(path.resolve())
+    name = os.path.abspath(path)
     if name not in _scanned_ids:
         read_header(path)
     if name in _scanned_ids:
@@ -370,7 +370,7 @@ def read_definition(path: Path) -> tuple[LineDict, list[Path]]:
     """The definition as data with line numbers, its ``include:`` files merged in, read from the files (not the
     cache), and the files it was read from: what a framework is built from, and then cached as built."""
     path = Path(path)
-    just_read = _parsed.pop(str(path.resolve()), None)  # read whole for its header by this process a moment ago
+    just_read = _parsed.pop(os.path.abspath(path), None)  # read whole for its header by this process a moment ago
     return just_read or _read_uncached(path)
 
 

@@ -87,14 +87,14 @@ def installed_entry_points() -> list[tuple[str, str, str, str]]:
             low = child.lower()
             if low.endswith((".dist-info", ".egg-info")):
                 by_name.setdefault(_normalized(low.rpartition(".")[0].partition("-")[0]), []).append(child)
-        for infos in by_name.values():
+        for name, infos in by_name.items():
             for child in infos:
-                name = _normalized(child.rpartition(".")[0].partition("-")[0])
                 if name in seen:
                     continue
                 seen.add(name)
                 info = os.path.join(root, child)
-                entries = _group_entries(_read_small(os.path.join(info, "entry_points.txt")))
+                raw = _read_small(os.path.join(info, "entry_points.txt"))
+                entries = _group_entries(raw) if raw and ENTRY_POINT_GROUP in raw else []
                 if entries:
                     dist, version = _name_and_version(info)
                     found.extend((ep_name, value, dist, version) for ep_name, value in entries)
@@ -115,11 +115,25 @@ def _normalized(name: str) -> str:
 
 
 def _read_small(path: str, limit: int = 1 << 20) -> str | None:
+    """A small file's text, up to ``limit`` bytes (None if there is none), read in one or a few system calls."""
     try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            return fh.read(limit)
+        fd = os.open(path, os.O_RDONLY)
     except OSError:
         return None
+    chunks = []
+    try:
+        size = 0
+        while size < limit:
+            chunk = os.read(fd, min(1 << 14, limit - size))  # a small buffer: most of these files are tiny
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return b"".join(chunks).decode("utf-8", "replace")
 
 
 def _group_entries(text: str | None) -> list[tuple[str, str]]:
@@ -145,9 +159,9 @@ def _name_and_version(info: str) -> tuple[str, str]:
     """``Name`` and ``Version`` from a distribution's metadata headers (the lines before the first blank)."""
     text = None
     if os.path.isdir(info):
-        text = _read_small(os.path.join(info, "METADATA")) or _read_small(os.path.join(info, "PKG-INFO"))
+        text = _read_small(os.path.join(info, "METADATA"), 1 << 16) or _read_small(os.path.join(info, "PKG-INFO"), 1 << 16)
     else:
-        text = _read_small(info)  # an old egg-info written as a single file
+        text = _read_small(info, 1 << 16)  # an old egg-info written as a single file
     name = version = ""
     for line in (text or "").splitlines():
         if not line.strip():
