@@ -258,3 +258,15 @@ def test_the_2013_sections_and_outcomes_are_charted_under_their_own_headings(thr
     html = render(three.inspections[:1], registry)
     assert "<h3> Sections</h3>" in html and "<h3> Headline outcomes</h3>" in html and "Other items" not in html
     assert 'data-label="section:2.1"' in html and "Assessment and sentence planning to deliver the sentence" in html
+
+
+def test_every_item_of_an_older_edition_is_mapped_or_listed_with_its_reason(registry: Any) -> None:
+    """Nothing is left out in silence: each aggregated item of carag_2019, qi_2017 and adult_offending_2013
+    corresponds to a key question, or the crosswalk says why not."""
+    from inspectkit.crosswalk import report_items
+
+    for walk in registry.crosswalks():
+        items = report_items(registry, walk.from_edition)
+        listed = {u.id for u in walk.unmapped}
+        assert set(items) == {r.from_id for r in walk.rows} | listed, walk.from_edition
+        assert all(u.reason for u in walk.unmapped)
