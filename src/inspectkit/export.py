@@ -39,6 +39,8 @@ SHAPES = ("long", "wide")
 LONG_COLUMNS = ("edition", "edition_version", "inspection_id", "case_id", "question_id", "category", "status", "value")
 CASE_COLUMNS = ("edition", "edition_version", "inspection_id", "case_id")
 _ABSENT = object()
+# answer types whose values (past their codes, such as n/a) are numbers or dates: their text needs no quoting
+_PLAIN_TYPES = frozenset({"number", "months", "date"})
 
 try:  # orjson is three to four times faster; the standard library serves where it is missing
     import orjson
@@ -100,6 +102,7 @@ class _LongPlan:
     scoded: list[dict[Any, str]]
     score_texts: list[str]
     answered: list[str]  # per question: its answered row up to the value's text
+    encode: list[Callable[[Any], str]]  # per question: its answer's text, where it is not one of its codes
 
 
 class Exporter:
@@ -250,7 +253,13 @@ class Exporter:
             sids.append(sid)
             scoded.append(coded)
         answered = [row(qt, None, ANSWERED, "")[: -len(self._end) or None] for *_, qt in slow]
-        return _LongPlan(keys, codeds, slow, position, sids, scoded, [self._qtext(s) for s in sids], answered)
+        # how each question's answer is written when it is not one of its codes: a number or a date as its
+        # text (str in C, with JSON's quotes), anything else as any value is
+        plain: Callable[[Any], str] = str if self.fmt == "csv" else '"{}"'.format
+        encode: list[Callable[[Any], str]] = [
+            plain if i.answer is not None and i.answer.name in _PLAIN_TYPES else val for i in items
+        ]
+        return _LongPlan(keys, codeds, slow, position, sids, scoded, [self._qtext(s) for s in sids], answered, encode)
 
     def _long_rows(self, engine: Any, ev: Any, plan: _LongPlan, sep: str) -> tuple[list[Any], int]:
         """One case's rows of the long table (without the case's own columns), as text, and how many there are
@@ -267,7 +276,7 @@ class Exporter:
                     out[n] = slow[n][2]
         count = len(out)
         n = -1
-        more, val, end, answered = self._more, self._val, self._end, plan.answered
+        more, val, end, answered, encode = self._more, self._val, self._end, plan.answered, plan.encode
         incomplete = ev.incomplete
         try:
             while True:
@@ -280,8 +289,14 @@ class Exporter:
                     rows = more(qt, MISSING, answers[qid], None)
                 elif qid in answers:
                     v = answers[qid]
-                    if v.__class__ is not list and v.__class__ is not dict:  # a number, a date, text
-                        out[n] = f"{answered[n]}{val(v)}{end}"
+                    cls = v.__class__
+                    if cls is list and v:  # a row per choice
+                        rows = [(coded.get(x) if x.__class__ is str else None) or f"{answered[n]}{val(x)}{end}" for x in v]
+                        out[n] = sep.join(rows)
+                        count += len(rows) - 1
+                        continue
+                    if cls is not list and cls is not dict:  # a number, a date, text
+                        out[n] = f"{answered[n]}{encode[n](v)}{end}"
                         continue
                     rows = more(qt, ANSWERED, v, coded)
                 elif flag == 2 and qid not in ev.not_recorded:
