@@ -57,3 +57,23 @@ def test_workers_are_counted_from_the_cpus_this_process_may_use(tmp_path: Path, 
         assert aggregate.default_jobs([big]) == 1
         monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2})
         assert aggregate.default_jobs([big]) == 3
+
+
+def test_shares_of_a_file_start_at_lines_and_know_their_line_numbers(tmp_path: Path) -> None:
+    from inspectkit.loading import line_starts, raw_lines
+
+    path = tmp_path / "cases.jsonl"
+    text = "".join(f'{{"case_id": "{i}"}}\n' if i % 7 else "\n" for i in range(1, 400)) + '{"case_id": "last"}'
+    path.write_text(text, encoding="utf-8")
+    shares = line_starts(path, 9, smallest=100)
+    assert len(shares) > 5 and shares[0][0] == 0 and shares[-1][1] == path.stat().st_size
+    assert all(a[1] == b[0] for a, b in zip(shares, shares[1:], strict=False))  # no gap, no overlap
+    assert [line for share in shares for line in raw_lines(path, *share)] == list(raw_lines(path))
+
+
+def test_workers_refuse_a_missing_file_as_one_process_does(registry, mixed_cases: list[Path], tmp_path: Path) -> None:
+    from inspectkit.errors import UsageError
+
+    for jobs in (1, 2):
+        with pytest.raises(UsageError, match="no such file"):
+            aggregate.rate_paths(registry, "tiny_2024", [*mixed_cases, tmp_path / "gone.jsonl"], jobs=jobs)

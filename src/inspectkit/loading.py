@@ -189,11 +189,11 @@ def raw_lines(path: Path, start: int = 0, end: int | None = None, first: int = 1
 def line_starts(path: Path, parts: int, smallest: int = 1 << 20) -> list[tuple[int, int, int]]:
     """A file cut into about ``parts`` byte ranges of at least ``smallest`` bytes, each starting at a line:
     (start, end, number of its first line). Only the file's newlines are counted, a block at a time."""
-    size = os.stat(path).st_size
-    step = max(smallest, -(-size // max(parts, 1)))
-    cuts: list[tuple[int, int]] = [(0, 1)]  # (offset, line number there)
-    target, offset, lines = step, 0, 0
-    with open_regular(path) as fh:
+    with open_regular(path) as fh:  # a missing file, a folder or a pipe: the same error as reading it
+        size = os.fstat(fh.fileno()).st_size
+        step = max(smallest, -(-size // max(parts, 1)))
+        cuts: list[tuple[int, int]] = [(0, 1)]  # (offset, line number there)
+        target, offset, lines = step, 0, 0
         while target < size:
             block = fh.read(1 << 20)
             if not block:
