@@ -114,6 +114,24 @@ def test_assess_json_has_the_contract_shape(cli: Any, write: Any, make_case: Any
     assert data["errors"] == [] and data["warnings"] == []
 
 
+def test_assess_leaves_the_cycle_collector_as_it_found_it(cli: Any, write: Any, make_case: Any, answers: Any) -> None:
+    """assess holds off collecting while it answers (it makes little garbage), and turns it back on, after an
+    error too: a program or test that calls it in-process keeps collecting."""
+    import gc
+
+    path = write("case.yaml", case_with(make_case, answers))
+    assert cli("assess", "--edition", EDITION, path, "--format", "json").exit_code == 0
+    assert gc.isenabled()
+    assert cli("assess", "--edition", "no_such_edition", path).exit_code == 2
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert cli("assess", "--edition", EDITION, path).exit_code == 0
+        assert not gc.isenabled()  # off before, off after
+    finally:
+        gc.enable()
+
+
 def test_assess_table(cli: Any, write: Any, make_case: Any, answers: Any) -> None:
     path = write("case.yaml", case_with(make_case, answers, risk="high", **{"2__1__1__c": "no"}))
     result = cli("assess", "-e", EDITION, path, "--format", "table")

@@ -120,6 +120,30 @@ class _State:
         return self._registry
 
 
+def _answers_at_once(fn: Callable[..., int | None]) -> Callable[..., int | None]:
+    """A command that reads one file and answers at once: the cycle collector waits until it has answered.
+
+    Such a command makes a few thousand long-lived objects (the framework) and almost no garbage, so a
+    collection while it runs only walks what it has just made. An interview (``--interactive``) keeps
+    collecting as usual."""
+
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> int | None:
+        import gc
+
+        if kwargs.get("interactive") or not gc.isenabled():
+            return fn(*args, **kwargs)
+        gc.disable()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            gc.enable()
+
+    return wrapper
+
+
 def _run(fn: Callable[..., int | None]) -> Callable[..., None]:
     """Turn inspectkit errors into a message and the contract's exit code."""
 
@@ -239,6 +263,7 @@ def main(ctx: click.Context, debug: bool, strict_plugins: bool) -> None:
 @format_option()
 @click.pass_obj
 @_run
+@_answers_at_once
 def frameworks(state: _State, fmt: str | None) -> int:
     """List the installed editions with their plugin and version.
 
@@ -512,6 +537,7 @@ def _show_matrix(fw: Any, fmt: str) -> int:
 @click.option("--redact", is_flag=True, help="Withhold answers to questions that may hold personal data, and the notes' text.")
 @click.pass_obj
 @_run
+@_answers_at_once
 def assess(
     state: _State,
     edition: str | None,
