@@ -94,9 +94,8 @@ class _LongPlan:
 
     keys: list[Any]  # per question: its id where its answer is looked up at once, else a key no case holds
     codeds: list[dict[Any, str]]  # per question: the row for each code (empty where looked up one by one)
-    slow: list[
-        tuple[Any, ...]
-    ]  # per question: (id, 1 derived / 2 left to the rules / 0, n/a row, missing row, code rows, id text)
+    # per question: (id, 1 derived / 2 left to the rules / 0, its n/a row, its missing row, its code rows, id text)
+    slow: list[tuple[Any, ...]]
     position: dict[str, int]
     sids: list[str]  # the case scores, each with the row for each of its results
     scoded: list[dict[Any, str]]
