@@ -249,3 +249,4 @@ def test_hide_items_keeps_one_line_per_key_question_in_every_format(tmp_path: Pa
     assert {r["level"] for r in data["records"]} == {"key"}
     table = cli("compare", old, new, "--map", mapping, "--format", "table", "--hide-items").stdout
     assert "2 item line(s) hidden (--hide-items)" in table and "↳" not in table and "9/20 answers" in table
+    assert "1 key question(s) set pooled answers beside cases (k1): read their change with the intervals" in table

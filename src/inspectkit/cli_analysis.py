@@ -373,6 +373,13 @@ def render_compare(result: Any, fmt: str, hide_unmapped: bool, hide_items: bool 
             + ("" if hidden else "; each item follows on a ↳ line")
         )
     out.append("change: percentage points from the first inspection to the last; overlap: whether the 95% intervals overlap")
+    mixed = [line.key for line in result.key_lines if len({c.basis for c in line.with_cases}) > 1]
+    if mixed:
+        out.append(
+            f"{len(mixed)} key question(s) set pooled answers beside cases ({', '.join(mixed[:6])}"
+            + (" ..." if len(mixed) > 6 else "")
+            + "): read their change with the intervals"
+        )
     if result.how != "id":
         out.append(
             "relation: how an inspection's item stands to the line's: equivalent, narrower (a part of it), broader, related"
