@@ -431,13 +431,25 @@ def test_a_header_is_read_without_building_the_definition(cache: Path, tmp_path:
     assert files.read_ids(main) == expected_ids
 
 
-def test_a_header_of_a_definition_that_is_not_valid_yaml_is_an_error(tmp_path: Path) -> None:
+def test_a_definition_that_is_not_valid_yaml_is_an_error_when_read(tmp_path: Path, tiny_module: Any) -> None:
+    """Broken YAML before the header's end stops the plugin at once; further on, once the header is known, the
+    edition is listed and the error comes when it is built."""
     from inspectkit import files
 
     main = copy_instrument(tmp_path)
-    main.write_text(main.read_text(encoding="utf-8") + "items_after: [unclosed\n", encoding="utf-8")
+    text = main.read_text(encoding="utf-8")
+    early = tmp_path / "early" / "instrument.yaml"
+    early.parent.mkdir()
+    shutil.copy(included(main), early.parent / included(main).name)
+    early.write_text(text.replace("title: Tiny instrument", "title: [unclosed"), encoding="utf-8")
     with pytest.raises(InputError, match="not valid YAML"):
-        files.read_header(main)
+        files.read_header(early)
+    main.write_text(text + "items_after: [unclosed\n", encoding="utf-8")
+    assert files.read_header(main)["title"] == "Tiny instrument"
+    registry = inspectkit.load_registry(plugins=[("tiny", tiny_module), ("copy", frameworks_plugin(main))], entry_points=False)
+    assert INSTRUMENT in registry.editions()
+    with pytest.raises(InputError, match="not valid YAML"):
+        registry.framework(INSTRUMENT)
 
 
 def test_a_problem_outside_the_header_is_reported_when_the_edition_is_built(tmp_path: Path, tiny_module: Any) -> None:

@@ -273,7 +273,7 @@ def read_header(path: Path) -> dict[str, Any]:
             _scanned_ids[name] = stored["ids"]
         return {k: stored[k] for k in HEADER_KEYS}
     text = read_text(path)
-    scanned = scan_yaml_mapping(text, str(path), _SCANNED_KEYS, "items", "id")
+    scanned = scan_yaml_mapping(text, str(path), _SCANNED_KEYS, "items", "id", _header_complete(text))
     if scanned is None:  # not plainly a mapping: read whole, which says what is wrong (if anything)
         raw, deps = _read_uncached(path)
         _parsed[name] = (raw, deps)
@@ -283,7 +283,7 @@ def read_header(path: Path) -> dict[str, Any]:
         values, lines, fields = scanned
         includes = _include_paths(path, values.get("include"), Location(str(path), lines.get("include")))
         deps = [path, *includes]
-        ids = None if includes else [str(None if f is MISSING_FIELD else f) for f in fields]
+        ids = None if includes or fields is None else [str(None if f is MISSING_FIELD else f) for f in fields]
     source = values.get("source") or {}
     evidence_for = values.get("evidence_for")
     header: dict[str, Any] = {
@@ -297,6 +297,35 @@ def read_header(path: Path) -> dict[str, Any]:
         _scanned_ids[name] = ids
     cache.store("definition-header", name, deps, {**header, "ids": ids})
     return header
+
+
+def _header_complete(text: str) -> Any:
+    """When a header scan may stop: every header key seen, and ``evidence_for`` and ``include`` too wherever the
+    text holds anything that could be that key (the word at the start of a line, or after ``{`` or ``,``, and
+    before a colon: prose that merely uses the word does not count). A key cannot be written without its
+    letters except through an escape, so a text with ``\\x``, ``\\u`` or ``\\U`` escapes is read to its end.
+    What is not read is read, and checked, when the edition is built."""
+    if "\\x" in text or "\\u" in text or "\\U" in text:
+        return None
+    needed = {"edition", "title", "version", "source"}
+    for optional in ("evidence_for", "include"):
+        if _may_be_key(text, optional):
+            needed.add(optional)
+    return needed.issubset
+
+
+def _may_be_key(text: str, word: str) -> bool:
+    """Whether ``word`` appears anywhere as it would as a key: first on its line (after any indentation, ``?``
+    or quote) or after ``{`` or ``,``, and followed (after any quote and spaces) by a colon or the line's end."""
+    at = text.find(word)
+    while at >= 0:
+        before = text[text.rfind("\n", 0, at) + 1 : at].rstrip(" \t?'\"")
+        if not before.strip() or before[-1] in "{,":
+            after = text[at + len(word) : at + len(word) + 40].lstrip("'\"").lstrip(" \t")
+            if not after or after[0] in ":\r\n":
+                return True
+        at = text.find(word, at + 1)
+    return False
 
 
 def read_ids(path: Path) -> list[str]:

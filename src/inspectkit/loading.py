@@ -441,14 +441,20 @@ MISSING_FIELD: Any = object()  # a list entry (a mapping) without the field aske
 
 
 def scan_yaml_mapping(
-    text: str, source: str, keys: frozenset[str], list_key: str, field: str
-) -> tuple[dict[str, Any], dict[str, int], list[Any]] | None:
+    text: str,
+    source: str,
+    keys: frozenset[str],
+    list_key: str,
+    field: str,
+    enough: Callable[[set[str]], bool] | None = None,
+) -> tuple[dict[str, Any], dict[str, int], list[Any] | None] | None:
     """Some of a YAML mapping without building the rest: the values of the top-level ``keys`` (and the line of
     each), and the ``field`` of each mapping in the top-level list ``list_key`` (``MISSING_FIELD`` where one
     has none).
 
     The values read are built exactly as ``load_yaml`` builds them; everything else is only parsed (a document
-    that is not valid YAML raises the same error). None when the document is not plainly a mapping, or uses
+    that is not valid YAML raises the same error), up to where ``enough(keys seen so far)`` says the rest is not
+    needed (the fields are then None: the rest of the document is neither read nor checked). None when the document is not plainly a mapping, or uses
     an alias in what is read, or gives a top-level key twice: the caller then loads it whole, which says what
     is wrong, if anything.
     """
@@ -571,6 +577,8 @@ def scan_yaml_mapping(
                     fields.append(found)
             else:
                 skip()
+            if enough is not None and enough(seen):
+                return values, lines, None  # the rest is not read: the list's fields are not known
         if get().__class__ is not yaml.DocumentEndEvent or get().__class__ is not yaml.StreamEndEvent:
             return None
         return values, lines, fields
