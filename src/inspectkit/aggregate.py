@@ -800,7 +800,7 @@ class Rater:
             ids, batch = 0, array("Q")
             for key in self._seen.sorted_keys():
                 batch.append(key)
-                if len(batch) >= 1 << 16:
+                if len(batch) >= 1 << 13:
                     fh.write(batch.tobytes())
                     ids, batch = ids + len(batch), array("Q")
             fh.write(batch.tobytes())
@@ -1213,7 +1213,7 @@ def _repeated_across(id_files: list[tuple[str, int]]) -> list[list[int]]:
 
     def keys(index: int, name: str, count: int) -> Iterator[tuple[int, int]]:
         with open(name, "rb") as fh:
-            while block := fh.read(8 << 16):
+            while block := fh.read(8 << 13):  # a block of each share's hashes at a time: 64 KiB each
                 data = array("Q")
                 data.frombytes(block)
                 for key in data:

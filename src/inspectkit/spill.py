@@ -116,7 +116,7 @@ class SpillList:
             self._file = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the list
         import shutil
 
-        shutil.copyfileobj(fh, self._file, 1 << 20)
+        shutil.copyfileobj(fh, self._file, 1 << 18)
         self._n += count
 
     @property
@@ -186,11 +186,11 @@ class SeenIds:
     where a hash would be. A Bloom filter of fixed size says at once that most new ids were never seen;
     only when it cannot say (about one id in 500 at a million cases) are the buffer and the runs searched.
     Two different ids share a 64-bit hash with odds far below one in a million even for a million cases.
-    Memory: the filter (2 MiB), the buffer (512 KiB) and 16 bytes per 512 ids.
+    Memory: the filter (2 MiB), the buffer (128 KiB) and 16 bytes per 512 ids.
     """
 
     BITS = 1 << 24  # of the filter
-    BUFFER = 1 << 16  # hashes held before a run is written
+    BUFFER = 1 << 14  # hashes held before a run is written (sorting them briefly takes 40 bytes each)
     STRIDE = 512  # hashes per block of a run (one read of 4 KiB)
 
     def __init__(self) -> None:
@@ -252,9 +252,9 @@ class SeenIds:
         import heapq
 
         def run(offset: int, count: int) -> Iterator[int]:
-            for start in range(0, count, 1 << 16):
+            for start in range(0, count, 1 << 13):
                 data = self._array("Q")
-                data.frombytes(_read_at(self._file, offset + start * 8, min(1 << 16, count - start) * 8))  # type: ignore[arg-type]
+                data.frombytes(_read_at(self._file, offset + start * 8, min(1 << 13, count - start) * 8))  # type: ignore[arg-type]
                 yield from data
 
         last = None
