@@ -103,3 +103,16 @@ def test_yaml_case_files_are_what_pyyaml_writes(installed: Any, edition: str, tm
     for case in expected:
         text = (tmp_path / "cases" / f"{case['case_id']}.yaml").read_text(encoding="utf-8")
         assert text == yaml.safe_dump(case, sort_keys=False, allow_unicode=True)
+
+
+@pytest.mark.parametrize("edition", ["standards_2020", "carag_2019"])
+def test_what_synth_remembers_changes_only_its_speed(installed: Any, edition: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where cases share which questions apply, synth remembers each case's layout; where they seldom do (and for a
+    whole run, from the start) it takes out what does not apply instead: the cases are the same either way."""
+    engine = installed.engine(edition)
+    monkeypatch.setattr(synth, "_PLANS", {})
+    remembered = [json.dumps(c) for c in synth.iter_synthetic(engine, 1500, 4)]
+    monkeypatch.setattr(synth, "_PLANS", {})
+    plan = synth._plan(engine)
+    plan._remember_layouts = False
+    assert [json.dumps(c) for c in synth.iter_synthetic(engine, 1500, 4)] == remembered

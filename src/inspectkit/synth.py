@@ -371,9 +371,10 @@ class _Draws:
         self.order = narrow + list(wide) + [i.id for i in rest]
         self.width = len(self.tables)
 
-    def extend(self, cand: list[Any], rng: random.Random) -> None:
+    def extend(self, cand: list[Any], rng: random.Random, narrow: bool = True) -> None:
+        """Draw every question's answer (``narrow=False``: all but those drawn with one byte, already drawn)."""
         width = self.width
-        if width:
+        if width and narrow:
             cand += map(operator.getitem, self.tables, rng.getrandbits(8 * width).to_bytes(width, "little"))
         wide = len(self.wide)
         if wide:
@@ -487,7 +488,8 @@ class _Plan:
         group_inputs = sorted({pos[i] for inputs in by_inputs for i in inputs})
         self._layout_key = _getter(group_inputs)
         self.layouts: dict[Any, Any] = {}
-        self._remember_layouts = True
+        self._patterns: dict[tuple[str, ...], Any] = {}
+        self._remember_layouts = not self._rest_categories  # (a category dropped needs the full candidates)
         self._layout_misses = 0
         self._cases = 0
         # the memo lookups, done in line on the hot path (a rule is called only when its result is not known)
@@ -556,18 +558,25 @@ class _Plan:
                     break
             else:
                 break
-        self.rest.extend(cand, rng)
-        for p, rule in self._rest_categories:
-            _drop(cand, p, rule)
         if self._remember_layouts:
             self._cases += 1
             key = (self._layout_key(cand), tuple(gone))
             layout = self.layouts.get(key)
             if layout is None:
                 layout = self._layout(key, cand, gone)
-            ids, get, written = layout
+            ids, get, written, pick, tables = layout
+            # the same random bytes as below, looked up only for the questions that apply
+            width = self.rest.width
+            if width:
+                drawn = rng.getrandbits(8 * width).to_bytes(width, "little")
+                if tables:
+                    cand += map(operator.getitem, tables, pick(drawn))
+            self.rest.extend(cand, rng, narrow=False)
             answers = dict(zip(ids, get(cand), strict=True))
         else:
+            self.rest.extend(cand, rng)
+            for p, rule in self._rest_categories:
+                _drop(cand, p, rule)
             answers = dict(zip(self.doc_ids, self.doc_get(cand), strict=True))
             for qid in self._left_out(cand, gone):
                 del answers[qid]
@@ -592,17 +601,38 @@ class _Plan:
         """The answers kept for a case whose answers give ``key``: their ids in document order, a function
         picking their candidates, and which are written as a list or a mapping. Remembered while cases share
         them; given up on for an edition where they seldom do."""
-        out = set(self._left_out(cand, gone))
-        ids = tuple(q for q in self.doc_ids if q not in out)
-        layout = (ids, _getter([self.doc_pos[q] for q in ids]), tuple(w for w in self.written if w[0] not in out))
-        self._layout_misses += 1
-        if self._layout_misses >= _LAYOUT_TRIAL and self._layout_misses * 2 > self._cases:
-            self._remember_layouts = False  # most cases differ: taking out what does not apply is quicker
-            self.layouts.clear()
-            return layout
+        pattern = tuple(self._left_out(cand, gone))  # many cases' answers leave out the same questions
+        layout = self._patterns.get(pattern)
+        if layout is None:
+            layout = self._patterns[pattern] = self._build_layout(pattern)
+            self._layout_misses += 1
+            if self._layout_misses >= _LAYOUT_TRIAL and self._layout_misses * 2 > self._cases:
+                self._remember_layouts = False  # most cases differ: taking out what does not apply is quicker
+                self.layouts.clear()
+                self._patterns.clear()
+                return layout
         if len(self.layouts) >= _MEMO_LIMIT:
             self.layouts.clear()
+            self._patterns.clear()
         self.layouts[key] = layout
+        return layout
+
+    def _build_layout(self, pattern: tuple[str, ...]) -> Any:
+        """The layout of a case that leaves out the questions in ``pattern``."""
+        out = set(pattern)
+        ids = tuple(q for q in self.doc_ids if q not in out)
+        rest, start = self.rest, len(self.first.order)
+        kept = [n for n, q in enumerate(rest.order[: rest.width]) if q not in out]  # of the byte-drawn questions
+        where = {rest.order[n]: start + i for i, n in enumerate(kept)}
+        where.update((q, start + len(kept) + i) for i, q in enumerate(rest.order[rest.width :]))
+        positions = [self.doc_pos[q] if self.doc_pos[q] < start else where[q] for q in ids]
+        layout = (
+            ids,
+            _getter(positions),
+            tuple(w for w in self.written if w[0] not in out),
+            _getter(kept),
+            tuple(rest.tables[n] for n in kept),
+        )
         return layout
 
 
