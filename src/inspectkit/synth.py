@@ -694,10 +694,16 @@ def iter_synthetic(engine: Engine, count: int, seed: int) -> Iterator[dict[str, 
     """``count`` valid cases, the same for the same ``seed``, with ids ``SYN-<EDITION>-<seed>-<n>``."""
     rng = random.Random(seed)
     plan = _plan(engine)
-    header, answers = plan.header, plan.answers
-    prefix = engine.framework.edition.upper().replace("_", "-")
+    answers, edition, version = plan.answers, plan.header["edition"], plan.header["edition_version"]
+    prefix = f"SYN-{edition.upper().replace('_', '-')}-{seed}-"
     for n in range(1, count + 1):
-        yield {**header, "case_id": f"SYN-{prefix}-{seed}-{n:06d}", "answers": answers(rng)}
+        yield {
+            "schema": 1,
+            "edition": edition,
+            "edition_version": version,
+            "case_id": f"{prefix}{n:06d}",
+            "answers": answers(rng),
+        }
 
 
 def write_cases(engine: Engine, count: int, seed: int, output: Path, progress: Any = None) -> int:
