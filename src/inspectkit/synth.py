@@ -10,8 +10,10 @@ rather than once per case:
    just the part of the rules it needs) the first time those answers are seen together, and remembered.
    Answers an error check refuses are drawn again, so every case synth writes is valid.
 2. Every other question gets a random answer on its own: one random byte indexes a table of its answers in
-   the shares synth gives them, or an index into a pool (texts, dates, wide ranges of numbers).
-3. What applies picks the answers kept, in document order.
+   the shares synth gives them (two bytes for texts, dates, wide ranges of numbers, multiple choices and
+   answers per category).
+3. What applies picks the answers kept, in document order (remembered per set of questions left out, where
+   many cases share one).
 
 The same seed gives the same cases, byte for byte.
 """
@@ -50,7 +52,7 @@ _MEMO_LIMIT = 100_000  # remembered results per rule, beyond which its memo star
 _LAYOUT_TRIAL = 1000  # cases' layouts are remembered unless this many differ, more than half of those made
 _BATCH = 256  # cases written (and progress shown) at a time
 _ATTEMPTS = 1000  # draws before a case the error checks keep refusing is given as it stands
-_MISS = object()
+_MISS: Any = object()
 _BIG_ENDIAN = sys.byteorder == "big"  # random bytes are read little-endian everywhere
 
 Rnd = Callable[[], float]
@@ -90,9 +92,10 @@ def _answers(item: Item) -> tuple[Any, ...] | None:
     if name == "date":
         return _DATES
     key: tuple[Any, ...]
+    whole = bool(a.integer or name == "months")
     if name in ("number", "months"):
         lo, hi = _bounds(item)
-        key = (name, lo, hi, bool(a.integer or name == "months"))
+        key = (name, lo, hi, whole)
     elif name == "text":
         key = (name, max(3, min(a.max_words or 30, 30)))
     else:
@@ -100,7 +103,7 @@ def _answers(item: Item) -> tuple[Any, ...] | None:
     if key not in _POOLS:
         if name == "text":
             _POOLS[key] = tuple(t for n in range(3, key[1] + 1) for t in _TEXTS[n])
-        elif key[3]:
+        elif whole:
             _POOLS[key] = tuple(range(lo, hi + 1)) if hi - lo < _POOL_LIMIT else None
         elif (hi - lo) * 100 < _POOL_LIMIT:  # two decimals, as an inspector writes them
             _POOLS[key] = tuple(round(lo + i / 100, 2) for i in range((hi - lo) * 100 + 1))
@@ -244,6 +247,11 @@ def _refused(v: Any) -> bool:
     return v is True or (v is not False and truth(v) is True)
 
 
+def _refuses(run: Callable[[Any], Any]) -> Callable[[Any], bool]:
+    """Whether an error check refuses the answers it is given."""
+    return lambda env: _refused(run(env))
+
+
 class _Rule:
     """One rule's result for a case (whether a question applies, the categories that do not, whether an error
     check refuses), from the answers it depends on: remembered per distinct tuple of them where they can be
@@ -375,7 +383,7 @@ class _Draws:
         """Draw every question's answer (``narrow=False``: all but those drawn with one byte, already drawn)."""
         width = self.width
         if width and narrow:
-            cand += map(operator.getitem, self.tables, rng.getrandbits(8 * width).to_bytes(width, "little"))
+            cand += map(operator.getitem, self.tables, rng.getrandbits(8 * width).to_bytes(width, "little"))  # type: ignore[arg-type]
         wide = len(self.wide)
         if wide:
             pairs = array("H", rng.getrandbits(16 * wide).to_bytes(2 * wide, "little"))
@@ -398,7 +406,7 @@ class _Plan:
     def __init__(self, engine: Engine):
         self.engine = engine
         fw = engine.framework
-        self.header = {"schema": 1, "edition": fw.edition, "edition_version": fw.version}
+        self.header: dict[str, Any] = {"schema": 1, "edition": fw.edition, "edition_version": fw.version}
         askable = [i for i in engine.case_items if i.answer is not None and i.derive is None]
         self.ids = ids = frozenset(i.id for i in askable)
         validators = engine.validators
@@ -454,8 +462,7 @@ class _Plan:
         self._first_categories = [(p, r) for p, first, r in categories if first]
         self._rest_categories = [(p, r) for p, first, r in categories if not first]
         self.checks = [
-            rule(inputs, lambda env, run=c.when.run: _refused(run(env)), set(c.when.reads))
-            for c, inputs in zip(checks, check_inputs, strict=True)
+            rule(inputs, _refuses(c.when.run), set(c.when.reads)) for c, inputs in zip(checks, check_inputs, strict=True)
         ]
 
         # the structural questions with a condition, each after what decides whether it applies
