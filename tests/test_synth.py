@@ -116,3 +116,11 @@ def test_what_synth_remembers_changes_only_its_speed(installed: Any, edition: st
     plan = synth._plan(engine)
     plan._remember_layouts = False
     assert [json.dumps(c) for c in synth.iter_synthetic(engine, 1500, 4)] == remembered
+
+
+@pytest.mark.parametrize("name", ["cases.jsonl", "cases"])
+def test_progress_counts_up_to_every_case_written(engine: Any, tmp_path: Path, name: str) -> None:
+    """On a terminal synth shows how many cases are written so far (every few hundred), ending at all of them."""
+    seen: list[int] = []
+    assert synth.write_cases(engine, 520, 1, tmp_path / name, progress=seen.append) == 520
+    assert seen == [256, 512, 520]
