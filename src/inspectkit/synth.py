@@ -234,6 +234,18 @@ class _SubEnv:
         return self.scores.get(sid)
 
 
+class _Light(_SubEnv):
+    """The rules' view of answers that need no settling (no condition, derived value or score among what is read)."""
+
+    __slots__ = ()
+
+    def __init__(self, engine: Engine, answers: dict[str, Any]):
+        self.engine = engine
+        self.answers = self.vals = answers
+        self.na = {}
+        self.scores = {}
+
+
 class _PartPlan:
     """An engine's plan cut down to the entries some rules depend on (what ``plain_plan`` walks)."""
 
@@ -441,8 +453,11 @@ class _Plan:
         self.rest = _Draws([i for i in askable if i.id not in structural])
         pos = {qid: n for n, qid in enumerate(self.first.order + self.rest.order)}
 
+        valid: dict[tuple[str, Any], Any] = {}  # answers as the rules read them (a date as a date), by question and text
+
         def rule(inputs: tuple[str, ...], work: Callable[[Any], Any], refs: set[str]) -> _Rule:
-            settle = plain_plan(_PartPlan(engine, self._closure(refs)[1]))  # type: ignore[arg-type]
+            part = _PartPlan(engine, self._closure(refs)[1])
+            settle = plain_plan(part)  # type: ignore[arg-type]
             positions = tuple(pos[i] for i in inputs)
 
             def from_candidates(cand: list[Any]) -> Any:
@@ -450,7 +465,18 @@ class _Plan:
                 for qid, p in zip(inputs, positions, strict=True):
                     v = cand[p]
                     if v is not None:
-                        answers[qid] = validators[qid](_written(v, shape[qid]))
+                        if v.__class__ is str:  # most answers: codes, dates, texts
+                            key = (qid, v)
+                            value = valid.get(key, _MISS)
+                            if value is _MISS:
+                                if len(valid) >= _MEMO_LIMIT:
+                                    valid.clear()
+                                value = valid[key] = validators[qid](v)
+                            answers[qid] = value
+                        else:
+                            answers[qid] = validators[qid](_written(v, shape[qid]))
+                if not part.plan:  # nothing to settle: the rule reads the answers as they are
+                    return work(_Light(engine, answers))
                 return work(_SubEnv(engine, settle, answers))
 
             return _Rule(positions, from_candidates, math.prod(domain[i] for i in inputs) <= _MEMO_DOMAIN)
