@@ -8,7 +8,6 @@ fraction (``Fraction``); only display rounds.
 from __future__ import annotations
 
 import datetime
-import math
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from fractions import Fraction
@@ -21,6 +20,7 @@ from inspectkit.engine import NOT_APPLICABLE, OTHER_VERSION, Message, case_id_te
 from inspectkit.errors import InputError, InspectkitError, Location, UsageError, suggestion
 from inspectkit.expressions import NA, UNKNOWN, sufficiency, truth
 from inspectkit.intervals import rounded
+from inspectkit.jsontext import strict_dumps
 from inspectkit.model import MET, Band, Framework
 from inspectkit.spill import SeenIds as SeenIds  # export finds repeated ids with the same class
 from inspectkit.spill import SpillList
@@ -315,28 +315,8 @@ class _Lazy:
         return iter(self.make())
 
 
-def strict_dumps(value: Any) -> str:
-    """Strict JSON, indented, whatever the data holds: NaN and infinity (which JSON has not) are written as null."""
-    import json
-
-    try:
-        return json.dumps(value, indent=2, ensure_ascii=False, default=str, allow_nan=False)
-    except ValueError:
-        return json.dumps(_finite(value), indent=2, ensure_ascii=False, default=str, allow_nan=False)
-
-
 def _plain(value: Any) -> bool:
     return value is None or value.__class__ in (str, int, float, bool)
-
-
-def _finite(value: Any) -> Any:
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    return value
 
 
 def json_chunks(data: dict[str, Any]) -> Iterator[str]:

@@ -179,24 +179,10 @@ def _run(fn: Callable[..., int | None]) -> Callable[..., None]:
 
 
 def _json_text(data: Any) -> str:
-    """Strict JSON, indented, whatever the data holds: NaN and infinity (which JSON has not) are written as null
-    (as ``aggregate.strict_dumps`` writes a report; kept here so that a one-case command need not import it)."""
-    try:
-        return json.dumps(data, indent=2, ensure_ascii=False, default=str, allow_nan=False)
-    except ValueError:
-        return json.dumps(_finite(data), indent=2, ensure_ascii=False, default=str, allow_nan=False)
+    """Strict JSON, indented (see :func:`inspectkit.jsontext.strict_dumps`)."""
+    from inspectkit.jsontext import strict_dumps
 
-
-def _finite(value: Any) -> Any:
-    import math
-
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    return value
+    return strict_dumps(data)
 
 
 def _emit_json(data: Any) -> None:
