@@ -47,9 +47,10 @@ _YES_SHARE = {"summary": 0.72, "evidence": 0.72}  # summary judgements and evide
 _TEXTS_PER_LENGTH = 16  # texts in the pool for each length in words
 _TABLE_CODES = 16  # a question with at most this many answers is drawn with one random byte
 _POOL_LIMIT = 100_000  # a question with at most this many answers is drawn as an index into them
-_MEMO_DOMAIN = 50_000  # a rule is remembered when the answers it reads can be combined in at most this many ways
+_MEMO_DOMAIN = 50_000  # a rule whose answers can be combined in at most this many ways keeps every result it meets
 _MEMO_LIMIT = 100_000  # remembered results per rule, beyond which its memo starts again
-_LAYOUT_TRIAL = 1000  # cases' layouts are remembered unless this many differ, more than half of those made
+_WIDE_MEMO_LIMIT = 20_000  # the same for any other rule: its cases still share many keys (an answer left out, n/a)
+_LAYOUT_TRIAL = 200  # cases' layouts are remembered unless this many differ, more than half of those made (each costs a walk of the questions)
 _BATCH = 256  # cases written (and progress shown) at a time
 _ATTEMPTS = 1000  # draws before a case the error checks keep refusing is given as it stands
 _MISS: Any = object()
@@ -266,24 +267,22 @@ def _refuses(run: Callable[[Any], Any]) -> Callable[[Any], bool]:
 
 class _Rule:
     """One rule's result for a case (whether a question applies, the categories that do not, whether an error
-    check refuses), from the answers it depends on: remembered per distinct tuple of them where they can be
-    combined in few ways, else worked out each time on just the part of the plan it reads."""
+    check refuses), from the answers it depends on, worked out on just the part of the plan it reads and
+    remembered per distinct tuple of them (up to ``limit`` of them, then the memo starts again)."""
 
-    __slots__ = ("get", "seen", "work", "memo")
+    __slots__ = ("get", "seen", "work", "limit")
 
-    def __init__(self, positions: tuple[int, ...], work: Callable[[list[Any]], Any], memo: bool):
+    def __init__(self, positions: tuple[int, ...], work: Callable[[list[Any]], Any], limit: int):
         self.get: Callable[[list[Any]], Any] = operator.itemgetter(*positions) if positions else (lambda cand: ())
         self.work = work
-        self.memo = memo
+        self.limit = limit
         self.seen: dict[Any, Any] = {}
 
     def __call__(self, cand: list[Any]) -> Any:
-        if not self.memo:
-            return self.work(cand)
         key = self.get(cand)
         hit = self.seen.get(key, _MISS)
         if hit is _MISS:
-            if len(self.seen) >= _MEMO_LIMIT:
+            if len(self.seen) >= self.limit:
                 self.seen.clear()
             hit = self.seen[key] = self.work(cand)
         return hit
@@ -390,6 +389,7 @@ class _Draws:
         self.functions = tuple(_pooled(pool) if (pool := _pool(i)) else _drawer(i) for i in rest)
         self.order = narrow + list(wide) + [i.id for i in rest]
         self.width = len(self.tables)
+        self.more = bool(self.wide or self.functions)  # answers drawn other than with one byte
 
     def extend(self, cand: list[Any], rng: random.Random, narrow: bool = True) -> None:
         """Draw every question's answer (``narrow=False``: all but those drawn with one byte, already drawn)."""
@@ -479,7 +479,8 @@ class _Plan:
                     return work(_Light(engine, answers))
                 return work(_SubEnv(engine, settle, answers))
 
-            return _Rule(positions, from_candidates, math.prod(domain[i] for i in inputs) <= _MEMO_DOMAIN)
+            few = math.prod(domain[i] for i in inputs) <= _MEMO_DOMAIN
+            return _Rule(positions, from_candidates, _MEMO_LIMIT if few else _WIDE_MEMO_LIMIT)
 
         categories = [
             (pos[qid], qid in structural, rule(category_inputs[qid], _dropped(cats), refs))
@@ -534,8 +535,9 @@ class _Plan:
         step_rules = [
             rule(inputs, _not_applying(tuple((pos[q], q) for q in qids)), set(qids)) for inputs, qids in together.items()
         ]
-        self._steps = [(g.get if g.memo else None, g.seen, g) for g in step_rules]
-        self._groups = [(g.get if g.memo else None, g.seen, g) for g in groups]
+        self._steps = [(g.get, g.seen, g) for g in step_rules]
+        self._checks = [(g.get, g.seen, g) for g in self.checks]
+        self._groups = [(g.get, g.seen, g) for g in groups]
         # every question in document order; those that do not apply are then taken out
         self.doc_ids = tuple(i.id for i in askable)
         positions = [pos[i.id] for i in askable]
@@ -572,25 +574,32 @@ class _Plan:
 
     def answers(self, rng: random.Random) -> dict[str, Any]:
         """One case's answers: every question that applies given the case's own answers, in document order."""
-        steps, checks, first = self._steps, self.checks, self.first
+        # the hot path: each rule's memo is looked up in line, its rule called only when the result is not known
+        steps, checks, extend, categories = self._steps, self._checks, self.first.extend, self._first_categories
         for _attempt in range(_ATTEMPTS):
             cand: list[Any] = []
-            first.extend(cand, rng)
-            gone = []
+            extend(cand, rng)
+            gone: list[str] = []
             for get, seen, step in steps:
-                out = seen.get(get(cand), _MISS) if get is not None else _MISS
+                out = seen.get(get(cand), _MISS)
                 if out is _MISS:
                     out = step(cand)
-                for p, qid in out:
-                    cand[p] = None
-                    gone.append(qid)
-            for p, rule in self._first_categories:
+                if out:
+                    positions, qids = out
+                    for p in positions:
+                        cand[p] = None
+                    gone += qids
+            for p, rule in categories:
                 _drop(cand, p, rule)
-            for check in checks:
-                if check(cand):
+            for get, seen, check in checks:
+                out = seen.get(get(cand), _MISS)
+                if out is _MISS:
+                    out = check(cand)
+                if out:
                     break
             else:
                 break
+        rest = self.rest
         if self._remember_layouts:
             self._cases += 1
             key = (self._layout_key(cand), tuple(gone))
@@ -599,15 +608,16 @@ class _Plan:
                 layout = self._layout(key, cand, gone)
             ids, get, written, pick, tables = layout
             # the same random bytes as below, looked up only for the questions that apply
-            width = self.rest.width
+            width = rest.width
             if width:
                 drawn = rng.getrandbits(8 * width).to_bytes(width, "little")
                 if tables:
                     cand += map(operator.getitem, tables, pick(drawn))
-            self.rest.extend(cand, rng, narrow=False)
+            if rest.more:
+                rest.extend(cand, rng, narrow=False)
             answers = dict(zip(ids, get(cand), strict=True))
         else:
-            self.rest.extend(cand, rng)
+            rest.extend(cand, rng)
             for p, rule in self._rest_categories:
                 _drop(cand, p, rule)
             answers = dict(zip(self.doc_ids, self.doc_get(cand), strict=True))
@@ -622,12 +632,13 @@ class _Plan:
 
     def _left_out(self, cand: list[Any], gone: list[str]) -> list[str]:
         """The questions that do not apply: ``gone`` (structural) and those behind the other gates."""
+        gone = list(gone)
         for get, seen, group in self._groups:
-            out = seen.get(get(cand), _MISS) if get is not None else _MISS
+            out = seen.get(get(cand), _MISS)
             if out is _MISS:
                 out = group(cand)
             if out:
-                gone = gone + list(out)
+                gone += out
         return gone
 
     def _layout(self, key: Any, cand: list[Any], gone: list[str]) -> Any:
@@ -684,9 +695,15 @@ def _written(value: Any, shape: str) -> Any:
     return value
 
 
-def _not_applying(members: tuple[tuple[int, str], ...]) -> Callable[[Any], tuple[tuple[int, str], ...]]:
-    """Of ``members`` (candidate position, question), those that do not apply."""
-    return lambda env: tuple(m for m in members if env.applies(m[1]) is False)
+def _not_applying(members: tuple[tuple[int, str], ...]) -> Callable[[Any], tuple[tuple[int, ...], tuple[str, ...]] | tuple[()]]:
+    """Of ``members`` (candidate position, question), those that do not apply: their positions and their ids
+    (empty where all apply)."""
+
+    def not_applying(env: Any) -> Any:
+        out = [m for m in members if env.applies(m[1]) is False]
+        return (tuple(p for p, _ in out), tuple(q for _, q in out)) if out else ()
+
+    return not_applying
 
 
 def _left_out(members: dict[str, tuple[str, ...]]) -> Callable[[Any], tuple[str, ...]]:
