@@ -49,6 +49,7 @@ _TABLE_CODES = 16  # a question with at most this many answers is drawn with one
 _POOL_LIMIT = 100_000  # a question with at most this many answers is drawn as an index into them
 _MEMO_DOMAIN = 50_000  # a rule whose answers can be combined in at most this many ways keeps every result it meets
 _MEMO_LIMIT = 100_000  # remembered results per rule, beyond which its memo starts again
+_MERGE_DOMAIN = 1024  # gates whose answers can be combined in at most this many ways between them share a memo
 _WIDE_MEMO_LIMIT = 20_000  # the same for any other rule: its cases still share many keys (an answer left out, n/a)
 _LAYOUT_TRIAL = 200  # cases' layouts are remembered unless this many differ, more than half of those made (each costs a walk of the questions)
 _BATCH = 256  # cases written (and progress shown) at a time
@@ -396,12 +397,14 @@ class _Draws:
         width = self.width
         if width and narrow:
             cand += map(operator.getitem, self.tables, rng.getrandbits(8 * width).to_bytes(width, "little"))  # type: ignore[arg-type]
-        wide = len(self.wide)
-        if wide:
-            pairs = array("H", rng.getrandbits(16 * wide).to_bytes(2 * wide, "little"))
+        wide = self.wide
+        if len(wide) == 1:  # the same two bytes, read as one number
+            cand.append(wide[0][rng.getrandbits(16)])
+        elif wide:
+            pairs = array("H", rng.getrandbits(16 * len(wide)).to_bytes(2 * len(wide), "little"))
             if _BIG_ENDIAN:
                 pairs.byteswap()
-            cand += map(operator.getitem, self.wide, pairs)
+            cand += map(operator.getitem, wide, pairs)
         if self.functions:
             rnd = rng.random
             cand += [draw(rnd) for draw in self.functions]
@@ -517,7 +520,18 @@ class _Plan:
         by_inputs: dict[tuple[str, ...], dict[str, tuple[str, ...]]] = {}
         for sig, qids in behind.items():
             by_inputs.setdefault(gate_inputs[sig], {})[gate_refs[sig]] = tuple(qids)
-        groups = [rule(inputs, _left_out(members), set(members)) for inputs, members in by_inputs.items()]
+        # gates reading few answers between them share one memo: a lookup per case each costs more than the rule
+        # worked out for each of their few combinations
+        merged: list[tuple[set[str], dict[str, tuple[str, ...]]]] = []
+        for inputs, members in sorted(by_inputs.items(), key=lambda entry: math.prod(domain[i] for i in entry[0])):
+            for reads, together_members in merged:
+                if math.prod(domain[i] for i in reads | set(inputs)) <= _MERGE_DOMAIN:
+                    reads.update(inputs)
+                    together_members.update(members)
+                    break
+            else:
+                merged.append((set(inputs), dict(members)))
+        groups = [rule(tuple(sorted(reads)), _left_out(members), set(members)) for reads, members in merged]
         # what applies of the rest depends only on these answers (and on which structural questions apply)
         group_inputs = sorted({pos[i] for inputs in by_inputs for i in inputs})
         self._layout_key = _getter(group_inputs)
