@@ -546,8 +546,18 @@ class _Plan:
         together: dict[tuple[str, ...], list[str]] = {}
         for qid in steps:
             together.setdefault(gate_inputs[gate_of[qid]], []).append(qid)
+        # and steps in a row reading few answers between them are looked up as one (worked out in turn on a miss)
+        chained: list[tuple[set[str], list[_Rule]]] = []
+        for inputs, qids in together.items():
+            step = rule(inputs, _not_applying(tuple((pos[q], q) for q in qids)), set(qids))
+            if chained and math.prod(domain[i] for i in chained[-1][0] | set(inputs)) <= _MERGE_DOMAIN:
+                chained[-1][0].update(inputs)
+                chained[-1][1].append(step)
+            else:
+                chained.append((set(inputs), [step]))
         step_rules = [
-            rule(inputs, _not_applying(tuple((pos[q], q) for q in qids)), set(qids)) for inputs, qids in together.items()
+            steps[0] if len(steps) == 1 else _Rule(tuple(sorted(pos[i] for i in reads)), _in_turn(steps), _MEMO_LIMIT)
+            for reads, steps in chained
         ]
         self._steps = [(g.get, g.seen, g) for g in step_rules]
         self._checks = [(g.get, g.seen, g) for g in self.checks]
@@ -718,6 +728,26 @@ def _not_applying(members: tuple[tuple[int, str], ...]) -> Callable[[Any], tuple
         return (tuple(p for p, _ in out), tuple(q for _, q in out)) if out else ()
 
     return not_applying
+
+
+def _in_turn(steps: list[_Rule]) -> Callable[[list[Any]], Any]:
+    """Steps worked out one after another on a copy of the candidates, each seeing what those before it took
+    out, as one result: the positions and ids of the questions that do not apply (empty where all apply)."""
+
+    def work(cand: list[Any]) -> Any:
+        cand = list(cand)
+        positions: list[int] = []
+        qids: list[str] = []
+        for step in steps:
+            out = step(cand)
+            if out:
+                for p in out[0]:
+                    cand[p] = None
+                positions += out[0]
+                qids += out[1]
+        return (tuple(positions), tuple(qids)) if qids else ()
+
+    return work
 
 
 def _left_out(members: dict[str, tuple[str, ...]]) -> Callable[[Any], tuple[str, ...]]:
