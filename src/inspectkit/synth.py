@@ -532,9 +532,11 @@ class _Plan:
             else:
                 merged.append((set(inputs), dict(members)))
         groups = [rule(tuple(sorted(reads)), _left_out(members), set(members)) for reads, members in merged]
-        # what applies of the rest depends only on these answers (and on which structural questions apply)
-        group_inputs = sorted({pos[i] for inputs in by_inputs for i in inputs})
-        self._layout_key = _getter(group_inputs)
+        # what applies of the rest depends only on these answers and on which structural questions apply (one
+        # that does not is None by then)
+        layout_reads = sorted({pos[i] for inputs in by_inputs for i in inputs} | {pos[q] for q in steps})
+        every = layout_reads == list(range(len(self.first.order)))
+        self._layout_key: Callable[[list[Any]], tuple[Any, ...]] = tuple if every else _getter(layout_reads)
         self.layouts: dict[Any, Any] = {}
         self._patterns: dict[tuple[str, ...], Any] = {}
         self._remember_layouts = not self._rest_categories  # (a category dropped needs the full candidates)
@@ -556,8 +558,8 @@ class _Plan:
             else:
                 chained.append((set(inputs), [step]))
         step_rules = [
-            steps[0] if len(steps) == 1 else _Rule(tuple(sorted(pos[i] for i in reads)), _in_turn(steps), _MEMO_LIMIT)
-            for reads, steps in chained
+            rules[0] if len(rules) == 1 else _Rule(tuple(sorted(pos[i] for i in reads)), _in_turn(rules), _MEMO_LIMIT)
+            for reads, rules in chained
         ]
         self._steps = [(g.get, g.seen, g) for g in step_rules]
         self._checks = [(g.get, g.seen, g) for g in self.checks]
@@ -626,7 +628,7 @@ class _Plan:
         rest = self.rest
         if self._remember_layouts:
             self._cases += 1
-            key = (self._layout_key(cand), tuple(gone))
+            key = self._layout_key(cand)
             layout = self.layouts.get(key)
             if layout is None:
                 layout = self._layout(key, cand, gone)
