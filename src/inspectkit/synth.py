@@ -7,7 +7,8 @@ rather than once per case:
    (directly or through a derived value or a case score), get random answers and are visited each after
    what decides whether it applies; one that does not apply loses its answer. Whether a question applies
    depends only on the few answers its condition reads, so each condition is worked out (by the engine, on
-   just the part of the rules it needs) the first time those answers are seen together, and remembered.
+   just the part of the rules it needs) the first time those answers are seen together, and remembered
+   (rules reading few answers between them share one memo: a lookup a case costs more than their few misses).
    Answers an error check refuses are drawn again, so every case synth writes is valid.
 2. Every other question gets a random answer on its own: one random byte indexes a table of its answers in
    the shares synth gives them (two bytes for texts, dates, wide ranges of numbers, multiple choices and
