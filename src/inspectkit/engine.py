@@ -8,7 +8,7 @@ when a ``yes`` stands against an overriding factor without a note.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import attrs
@@ -226,7 +226,8 @@ class _Env:
 
     __slots__ = ("engine", "answers", "vals", "na", "scores")
 
-    def __init__(self, engine: Engine, answers: dict[str, Any]):
+    def __init__(self, engine: Engine, answers: dict[str, Any], settle: Callable[..., None] | None = None):
+        """``settle``: a part of the engine's plan to walk instead of the whole (what a few rules read)."""
         self.engine = engine
         self.answers = answers
         vals = self.vals = dict(answers)
@@ -234,7 +235,7 @@ class _Env:
         self.na = na
         scores: dict[str, Any] = {}
         self.scores = scores
-        engine.settle(self, vals, na, scores)
+        (settle or engine.settle)(self, vals, na, scores)
 
     def applies(self, qid: str) -> Any:
         return self.na.get(qid, True)

@@ -32,8 +32,8 @@ from itertools import chain, islice, permutations, product, repeat
 from pathlib import Path
 from typing import Any
 
-from inspectkit.engine import Engine, plain_plan
-from inspectkit.expressions import NA, UNKNOWN, truth
+from inspectkit.engine import Engine, _Env, plain_plan
+from inspectkit.expressions import NA, truth
 from inspectkit.files import atomic_write, atomic_writer
 from inspectkit.model import Item
 
@@ -211,30 +211,13 @@ def _domain(item: Item) -> float:
     return math.inf
 
 
-class _SubEnv:
+class _SubEnv(_Env):
     """The rules' view of a few answers, settling only the part of the plan a rule reads."""
 
-    __slots__ = ("engine", "answers", "vals", "na", "scores")
+    __slots__ = ()
 
     def __init__(self, engine: Engine, settle: Callable[..., None], answers: dict[str, Any]):
-        self.engine = engine
-        self.answers = answers
-        self.vals = dict(answers)
-        self.na: dict[str, Any] = {}
-        self.scores: dict[str, Any] = {}
-        settle(self, self.vals, self.na, self.scores)
-
-    def applies(self, qid: str) -> Any:
-        return self.na.get(qid, True)
-
-    def value(self, qid: str) -> Any:
-        return self.vals.get(qid, UNKNOWN)
-
-    def answered(self, qid: str) -> bool:
-        return self.answers.get(qid) is not None
-
-    def score(self, sid: str) -> Any:
-        return self.scores.get(sid)
+        _Env.__init__(self, engine, answers, settle)
 
 
 class _Light(_SubEnv):
