@@ -11,6 +11,7 @@ import pytest
 from inspectkit import aggregate
 from inspectkit.synth import iter_synthetic
 
+EDITION = "carag_2019"  # an installed edition big enough for a run that lasts a few seconds
 pytestmark = pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="workers are forked")
 
 
@@ -77,3 +78,36 @@ def test_workers_refuse_a_missing_file_as_one_process_does(registry, mixed_cases
     for jobs in (1, 2):
         with pytest.raises(UsageError, match="no such file"):
             aggregate.rate_paths(registry, "tiny_2024", [*mixed_cases, tmp_path / "gone.jsonl"], jobs=jobs)
+
+
+def test_a_terminated_run_stops_its_workers_and_leaves_no_files(tmp_path: Path) -> None:
+    """``kill`` (SIGTERM) on a long run with workers ends it as Ctrl-C does: nothing left in the temporary folder."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from inspectkit.plugins import load_registry
+
+    if EDITION not in load_registry().editions():
+        pytest.skip(f"the {EDITION} edition is not installed")
+    cases = tmp_path / "cases.jsonl"
+    with cases.open("w") as fh:
+        for case in iter_synthetic(load_registry().engine(EDITION), 20000, seed=5):
+            fh.write(json.dumps(case) + "\n")
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = dict(os.environ, TMPDIR=str(tmp), INSPECTKIT_START_METHOD="fork")
+    command = [sys.executable, "-m", "inspectkit", "rate", "--edition", EDITION, "--jobs", "2", "--format", "json"]
+    proc = subprocess.Popen([*command, str(cases)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not any(tmp.glob("inspectkit-rate-*")) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    if proc.poll() is not None:
+        pytest.skip("the run ended before it could be stopped (a very fast machine)")
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=60)
+    assert proc.returncode == 128 + signal.SIGTERM
+    assert b"Traceback" not in proc.stderr.read()
+    assert list(tmp.iterdir()) == []

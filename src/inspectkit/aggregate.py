@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -1325,15 +1325,17 @@ def rate_paths(
     import shutil
     import tempfile
 
-    folder = tempfile.mkdtemp(prefix="inspectkit-rate-")
-    settings = {"edition": edition, "by": by, "contain": contain_errors, "folder": folder}
-    context = multiprocessing.get_context(method)
-    pool_args: dict[str, Any] = {}
-    if method == "fork":
-        _PART.update(settings, registry=registry)  # forked workers share the loaded editions
-    else:
-        pool_args = {"initializer": _share_worker, "initargs": (specs, bool(getattr(registry, "strict", False)), settings)}
+    restore = _exit_on_terminate()
+    folder = None
     try:
+        folder = tempfile.mkdtemp(prefix="inspectkit-rate-")
+        settings = {"edition": edition, "by": by, "contain": contain_errors, "folder": folder}
+        context = multiprocessing.get_context(method)
+        if method == "fork":
+            _PART.update(settings, registry=registry)  # forked workers share the loaded editions
+            pool_args: dict[str, Any] = {"initializer": _default_terminate}
+        else:
+            pool_args = {"initializer": _share_worker, "initargs": (specs, bool(getattr(registry, "strict", False)), settings)}
         with context.Pool(jobs, **pool_args) as pool:
             shares: list[tuple[Any, ...]] = []
             pending = []
@@ -1356,8 +1358,38 @@ def rate_paths(
             rater.merge(part)
     finally:
         _PART.clear()
-        shutil.rmtree(folder, ignore_errors=True)
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+        if restore is not None:
+            restore()
     return rater.finish(inspection, inspection_source)
+
+
+def _default_terminate() -> None:
+    """A forked worker ends on SIGTERM at once, as workers do (the pool stops them with it)."""
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _exit_on_terminate() -> Callable[[], None] | None:
+    """Make a SIGTERM (a job stopped by a scheduler, ``kill``) end the run as Ctrl-C does: the workers are
+    stopped and their files removed on the way out, not left in the temporary folder. Returns what puts
+    the previous handler back; None where signals cannot be set (not the main thread, no SIGTERM)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGTERM"):
+        return None
+
+    def stop(signum: int, frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.getsignal(signal.SIGTERM)
+    if previous is not signal.SIG_DFL:  # ignored, or handled by a program that embeds inspectkit: leave it
+        return None
+    signal.signal(signal.SIGTERM, stop)
+    return lambda: signal.signal(signal.SIGTERM, previous)
 
 
 def rate(
