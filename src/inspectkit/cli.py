@@ -637,6 +637,26 @@ def _loc(path: Path) -> Any:
     return Location(str(path))
 
 
+def _check_cases(cases: tuple[Path, ...] | list[Path]) -> None:
+    """Exit 2 before any work when no input is given or one does not exist."""
+    if not cases:
+        raise UsageError("give at least one case file, folder or JSON Lines file")
+    for p in cases:
+        if not p.exists():
+            raise UsageError("no such file or folder", _loc(p))
+
+
+def _inspection_document(inspection: Path | None) -> Any:
+    """The inspection file's document (None when none is given); exit 2 when it does not exist."""
+    if inspection is None:
+        return None
+    if not inspection.exists():
+        raise UsageError("no such inspection file", _loc(inspection))
+    from inspectkit.files import load_document
+
+    return load_document(inspection)
+
+
 def _terminal_width() -> int:
     import shutil
 
@@ -813,21 +833,11 @@ def rate(
 
     Example: inspectkit rate --edition my_edition --inspection inspection.yaml cases/ --format csv -o report.csv
     """
-    from inspectkit.files import load_document
-
-    if not cases:
-        raise UsageError("give at least one case file, folder or JSON Lines file")
-    for p in cases:
-        if not p.exists():
-            raise UsageError("no such file or folder", _loc(p))
+    _check_cases(cases)
     cases, inspection = _find_inspection(cases, inspection)
     registry = state.registry
     registry.framework(edition)
-    inspection_doc = None
-    if inspection is not None:
-        if not inspection.exists():
-            raise UsageError("no such inspection file", _loc(inspection))
-        inspection_doc = load_document(inspection)
+    inspection_doc = _inspection_document(inspection)
     if fmt is None and output is not None:  # the file's name says what it should hold
         fmt = {".json": "json", ".csv": "csv"}.get(output.suffix.lower(), "table")
     fmt = fmt or _default_format()

@@ -8,26 +8,14 @@ from typing import Any
 
 import click
 
-from inspectkit.cli import PATH, Choice, _loc, _run, _State, format_option, jobs_option, main
+from inspectkit.cli import PATH, Choice, _check_cases, _inspection_document, _loc, _run, _State, format_option, jobs_option, main
 from inspectkit.errors import InputError, UsageError
-
-
-def _check_inputs(cases: tuple[Path, ...]) -> None:
-    if not cases:
-        raise UsageError("give at least one case file, folder or JSON Lines file")
-    for p in cases:
-        if not p.exists():
-            raise UsageError("no such file or folder", _loc(p))
 
 
 def _inspection_id(inspection: Path | None, given: str | None) -> str | None:
     if given is not None or inspection is None:
         return given
-    from inspectkit.files import load_document
-
-    if not inspection.exists():
-        raise UsageError("no such inspection file", _loc(inspection))
-    doc = load_document(inspection)
+    doc = _inspection_document(inspection)
     ident = doc.get("inspection_id") if isinstance(doc, dict) else None
     return None if ident is None else str(ident)
 
@@ -77,7 +65,7 @@ def export(
     from inspectkit.export import Exporter, export_paths
     from inspectkit.progress import Progress
 
-    _check_inputs(cases)
+    _check_cases(cases)
     if output is not None and output.is_dir():
         raise UsageError("is a folder: give a file name", _loc(output))
     from inspectkit.files import refuse_overwriting_inputs
@@ -528,15 +516,10 @@ def report(
         if edition is not None:
             from inspectkit.aggregate import default_jobs, rate_paths
             from inspectkit.compare import Inspection
-            from inspectkit.files import load_document
 
-            _check_inputs(inputs)
+            _check_cases(inputs)
             registry.framework(edition)
-            doc = None
-            if inspection is not None:
-                if not inspection.exists():
-                    raise UsageError("no such inspection file", _loc(inspection))
-                doc = load_document(inspection)
+            doc = _inspection_document(inspection)
             rated = rate_paths(
                 registry,
                 edition,
