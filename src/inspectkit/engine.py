@@ -403,6 +403,7 @@ class Engine:
         ]
         # a question that is a case score's own judgement: left unanswered, the rules' result stands for it
         self.judged_questions = {s.judgement: s for s in self.judged_scores}
+        self._rechecks = self._recheck_plan()
         # fast validation: answers to one-choice questions are checked by set membership (derived ones are
         # never answered, so they always take the slow path and its warning)
         self.allowed: dict[str, frozenset[str]] = {
@@ -504,6 +505,10 @@ class Engine:
             given = env.answers.get(judgement)
             if given in (MET, NOT_MET):
                 return given
+        return self.by_indicators(score, env, level)
+
+    def by_indicators(self, score: CaseScore, env: Any, level: str = "case") -> Any:
+        """A case score as its members give it, whatever the inspector judged (see :meth:`compute_score`)."""
         any_applicable = False
         unknown = False
         for member in score.of:
@@ -536,6 +541,46 @@ class Engine:
         if unknown:
             return UNKNOWN
         return MET if any_applicable else None
+
+    def _recheck_plan(self) -> list[tuple[CaseScore, str, bool]]:
+        """Each criterion the inspector may judge: ``(score, judgement, settle_again)``.
+
+        Its result by its indicators is what its members (and the scores and rules below them) give, which the
+        case's settled rules hold already; the rules are settled again without the judgement (``settle_again``)
+        only where something it rests on reads the judgement itself, or reads a per-category answer (whose
+        categories that do not apply are taken out only after the rules are settled)."""
+        reread = {qid for qid, conds in self.category_conditions.items() if conds}
+        out: list[tuple[CaseScore, str, bool]] = []
+        for score in self.judged_scores:
+            judgement = score.judgement
+            if judgement is None:
+                continue
+            answers_read: set[str] = set()  # the answers the score's indicators rest on, as given
+            seen: set[tuple[str, bool]] = set()
+            todo = [(m, v) for m in score.of for v in (True, False)]  # (id, its value or else its applicability)
+            while todo:
+                ref, value = todo.pop()
+                if (ref, value) in seen:
+                    continue
+                seen.add((ref, value))
+                if value:
+                    answers_read.add(ref)
+                    todo.append((ref, False))
+                    below = self.score_by_id.get(ref)
+                    if below is not None:
+                        todo.extend((m, v) for m in below.of for v in (True, False))
+                        if below.judgement is not None:
+                            answers_read.add(below.judgement)
+                    expr = self.derives.get(ref)
+                else:
+                    expr = self.conditions.get(ref)
+                    parent = self.condition_parent.get(ref)
+                    if parent is not None:
+                        todo.append((parent, False))
+                if expr is not None:
+                    todo.extend((r, True) for r in expr.reads)
+            out.append((score, judgement, judgement in answers_read or not answers_read.isdisjoint(reread)))
+        return out
 
     # -- one case
     def evaluate(self, case: Any, line_of: Any = None, warn: bool = True) -> Evaluation:
@@ -759,16 +804,19 @@ class Engine:
                     )
                 )
         # a criterion judged by the inspector against what its indicators give
-        judged = [s for s in self.judged_scores if answers.get(s.judgement) in (MET, NOT_MET)]  # type: ignore[arg-type]
-        if judged and warn:
-            for score in judged:
-                without = _Env(self, {k: v for k, v in answers.items() if k != score.judgement})
-                computed = without.scores.get(score.id)
-                given = answers[score.judgement]  # type: ignore[index]
-                if computed not in (UNKNOWN, None) and computed != given and not notes.get(score.judgement):  # type: ignore[arg-type]
-                    warnings.append(
-                        Message(score.judgement, f"judged {given}, but by its indicators it is {computed}; add a note saying why")
-                    )
+        # (read from the rules as settled, or settled again without the judgement where they read it)
+        for score, judgement, settle_again in self._rechecks if warn else ():
+            given = answers.get(judgement)
+            if given not in (MET, NOT_MET) or notes.get(judgement):
+                continue
+            if settle_again:
+                computed = _Env(self, {k: v for k, v in answers.items() if k != judgement}).scores.get(score.id)
+            else:
+                computed = self.by_indicators(score, env)
+            if computed not in (UNKNOWN, None) and computed != given:
+                warnings.append(
+                    Message(judgement, f"judged {given}, but by its indicators it is {computed}; add a note saying why")
+                )
         return Evaluation(
             case_id,
             answers,
