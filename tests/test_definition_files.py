@@ -568,6 +568,25 @@ def test_a_changed_function_or_list_builds_the_framework_again(
     assert builds == [1, 1]
 
 
+def test_a_reference_list_is_read_from_its_cache_entry_until_its_file_changes(cache: Path, tmp_path: Path) -> None:
+    from inspectkit import cache as cache_module
+    from inspectkit.plugins import load_registry
+
+    folder = tmp_path / "tiny"
+
+    def offences() -> Any:
+        return load_registry(plugins=[("tiny", _tiny_copy(folder))], entry_points=False).lists["tiny_offences"]
+
+    first = offences()
+    assert first.groups["arson"] == "violent" and first.title == "Offences for the tiny framework"
+    name = os.path.abspath(folder / "offences.yaml")
+    assert cache_module.load("reference-list", name) is not None and offences() == first  # the second from the cache
+    edit(folder / "offences.yaml", "code: arson", "code: fire_raising")
+    assert "fire_raising" in offences().codes and "arson" not in offences().codes
+    cache_module.store("reference-list", name, [folder / "offences.yaml"], ["tiny_offences", "x", [["arson"]], ""])
+    assert "fire_raising" in offences().codes  # an entry of the wrong shape is a miss: the file is read again
+
+
 def test_a_framework_entry_of_the_wrong_shape_is_rebuilt_without_a_traceback(cli: Any, cache: Path, tmp_path: Path) -> None:
     """An entry signed with the user's key but holding something else (a class not on the list, a reference
     out of range, a rule whose function is gone) is a miss: the framework is built from its files."""

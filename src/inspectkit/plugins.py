@@ -419,22 +419,14 @@ class Registry:
     def lists(self) -> dict[str, Any]:
         if self._lists is None:
             from inspectkit.expressions import ReferenceList
-            from inspectkit.files import read_raw
 
             lists: dict[str, ReferenceList] = {}
             for plugin, path in self._list_paths:
                 try:
-                    raw = read_raw(path)
-                    name = str(raw["name"])
-                    entries = tuple(
-                        (str(e["code"]), str(e.get("label") or e["code"]), str(e["group"]) if e.get("group") else None)
-                        for e in raw.get("entries") or []
-                    )
+                    name, title, entries, source = _read_list(path)
                     if name in lists:
                         raise ValueError(f"reference list {name!r} is already registered by {lists[name].plugin}")
-                    lists[name] = ReferenceList(
-                        name, str(raw.get("title") or name), entries, str(raw.get("source") or ""), plugin
-                    )
+                    lists[name] = ReferenceList(name, title, entries, source, plugin)
                 except Exception as exc:  # noqa: BLE001
                     self.fail(plugin, f"its reference list {path} cannot be read: {exc}", exc)
             self._lists = lists
@@ -558,6 +550,48 @@ class Registry:
             []
         """
         return [p for p in self.plugins.values() if p.error]
+
+
+_ListData = tuple[str, str, tuple[tuple[str, str, str | None], ...], str]
+
+
+def _read_list(path: Path) -> _ListData:
+    """A reference list's name, title, entries (code, label, group) and source.
+
+    Kept in the cache as those values alone (an entry of its own, used while the list's files are unchanged), so
+    that a rule reading a list costs a small read, not the list's whole parsed file with its line numbers."""
+    from inspectkit import cache
+
+    key = os.path.abspath(path)
+    stored = cache.load("reference-list", key)
+    if (
+        isinstance(stored, list)
+        and len(stored) == 4
+        and isinstance(stored[0], str)
+        and isinstance(stored[1], str)
+        and isinstance(stored[3], str)
+        and isinstance(stored[2], list)
+        and all(
+            isinstance(e, list)
+            and len(e) == 3
+            and isinstance(e[0], str)
+            and isinstance(e[1], str)
+            and (e[2] is None or isinstance(e[2], str))
+            for e in stored[2]
+        )
+    ):
+        return stored[0], stored[1], tuple((e[0], e[1], e[2]) for e in stored[2]), stored[3]
+    from inspectkit.files import read_definition
+
+    raw, deps = read_definition(path)
+    name = str(raw["name"])
+    entries = tuple(
+        (str(e["code"]), str(e.get("label") or e["code"]), str(e["group"]) if e.get("group") else None)
+        for e in raw.get("entries") or []
+    )
+    data: _ListData = (name, str(raw.get("title") or name), entries, str(raw.get("source") or ""))
+    cache.store("reference-list", key, deps, [data[0], data[1], [list(e) for e in entries], data[3]])
+    return data
 
 
 class _LazyLists(Mapping[str, Any]):

@@ -95,8 +95,14 @@ def _make(cls: type, frozen: bool, eq: bool) -> type:
     qualname = cls.__qualname__
 
     npos = len(positional)
-    # the fields left to keyword arguments or defaults once the first k positional ones are given
-    rest_after = [tuple(n for n in names if n not in positional[:k]) for k in range(npos + 1)]
+    # the fields left to keyword arguments or defaults once the first k positional ones are given (each worked
+    # out when a record is first made with k arguments: a class's first use, not its definition, pays for it)
+    rest_after: list[tuple[str, ...] | None] = [None] * (npos + 1)
+
+    def rest(given: int) -> tuple[str, ...]:
+        taken = set(positional[:given])
+        rest_after[given] = left = tuple(n for n in names if n not in taken)
+        return left
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         given = len(args)
@@ -104,7 +110,8 @@ def _make(cls: type, frozen: bool, eq: bool) -> type:
             raise TypeError(f"{qualname}() takes {npos} positional arguments but {given} were given")
         for name, value in zip(positional, args, strict=False):  # the first len(args) fields
             setter(self, name, value)
-        for name in rest_after[given]:
+        left = rest_after[given]
+        for name in rest(given) if left is None else left:
             if name in kwargs:
                 setter(self, name, kwargs.pop(name))
             else:
