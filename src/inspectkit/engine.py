@@ -373,6 +373,7 @@ class Engine:
         # what makes each question sufficient for a case score: its declared direction, else the scoring's default
         default = self.sufficient | {MET}
         self.favourable = {i.id: i.favourable(default) for i in items.values()}
+        self._case_members = self._members()
         self.category_conditions = {
             i.id: [(c.code, c.condition) for c in i.answer.categories if c.condition is not None]
             for i in self.case_items
@@ -508,7 +509,46 @@ class Engine:
         return self.by_indicators(score, env, level)
 
     def by_indicators(self, score: CaseScore, env: Any, level: str = "case") -> Any:
-        """A case score as its members give it, whatever the inspector judged (see :meth:`compute_score`)."""
+        """A case score as its members give it, whatever the inspector judged (see :meth:`compute_score`).
+
+        Per case, ``env`` holds the settled ``na``, ``vals`` and ``scores`` as :class:`_Env` does, and each
+        score's members are read from the list made for it once (:meth:`_members`)."""
+        members = self._case_members.get(score.id) if level == "case" else None
+        if members is not None:
+            na, vals, scores = env.na, env.vals, env.scores
+            any_applicable = unknown = False
+            for member, favourable in members:
+                if favourable is None:  # a case score below this one
+                    v = scores.get(member)
+                    if v is None:
+                        continue
+                    if v is UNKNOWN:
+                        unknown = True
+                        continue
+                    if v != MET:
+                        return NOT_MET
+                    any_applicable = True
+                    continue
+                if na.get(member, True) is False:
+                    continue
+                v = vals.get(member, UNKNOWN)
+                if v is UNKNOWN:
+                    unknown = True
+                    continue
+                if v.__class__ is str:  # the common answer: a code, or n/a that does not count
+                    if v == NA:
+                        continue
+                    if v not in favourable:
+                        return NOT_MET
+                    any_applicable = True
+                    continue
+                ok = sufficiency(v, favourable)
+                if ok is None:
+                    continue
+                if not ok:
+                    return NOT_MET
+                any_applicable = True
+            return UNKNOWN if unknown else MET if any_applicable else None
         any_applicable = False
         unknown = False
         for member in score.of:
@@ -542,15 +582,31 @@ class Engine:
             return UNKNOWN
         return MET if any_applicable else None
 
-    def _recheck_plan(self) -> list[tuple[CaseScore, str, bool]]:
-        """Each criterion the inspector may judge: ``(score, judgement, settle_again)``.
+    def _members(self) -> dict[str, tuple[tuple[str, frozenset[str] | None], ...]]:
+        """Each case score's members that count per case, in order: ``(id, favourable answers)``, or
+        ``(id, None)`` for a case score below it."""
+        out: dict[str, tuple[tuple[str, frozenset[str] | None], ...]] = {}
+        for sid, score in self.score_by_id.items():
+            members: list[tuple[str, frozenset[str] | None]] = []
+            for member in score.of:
+                if member in self.score_by_id:
+                    members.append((member, None))
+                    continue
+                item = self.items[member]
+                if item.answer is not None and item.per_case:
+                    members.append((member, self.favourable[member]))
+            out[sid] = tuple(members)
+        return out
+
+    def _recheck_plan(self) -> list[tuple[CaseScore, str, bool, dict[str, Message]]]:
+        """Each criterion the inspector may judge: ``(score, judgement, settle_again, warning by judgement)``.
 
         Its result by its indicators is what its members (and the scores and rules below them) give, which the
         case's settled rules hold already; the rules are settled again without the judgement (``settle_again``)
         only where something it rests on reads the judgement itself, or reads a per-category answer (whose
         categories that do not apply are taken out only after the rules are settled)."""
         reread = {qid for qid, conds in self.category_conditions.items() if conds}
-        out: list[tuple[CaseScore, str, bool]] = []
+        out: list[tuple[CaseScore, str, bool, dict[str, Message]]] = []
         for score in self.judged_scores:
             judgement = score.judgement
             if judgement is None:
@@ -579,7 +635,12 @@ class Engine:
                         todo.append((parent, False))
                 if expr is not None:
                     todo.extend((r, True) for r in expr.reads)
-            out.append((score, judgement, judgement in answers_read or not answers_read.isdisjoint(reread)))
+            # the warning for a judgement its indicators disagree with, one each way (the same for every case)
+            disagrees = {
+                given: Message(judgement, f"judged {given}, but by its indicators it is {other}; add a note saying why")
+                for given, other in ((MET, NOT_MET), (NOT_MET, MET))
+            }
+            out.append((score, judgement, judgement in answers_read or not answers_read.isdisjoint(reread), disagrees))
         return out
 
     # -- one case
@@ -805,7 +866,7 @@ class Engine:
                 )
         # a criterion judged by the inspector against what its indicators give
         # (read from the rules as settled, or settled again without the judgement where they read it)
-        for score, judgement, settle_again in self._rechecks if warn else ():
+        for score, judgement, settle_again, disagrees in self._rechecks if warn else ():
             given = answers.get(judgement)
             if given not in (MET, NOT_MET) or notes.get(judgement):
                 continue
@@ -814,9 +875,7 @@ class Engine:
             else:
                 computed = self.by_indicators(score, env)
             if computed not in (UNKNOWN, None) and computed != given:
-                warnings.append(
-                    Message(judgement, f"judged {given}, but by its indicators it is {computed}; add a note saying why")
-                )
+                warnings.append(disagrees[given])
         return Evaluation(
             case_id,
             answers,
