@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from inspectkit.errors import DefinitionError, InputError, InspectkitError, Location
+from inspectkit.errors import DefinitionError, InspectkitError, Location
 from inspectkit.loading import (  # noqa: F401 - the loading layer's names, where callers have found them
     MAX_DEPTH,
     MAX_DOCUMENT_BYTES,
@@ -50,13 +50,13 @@ def parse_json_line(raw: bytes, location: Location) -> Any:
 
 
 def iter_json_lines(path: Path) -> Iterator[tuple[int, Any]]:
-    """Yield (line number, document) from a JSON Lines file, one line in memory at a time.
+    """Yield (line number, document) from a JSON Lines file, a block of lines in memory at a time.
 
     A bad line is yielded as an InputError so the caller can report it and carry on.
     """
-    path = Path(path)
-    for number, raw in raw_lines(path):
-        yield number, raw if isinstance(raw, InputError) else parse_json_line(raw, Location(str(path), number))
+    from inspectkit.loading import json_lines
+
+    return json_lines(Path(path))
 
 
 def yaml_line_of(path: Path, keys: tuple[Any, ...]) -> int | None:

@@ -186,6 +186,141 @@ def raw_lines(path: Path, start: int = 0, end: int | None = None, first: int = 1
                 yield number, raw
 
 
+_BLOCK_BYTES = 1 << 20  # JSON Lines are read this much at a time, and cut into lines in one call
+
+
+def _line_blocks(fh: IO[bytes], todo: int | None) -> Iterator[tuple[list[Any], bool]]:
+    """The lines from where ``fh`` stands, a block at a time: (lines, ended). A line is its bytes without the
+    newline, or, when it is over ``MAX_LINE_BYTES``, its size in bytes (newline included: the bytes are not
+    kept); ``ended`` is False only for the file's last line when no newline ends it. ``todo``: only the
+    lines that begin within that many bytes are read (the last of them to its end)."""
+    limit = MAX_LINE_BYTES
+    carry = b""  # the start of a line that the next block goes on with
+    over = 0  # the size so far of a line over the limit, whose bytes are dropped
+    while True:
+        if todo is None or todo > 0:
+            block = fh.read(_BLOCK_BYTES if todo is None else min(_BLOCK_BYTES, todo))
+            if todo is not None:
+                todo -= len(block)
+        elif carry or over:  # past the range: only the rest of the line begun in it
+            block = fh.read(_BLOCK_BYTES)
+            cut = block.find(b"\n")
+            if cut >= 0:
+                block = block[: cut + 1]
+                todo = -1
+        else:
+            return
+        if not block:
+            break
+        parts = block.split(b"\n")
+        tail = parts.pop()  # what follows the block's last newline: the start of a line
+        if parts:
+            longer = len(block) > limit  # only then can a line within the block be over the limit
+            if over:
+                parts[0] = over + len(parts[0]) + 1
+                over = 0
+            elif carry:
+                parts[0] = carry + parts[0]
+                longer = longer or len(parts[0]) > limit
+            if longer:
+                for i, part in enumerate(parts):
+                    if part.__class__ is bytes and len(part) > limit:
+                        parts[i] = len(part) + 1
+            carry = tail
+        elif over:
+            over += len(tail)
+            continue
+        else:
+            carry += tail
+        if len(carry) > limit:
+            over, carry = len(carry), b""
+        if parts:
+            yield parts, True
+        if todo is not None and todo < 0:
+            return
+    if over:
+        yield [over], False
+    elif carry:
+        yield [carry], False
+
+
+def json_lines(path: Path, start: int = 0, end: int | None = None, first: int = 1) -> Iterator[tuple[int, Any]]:
+    """(line number, document) for each non-blank line of a JSON Lines file, or (line number, InputError) for a
+    line that is not a document within the limits: what ``raw_lines`` then ``load_json_line`` give, line for
+    line and error for error, read a block at a time.
+
+    Most lines are proved within the limits from their bytes and orjson's result without walking the
+    document: see ``_plainly_within_limits``. Any other line is checked in full, as ``load_json`` does.
+    ``start``, ``end`` and ``first`` as for ``raw_lines``.
+    """
+    source = str(path)
+    loads = _orjson_loads
+    if loads is None:  # pragma: no cover - without orjson
+        for number, raw in raw_lines(path, start, end, first):
+            yield number, raw if isinstance(raw, InputError) else load_json_line(raw, Location(source, number))
+        return
+    plain = _plainly_within_limits if _INTS_IN_RANGE else None
+    number = first - 1
+    with open_regular(path) as fh:
+        if start:
+            fh.seek(start)
+        for lines, ended in _line_blocks(fh, None if end is None else end - start):
+            for line in lines:
+                number += 1
+                try:
+                    doc = loads(line)
+                except _OrjsonError:
+                    if line.__class__ is int:
+                        yield number, line_too_long(path, number, line)
+                    elif line.strip():  # checked again in full, for the very message load_json gives
+                        yield number, load_json_line(line + b"\n" if ended else line, Location(source, number))
+                    continue
+                if plain is None or not plain(doc, line):
+                    doc = _checked_line(doc, line + b"\n" if ended else line, source, number)
+                yield number, doc
+
+
+def _checked_line(doc: Any, raw: bytes, source: str, number: int) -> Any:
+    """``doc``, parsed from the line ``raw``, checked in full: itself, or the InputError ``load_json`` gives."""
+
+    def error(message: str, at: int | None = None, hint: str | None = None) -> InputError:
+        return InputError(message, Location(source, number), hint=hint)
+
+    try:
+        return _checked(doc, raw, error)
+    except InputError as exc:
+        return exc
+
+
+def _plainly_within_limits(doc: Any, line: bytes) -> bool:
+    """Whether a document orjson parsed from ``line`` is proved to pass ``_checked`` without walking it.
+
+    - A key given twice: every key is followed by a colon, so the keys of the mappings found so far are at
+      most the line's colons; once they are as many, no key is given twice (and no mapping holding a key is
+      left unfound). The mappings are looked for only through mappings, a level at a time, until then.
+    - Depth: a chain of nested values is then mappings found (at most ``depth`` deep), then lists (at most
+      the line's ``[``), then an empty mapping or a scalar: deepest at ``depth + [ + 1``.
+    - Whole numbers: orjson gives a float for one beyond 64 bits, so none can be over the limit
+      (``_INTS_IN_RANGE``).
+    """
+    if doc.__class__ is not dict:
+        return False
+    colons = line.count(b":")
+    keys = len(doc)
+    depth = 0
+    if keys != colons:
+        level = [doc]
+        while keys < colons:
+            level = [v for d in level for v in d.values() if v.__class__ is dict]
+            if not level:
+                return False
+            depth += 1
+            keys += sum(map(len, level))
+        if keys != colons:  # pragma: no cover - keys are never more than colons
+            return False
+    return depth + line.count(b"[") < MAX_DEPTH
+
+
 def line_starts(path: Path, parts: int, smallest: int = 1 << 20) -> list[tuple[int, int, int]]:
     """A file cut into about ``parts`` byte ranges of at least ``smallest`` bytes, each starting at a line:
     (start, end, number of its first line). Only the file's newlines are counted, a block at a time."""
@@ -290,6 +425,12 @@ def load_json(raw: bytes | str, source: str, line: int | None = None, whole_file
         raise error(f"not valid JSON: {_json_problem(msg)}", return_line) from None
     except (ValueError, RecursionError, UnicodeDecodeError) as exc:  # pragma: no cover - without orjson
         raise error(f"not valid JSON: {exc}") from None
+    return _checked(doc, raw, error, whole_file)
+
+
+def _checked(doc: Any, raw: bytes, error: Callable[..., InputError], whole_file: bool = False) -> Any:
+    """A document orjson parsed from ``raw``, checked for what orjson does not check: depth, long whole
+    numbers, a key given twice."""
     keys = _check_json(doc, 0, error)
     # a key given twice leaves fewer keys than colons; only then is it worth parsing again to find it
     if _orjson_loads is not None and keys < raw.count(b":"):
@@ -302,6 +443,9 @@ def load_json(raw: bytes | str, source: str, line: int | None = None, whole_file
             pass
     return doc
 
+
+# whether every whole number orjson gives is within the limit: it gives a float for one beyond 64 bits
+_INTS_IN_RANGE = _orjson_loads is not None and _BIG > 2**64 and _orjson_loads(b"1" + b"0" * 20).__class__ is float
 
 # what orjson has not checked already (the standard library checks less)
 _TO_CHECK = frozenset({dict, list, int} if _orjson_loads is not None else {dict, list, int, float, str})
