@@ -8,6 +8,8 @@ fraction (``Fraction``); only display rounds.
 from __future__ import annotations
 
 import datetime
+import itertools
+import operator
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from fractions import Fraction
@@ -161,7 +163,7 @@ def _warnings() -> SpillList:
     return SpillList(decode=tuple)  # tuples are written as JSON arrays as they are
 
 
-@attrs.define
+@attrs.define(on_setattr=attrs.setters.NO_OP)  # set per case: no hook (the lists are converted when made)
 class RatingReport:
     """What ``rate`` found over a set of cases (and an inspection file, where the edition rates).
 
@@ -213,6 +215,26 @@ class RatingReport:
         for source, case_id, question, message, line in self.warnings:
             yield CaseProblem(source, case_id, Message(question, message, None, line))
 
+    def _warning_batches(self) -> Iterator[list[dict[str, Any]]]:
+        """The warnings as :meth:`_warning_entries` gives them, a list at a time."""
+        for batch in self.warnings.batches(1000):
+            yield [
+                {"source": source, "case_id": case_id, "question": question, "message": message}
+                if line is None
+                else {"source": source, "case_id": case_id, "question": question, "message": message, "line": line}
+                for source, case_id, question, message, line in batch
+            ]
+
+    def _error_batches(self) -> Iterator[list[dict[str, Any]]]:
+        """The errors as the report lists them (``Message.to_dict`` with the source and case), a list at a time."""
+        for batch in self.errors.batches(1000):
+            yield [
+                {"source": source, "case_id": case_id, "question": question, "message": message}
+                if line is None
+                else {"source": source, "case_id": case_id, "question": question, "message": message, "line": line}
+                for source, case_id, question, message, _, line in batch
+            ]
+
     def _warning_entries(self) -> Iterator[dict[str, Any]]:
         """The warnings as the report lists them (``Message.to_dict`` with the source and case)."""
         for source, case_id, question, message, line in self.warnings:
@@ -246,8 +268,8 @@ class RatingReport:
         """The report as plain data. ``lazy``: the per-case lists (left out, errors, warnings) are iterables
         read as they are written (:func:`json_chunks`), not lists held whole."""
 
-        def listed(make: Any) -> Any:
-            return _Lazy(make, plain=True) if lazy else list(make())
+        def listed(make: Any, batches: Any = None) -> Any:
+            return _Lazy(make, plain=True, batches=batches) if lazy else list(make())
 
         out: dict[str, Any] = {
             "edition": self.edition,
@@ -255,14 +277,17 @@ class RatingReport:
             **{k: v for k, v in (("provider_name", self.provider_name), ("inspection_date", self.inspection_date)) if v},
             "cases": self.cases,
             "cases_by_edition": dict(self.by_edition),
-            "excluded": listed(lambda: iter(self.excluded)),
-            "undecided": listed(lambda: iter(self.undecided)),
+            "excluded": listed(lambda: iter(self.excluded), lambda: self.excluded.batches(1000)),
+            "undecided": listed(lambda: iter(self.undecided), lambda: self.undecided.batches(1000)),
             "minimum_cases": self.minimum_cases,
             "items": {i.id: i.record(self.minimum_cases) for i in self.items.values()},
             "item_records": self.item_records(),
-            "errors": listed(lambda: ({"source": p.source, "case_id": p.case_id, **p.message.to_dict()} for p in self.errors)),
+            "errors": listed(
+                lambda: ({"source": p.source, "case_id": p.case_id, **p.message.to_dict()} for p in self.errors),
+                self._error_batches,
+            ),
             "error_count": len(self.errors),
-            "warnings": listed(self._warning_entries),
+            "warnings": listed(self._warning_entries, self._warning_batches),
             "warning_count": len(self.warnings),
         }
         if self.edition_version is not None:
@@ -307,9 +332,10 @@ class _Lazy:
     ``plain``: every entry is a mapping of text keys to text, whole numbers, null or lists of text, which
     orjson writes exactly as the standard library would, a thousand entries at a time."""
 
-    def __init__(self, make: Any, plain: bool = False):
+    def __init__(self, make: Any, plain: bool = False, batches: Any = None):
         self.make = make
         self.plain = plain
+        self.batches = batches  # what makes the same entries a list at a time (plain ones only), or None
 
     def __iter__(self) -> Iterator[Any]:
         return iter(self.make())
@@ -350,7 +376,7 @@ def json_chunks(data: dict[str, Any]) -> Iterator[str]:
             yield dumps(value, "  ")
             continue
         if value.plain and _orjson_dumps is not None:
-            yield from _plain_list(value)
+            yield from _plain_list(value, value.batches)
             continue
         opened = False
         batch: list[str] = []
@@ -364,18 +390,19 @@ def json_chunks(data: dict[str, Any]) -> Iterator[str]:
     yield "\n}\n"
 
 
-def _plain_list(entries: Iterable[Any]) -> Iterator[str]:
+def _plain_list(entries: Iterable[Any], batches: Any = None) -> Iterator[str]:
     """A long list of plain entries (see :class:`_Lazy`) in the report's layout, a thousand entries per call
-    to orjson; a batch orjson cannot write (text holding a lone surrogate) is written by the standard library."""
-    import itertools
+    to orjson (or the lists ``batches()`` makes); a batch orjson cannot write (text holding a lone surrogate)
+    is written by the standard library."""
     import json
 
-    it = iter(entries)
+    if batches is None:
+        it = iter(entries)
+        batches = lambda: iter(lambda: list(itertools.islice(it, 1000)), [])  # noqa: E731
     opened = False
-    while True:
-        batch = list(itertools.islice(it, 1000))
+    for batch in batches():
         if not batch:
-            break
+            continue
         try:
             text = _orjson_dumps(batch, option=_OPT_INDENT_2).decode("utf-8")
         except (TypeError, ValueError):
@@ -478,6 +505,82 @@ def _count(tallies: list[ItemTally], codes: bytes) -> None:
             tally.missing += 1
 
 
+_COLUMN_BYTES = 1 << 16  # codes held before they are counted into the tallies
+_UNSURE = 255  # a code the tables of a _Plan cannot give: found by _code_of
+_NO_CODE = itertools.repeat(_UNSURE)
+_QUESTION = operator.itemgetter(2)  # of a warning (source, case id, question, message, line)
+
+
+class _Plan:
+    """What ``rate`` reads of each case of one edition: its feeds, their questions, and for each a table of
+    the codes of its text answers (so that most of a case's codes are found by C-level maps)."""
+
+    __slots__ = ("feeds", "srcs", "tables", "scores", "counts")
+
+    def __init__(
+        self,
+        feeds: tuple[tuple[str, str, frozenset[str], bool], ...],
+        tables: tuple[dict[str, int], ...],
+        counts: tuple[tuple[str, str], ...],
+    ):
+        self.feeds = feeds
+        self.srcs = tuple(f[1] for f in feeds)
+        self.tables = tables
+        self.scores = any(f[3] for f in feeds)  # some feed is a case score: every code is found by _code_of
+        self.counts = counts  # (count id, question) of the edition's counts
+
+
+def _code_of(feed: tuple[str, str, frozenset[str], bool], ev: Any, engine: Any) -> int:
+    """How one case counts for one item (what the tables of a :class:`_Plan` give for text answers)."""
+    _, src, sufficient, is_score = feed
+    env = ev.env
+    if is_score:
+        value = env.scores.get(src)
+        if value is None:
+            return _NA
+    else:  # Evaluation.outcome, written out
+        if env.na.get(src, True) is False:
+            return _NA
+        value = ev.answers.get(src) if src not in ev.incomplete else None
+        if value is None and src in engine.derives:
+            value = env.vals.get(src)
+            if value is UNKNOWN:
+                value = None
+        if value == NA:
+            return _NA
+    if value is None or value is UNKNOWN:
+        return _MISSING
+    if value.__class__ is str:
+        return _SUFFICIENT if value in sufficient else _INSUFFICIENT
+    ok = sufficiency(value, sufficient)
+    return _NA if ok is None else _SUFFICIENT if ok else _INSUFFICIENT
+
+
+def _codes(plan: _Plan, ev: Any, engine: Any) -> bytes:
+    """One code per feed of the plan: a text answer's from its feed's table, anything else by _code_of."""
+    feeds = plan.feeds
+    incomplete = ev.incomplete
+    if plan.scores or (incomplete and not incomplete.keys().isdisjoint(plan.srcs)):
+        return bytes([_code_of(feed, ev, engine) for feed in feeds])
+    srcs = plan.srcs
+    try:
+        codes = bytearray(map(dict.get, plan.tables, map(ev.answers.get, srcs), _NO_CODE))
+    except TypeError:  # an answer that is not hashable (a list, a mapping)
+        return bytes([_code_of(feed, ev, engine) for feed in feeds])
+    na = ev.env.na
+    if na:  # a question that does not apply: n/a, whatever its answer (applies is True, False or unknown)
+        applies = list(map(na.get, srcs))
+        i = -1
+        for _ in range(applies.count(False)):
+            i = applies.index(False, i + 1)
+            codes[i] = _NA
+    i = codes.find(_UNSURE)
+    while i >= 0:
+        codes[i] = _code_of(feeds[i], ev, engine)
+        i = codes.find(_UNSURE, i + 1)
+    return bytes(codes)
+
+
 class Rater:
     """Counts cases for one rating edition, case by case."""
 
@@ -502,6 +605,9 @@ class Rater:
         self.instruments = registry.instruments_for(edition)
         self._seen = SeenIds()
         self._tallies: dict[str, list[ItemTally]] = {}
+        self._plans: dict[str, _Plan] = {}
+        # each edition's cases' codes, one after another, until they are counted into the tallies (_settle)
+        self._columns: dict[str, bytearray] = {}
         self._invalid: set[str] = set()
         self._declare_items()
         # every instrument's items are declared up front, in registry order, so the report's items and
@@ -621,6 +727,25 @@ class Rater:
             message = f"this case could not be assessed ({what}; run with --debug for the details)"
             return (_ERRORS, case.source, None, [], [(None, message, None, None)])
 
+    def _plan_for(self, case_edition: str) -> _Plan:
+        """How the codes of a case of one edition are found (made once per edition)."""
+        feeds = self._feeds_for(case_edition)
+        fw = self.registry.framework(case_edition)
+        tables = []
+        for _, src, sufficient, is_score in feeds:
+            node = None if is_score else fw.items.get(src)
+            answers = node.answer.codes if node is not None and node.answer is not None else ()
+            # a text answer's code, as the loop in _code_of finds it
+            table = {c: _SUFFICIENT if c in sufficient else _INSUFFICIENT for c in (*answers, *sufficient) if c.__class__ is str}
+            table[NA] = _NA
+            tables.append(table)
+        counts: tuple[tuple[str, str], ...] = ()
+        if case_edition == self.edition:
+            counts = tuple((count.id, qid) for count in self.framework.scoring.counts for qid in count.of)
+        plan = _Plan(tuple(feeds), tuple(tables), counts)
+        self._plans[case_edition] = plan
+        return plan
+
     def _judge(self, case: CaseInput) -> tuple[Any, ...]:
         if case.error is not None:
             err = case.error
@@ -652,57 +777,38 @@ class Rater:
                 return (_FOREIGN, case.source, cid if isinstance(cid, str) else None, msg, line)
             engine = self.engines[case_edition] = self.registry.engine(case_edition)
         ev = engine.evaluate(doc, line_of=case.line_of)
-        warnings = [(m.question, m.message, m.line) for m in ev.warnings]
+        source, case_id = case.source, ev.case_id
+        warnings = [(source, case_id, m.question, m.message, m.line) for m in ev.warnings]
         if ev.errors:
-            return (_ERRORS, case.source, ev.case_id, warnings, [(m.question, m.message, m.rule, m.line) for m in ev.errors])
+            return (_ERRORS, source, case_id, warnings, [(m.question, m.message, m.rule, m.line) for m in ev.errors])
         if not ev.in_sample:
-            return (_EXCLUDED, case.source, ev.case_id, warnings, ev.reason)
-        env = ev.env
-        scores = env.scores
-        outcome = ev.outcome
-        na_get, answer_get, vals_get, derives = env.na.get, ev.answers.get, env.vals.get, engine.derives
-        incomplete = ev.incomplete  # per-category answers with a category that applies left out: missing
-        codes = bytearray()
-        for _, src, sufficient, is_score in self._feeds_for(case_edition):
-            if is_score:
-                value = scores.get(src)
-                if value is None:
-                    codes.append(_NA)
-                    continue
-            else:  # Evaluation.outcome, written out: this loop runs for every item of every case
-                if na_get(src, True) is False:
-                    codes.append(_NA)
-                    continue
-                value = answer_get(src) if src not in incomplete else None
-                if value is None and src in derives:
-                    value = vals_get(src)
-                    if value is UNKNOWN:
-                        value = None
-                if value == NA:
-                    codes.append(_NA)
-                    continue
-            if value is None or value is UNKNOWN:
-                codes.append(_MISSING)
-            elif value.__class__ is str:
-                codes.append(_SUFFICIENT if value in sufficient else _INSUFFICIENT)
-            else:
-                ok = sufficiency(value, sufficient)
-                codes.append(_NA if ok is None else _SUFFICIENT if ok else _INSUFFICIENT)
-        counted: list[tuple[str, str, str]] | None = None
-        if self.framework.scoring.counts and case_edition == self.edition:
+            return (_EXCLUDED, source, case_id, warnings, ev.reason)
+        plan = self._plans.get(case_edition)
+        if plan is None:
+            plan = self._plan_for(case_edition)
+        codes = _codes(plan, ev, engine)
+        counted: list[tuple[str, str, list[str]]] | None = None
+        if plan.counts:  # Evaluation.outcome(qid, partial=True), written out
             counted = []
-            for count in self.framework.scoring.counts:
-                for qid in count.of:
-                    value = outcome(qid, partial=True)
-                    if value is None or value is NOT_APPLICABLE or value == NA:
+            na, answers, derives = ev.env.na, ev.answers, engine.derives
+            for count_id, qid in plan.counts:
+                if na.get(qid, True) is False:
+                    continue
+                value = answers.get(qid)
+                if value is None and qid in derives:
+                    value = ev.env.vals.get(qid)
+                    if value is UNKNOWN:
                         continue
-                    if isinstance(value, dict):  # per category: count each category's answer
-                        values = [f"{k}: {v}" for k, v in value.items()]
-                    else:
-                        values = value if isinstance(value, list) else [value]
-                    counted.extend((count.id, qid, str(v)) for v in values)
-        group = None if self.by is None else self._group(engine, outcome)
-        return (_COUNTED, case.source, ev.case_id, warnings, case_edition, bytes(codes), counted, group, ev.undecided)
+                if value is None or value == NA:
+                    continue
+                if value.__class__ is list:
+                    counted.append((count_id, qid, list(map(str, value))))
+                elif isinstance(value, dict):  # per category: count each category's answer
+                    counted.append((count_id, qid, [f"{k}: {v}" for k, v in value.items()]))
+                else:
+                    counted.append((count_id, qid, list(map(str, value)) if isinstance(value, list) else [str(value)]))
+        group = None if self.by is None else self._group(engine, ev.outcome)
+        return (_COUNTED, source, case_id, warnings, case_edition, codes, counted, group, ev.undecided)
 
     def apply(self, record: tuple[Any, ...]) -> None:
         """Add one judged case to the report: the only place the report's counts change."""
@@ -716,10 +822,11 @@ class Rater:
             report.errors.append(CaseProblem(source, case_id, Message(None, record[3], line=record[4])))
             report.excluded.append({"case_id": case_id, "source": source, "reason": record[3]})
             return
-        if record[3]:
+        warnings = record[3]
+        if warnings:
             report.warned_cases += 1
-            report.warnings.extend((source, case_id, q, m, line) for q, m, line in record[3])
-            if any(q is None and m.startswith(OTHER_VERSION) for q, m, _ in record[3]):
+            report.warnings.extend(warnings)
+            if None in map(_QUESTION, warnings) and any(w[2] is None and w[3].startswith(OTHER_VERSION) for w in warnings):
                 self.other_versions += 1
         errors = [Message(q, m, r, line) for q, m, r, line in record[4]] if kind == _ERRORS else []
         if case_id is not None and not self._seen.add(case_id):
@@ -739,13 +846,15 @@ class Rater:
         if record[8]:
             report.undecided.append({"case_id": case_id, "source": source, "rules": list(record[8])})
         report.by_edition[case_edition] = report.by_edition.get(case_edition, 0) + 1
-        tallies = self._tallies.get(case_edition)
-        if tallies is None:
-            items = report.items
-            tallies = self._tallies[case_edition] = [items[f[0]] for f in self._feeds_for(case_edition)]
-        _count(tallies, codes)
+        column = self._columns.get(case_edition)
+        if column is None:
+            column = self._columns[case_edition] = bytearray()
+        column += codes
+        if len(column) >= _COLUMN_BYTES:
+            self._settle(case_edition)
         group = record[7]
         if group is not None:
+            tallies = self._tallies_of(case_edition)
             report.breakdown_cases[group] = report.breakdown_cases.get(group, 0) + 1
             key = (case_edition, group)
             group_tallies = self._group_tallies.get(key)
@@ -757,9 +866,34 @@ class Rater:
                 group_tallies = self._group_tallies[key] = [table[t.id] for t in tallies]
             _count(group_tallies, codes)
         if counted:
-            for count_id, qid, value in counted:
+            for count_id, qid, values in counted:
                 bucket = report.counts[count_id][qid]
-                bucket[value] = bucket.get(value, 0) + 1
+                for value in values:
+                    bucket[value] = bucket.get(value, 0) + 1
+
+    def _tallies_of(self, case_edition: str) -> list[ItemTally]:
+        """The tallies a case of ``case_edition`` adds to, one per code of its record."""
+        tallies = self._tallies.get(case_edition)
+        if tallies is None:
+            items = self.report.items
+            tallies = self._tallies[case_edition] = [items[f[0]] for f in self._feeds_for(case_edition)]
+        return tallies
+
+    def _settle(self, case_edition: str | None = None) -> None:
+        """Add the codes waiting in the columns (of one edition, or all) to the tallies: each item's codes are
+        every n-th byte of its edition's column, counted at C speed."""
+        for edition in [case_edition] if case_edition is not None else list(self._columns):
+            column = self._columns[edition]
+            tallies = self._tallies_of(edition)
+            width = len(tallies)
+            for i, tally in enumerate(tallies):
+                codes = column[i::width]
+                sufficient, insufficient, na = codes.count(_SUFFICIENT), codes.count(_INSUFFICIENT), codes.count(_NA)
+                tally.numerator += sufficient
+                tally.denominator += sufficient + insufficient
+                tally.not_applicable += na
+                tally.missing += len(codes) - sufficient - insufficient - na
+            column.clear()
 
     # -- a share of the cases counted in another process
     def partial(self, folder: str) -> dict[str, Any]:
@@ -768,6 +902,7 @@ class Rater:
         import tempfile
         from array import array
 
+        self._settle()
         report = self.report
 
         def tallies(items: Mapping[str, ItemTally]) -> list[tuple[int, int, int, int]]:
@@ -835,6 +970,7 @@ class Rater:
 
     # -- the inspection file and ratings
     def finish(self, inspection: Mapping[str, Any] | None = None, inspection_source: str | None = None) -> RatingReport:
+        self._settle()
         report = self.report
         if self.other_versions:
             report.warnings.append(
@@ -1316,9 +1452,13 @@ def rate_paths(
     method = start_method(method)
     specs = plugin_specs(registry) if method != "fork" else None
     if jobs <= 1 or (method != "fork" and specs is None):
-        for case in iter_cases(paths):
-            rater.add(case)
-            if progress is not None:
+        judge, apply = rater.judge, rater.apply  # Rater.add, written out: this loop runs for every case
+        if progress is None:
+            for case in iter_cases(paths):
+                apply(judge(case))
+        else:
+            for case in iter_cases(paths):
+                apply(judge(case))
                 done += 1
                 progress(done)
         return rater.finish(inspection, inspection_source)

@@ -862,7 +862,7 @@ def rate(
             inspection_doc,
             str(inspection) if inspection else None,
             jobs=jobs or default_jobs(cases),
-            progress=progress,
+            progress=progress if progress.enabled else None,  # nothing to show: not called for every case
             by=by,
             contain_errors=not state.debug,
         )

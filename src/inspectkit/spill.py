@@ -25,6 +25,11 @@ except ImportError:  # pragma: no cover - a platform without an orjson wheel
 
     _loads = _json.loads  # type: ignore[assignment]
 
+try:  # hashlib's own blake2b, without loading hashlib's OpenSSL part
+    from _blake2 import blake2b as _blake2b
+except ImportError:  # pragma: no cover - a Python without the built-in module
+    from hashlib import blake2b as _blake2b
+
 #: Entries of each list held in memory; the rest go to a temporary file.
 LIMIT = int(os.environ.get("INSPECTKIT_SPILL_AFTER", 1000))
 _BATCH = 500  # entries written to the file together, as one JSON array on one line
@@ -86,8 +91,15 @@ class SpillList:
         self._pending = []
 
     def extend(self, values: Iterable[Any]) -> None:
-        for v in values:
-            self.append(v)
+        if self._encode is not _same or len(self._head) < self.limit or not isinstance(values, list):
+            for v in values:
+                self.append(v)
+            return
+        pending = self._pending  # past the limit, a list goes on its way to the file whole
+        pending += values
+        self._n += len(values)
+        if len(pending) >= _BATCH:
+            self._flush()
 
     def hand_over(self, fh: IO[bytes]) -> int:
         """Write every entry to ``fh`` as the temporary file holds them (for :meth:`take`); how many."""
@@ -153,6 +165,28 @@ class SpillList:
                     for value in _loads(line):
                         yield decode(value)
 
+    def batches(self, size: int = _BATCH) -> Iterator[list[Any]]:
+        """The entries in order, a list at a time, as plain data: encoded (``encode``), never decoded (a
+        spilled tuple comes back as a list)."""
+        head, encode = self._head, self._encode
+        for start in range(0, len(head), size):
+            yield head[start : start + size] if encode is _same else [encode(v) for v in head[start : start + size]]
+        self._flush()
+        if self._file is None:
+            return
+        fh = self._file
+        fh.flush()
+        pos, rest = 0, b""
+        while True:
+            block = _read_at(fh, pos)
+            if not block:
+                break
+            pos += len(block)
+            lines = (rest + block).split(b"\n")
+            rest = lines.pop()
+            for line in lines:
+                yield _loads(line)
+
     def __getitem__(self, index: Any) -> Any:
         if isinstance(index, slice):
             start, stop, step = index.indices(self._n)
@@ -178,25 +212,32 @@ class SpillList:
         return f"SpillList({len(self)} entries, {self.spilled} on disk)"
 
 
+def _key(case_id: str) -> int:
+    return int.from_bytes(_blake2b(case_id.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
+
+
 class SeenIds:
     """Case ids seen so far, in memory that does not grow with their number: to find an id given twice.
 
-    Each id is kept as a 64-bit hash. The newest hashes wait in a small buffer; a full buffer is sorted and
-    written to a temporary file as a run, with every 512th hash of it kept in memory to find the block
-    where a hash would be. A Bloom filter of fixed size says at once that most new ids were never seen;
-    only when it cannot say (about one id in 500 at a million cases) are the buffer and the runs searched.
-    Two different ids share a 64-bit hash with odds far below one in a million even for a million cases.
-    Memory: the filter (2 MiB), the buffer (128 KiB) and 16 bytes per 512 ids.
+    The first ``BUFFER`` ids are held as they are, in a set. Every later id is kept as a 64-bit hash. The
+    newest hashes wait in a small buffer; a full buffer is sorted and written to a temporary file as a run,
+    with every 512th hash of it kept in memory to find the block where a hash would be. A Bloom filter of
+    fixed size says at once that most new ids were never seen; only when it cannot say (about one id in
+    500 at a million cases) are the buffer and the runs searched. Two different ids share a 64-bit hash
+    with odds far below one in a million even for a million cases. Memory: the first ids, the filter
+    (2 MiB), the buffer (128 KiB) and 16 bytes per 512 ids.
     """
 
     BITS = 1 << 24  # of the filter
-    BUFFER = 1 << 14  # hashes held before a run is written (sorting them briefly takes 40 bytes each)
+    BUFFER = 1 << 14  # ids held as they are; then hashes held before a run is written (40 bytes each to sort)
     STRIDE = 512  # hashes per block of a run (one read of 4 KiB)
 
     def __init__(self) -> None:
         from array import array
 
         self._array = array
+        self._ids: set[str] = set()  # the first ids
+        self._hashed = False  # ids are now kept as hashes (the first ids are held, or hashes were given)
         self._filter = bytearray(self.BITS >> 3)
         self._buffer = array("Q")
         self._runs: list[tuple[int, int, Any]] = []  # (offset in the file, hashes, fence: first hash of each block)
@@ -205,9 +246,15 @@ class SeenIds:
 
     def add(self, case_id: str) -> bool:
         """Remember ``case_id``; False if it was seen before."""
-        import hashlib
-
-        key = int.from_bytes(hashlib.blake2b(case_id.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
+        ids = self._ids
+        if case_id in ids:
+            return False
+        if not self._hashed:
+            if len(ids) < self.BUFFER:
+                ids.add(case_id)
+                return True
+            self._hashed = True
+        key = _key(case_id)
         mask = self.BITS - 1
         a, b = key & mask, ((key >> 32) | 1) & mask
         bits = self._filter
@@ -228,13 +275,12 @@ class SeenIds:
     def preseed(self, keys: Iterable[int]) -> None:
         """Hashes of ids seen before this list began (by :meth:`key`): adding one of them returns False."""
         for key in keys:
+            self._hashed = True
             self._remember(key)
 
     @staticmethod
     def key(case_id: str) -> int:
-        import hashlib
-
-        return int.from_bytes(hashlib.blake2b(case_id.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
+        return _key(case_id)
 
     def _remember(self, key: int) -> None:
         mask = self.BITS - 1
@@ -248,7 +294,7 @@ class SeenIds:
             self._write_run()
 
     def sorted_keys(self) -> Iterator[int]:
-        """Every hash held, in order, each once (read a block at a time from the runs)."""
+        """Every hash held (the first ids' too), in order, each once (read a block at a time from the runs)."""
         import heapq
 
         def run(offset: int, count: int) -> Iterator[int]:
@@ -257,8 +303,10 @@ class SeenIds:
                 data.frombytes(_read_at(self._file, offset + start * 8, min(1 << 13, count - start) * 8))  # type: ignore[arg-type]
                 yield from data
 
+        held = sorted(self._buffer) + [_key(i) for i in self._ids]
+        held.sort()
         last = None
-        for key in heapq.merge(sorted(self._buffer), *(run(offset, count) for offset, count, _ in self._runs)):
+        for key in heapq.merge(held, *(run(offset, count) for offset, count, _ in self._runs)):
             if key != last:
                 yield key
                 last = key
