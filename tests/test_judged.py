@@ -23,7 +23,10 @@ CASES = {"adult_offending_2013": 60}
 def _settling_again(engine: Engine, always: bool = True) -> Engine:
     """The same framework's engine, with every judgement re-checked by settling the rules again (or never)."""
     other = Engine(engine.framework)
-    other._rechecks = [(score, judgement, always, said) for score, judgement, _, said in other._rechecks]
+    other._rechecks = [
+        (score, judgement, None if always else other._case_members[score.id], said)
+        for score, judgement, _, said in other._rechecks
+    ]
     return other
 
 
@@ -83,7 +86,7 @@ def test_the_tiny_edition_warns_as_settling_again_would(engine: Engine) -> None:
 def test_a_judgement_its_indicators_read_is_settled_again() -> None:
     engine = Engine(inspectkit.load_framework(JUDGED_FRAMEWORK))
     # 1.a.1 applies unless 1.a is judged not_met: without the judgement it may apply, and it is unanswered
-    assert [(s.id, again) for s, _, again, _ in engine._rechecks] == [("1.a.score", True), ("2.a", False)]
+    assert [(s.id, members is None) for s, _, members, _ in engine._rechecks] == [("1.a.score", True), ("2.a", False)]
     case = {"schema": 1, "edition": "judged_2024", "case_id": "J1", "answers": {"1.a": "not_met", "1.a.2": "yes"}}
     assert _warnings(engine, case) == []  # by its indicators it is undecided: nothing to warn of
     # read from the settled rules instead, 1.a.1 would not apply and the indicators would give met

@@ -255,6 +255,43 @@ def _what_it_reads(expr: Expression, env: _Env) -> str:
     return ", ".join(f"{r} = {'unanswered' if (v := env.value(r)) is UNKNOWN else v}" for r in sorted(expr.reads))
 
 
+def _by_members(members: tuple[tuple[str, frozenset[str] | None], ...], na: dict, vals: dict, scores: dict) -> Any:
+    """A case score from its members' settled applicability, values and scores (see ``Engine._members``)."""
+    any_applicable = unknown = False
+    for member, favourable in members:
+        if favourable is None:  # a case score below this one
+            v = scores.get(member)
+            if v is None:
+                continue
+            if v is UNKNOWN:
+                unknown = True
+                continue
+            if v != MET:
+                return NOT_MET
+            any_applicable = True
+            continue
+        if na.get(member, True) is False:
+            continue
+        v = vals.get(member, UNKNOWN)
+        if v is UNKNOWN:
+            unknown = True
+            continue
+        if v.__class__ is str:  # the common answer: a code, or n/a that does not count
+            if v == NA:
+                continue
+            if v not in favourable:
+                return NOT_MET
+            any_applicable = True
+            continue
+        ok = sufficiency(v, favourable)
+        if ok is None:
+            continue
+        if not ok:
+            return NOT_MET
+        any_applicable = True
+    return UNKNOWN if unknown else MET if any_applicable else None
+
+
 class Evaluation:
     """One case checked and its rules settled (what ``rate`` counts from)."""
 
@@ -506,6 +543,9 @@ class Engine:
             given = env.answers.get(judgement)
             if given in (MET, NOT_MET):
                 return given
+        members = self._case_members.get(score.id) if level == "case" else None
+        if members is not None:
+            return _by_members(members, env.na, env.vals, env.scores)
         return self.by_indicators(score, env, level)
 
     def by_indicators(self, score: CaseScore, env: Any, level: str = "case") -> Any:
@@ -515,40 +555,7 @@ class Engine:
         score's members are read from the list made for it once (:meth:`_members`)."""
         members = self._case_members.get(score.id) if level == "case" else None
         if members is not None:
-            na, vals, scores = env.na, env.vals, env.scores
-            any_applicable = unknown = False
-            for member, favourable in members:
-                if favourable is None:  # a case score below this one
-                    v = scores.get(member)
-                    if v is None:
-                        continue
-                    if v is UNKNOWN:
-                        unknown = True
-                        continue
-                    if v != MET:
-                        return NOT_MET
-                    any_applicable = True
-                    continue
-                if na.get(member, True) is False:
-                    continue
-                v = vals.get(member, UNKNOWN)
-                if v is UNKNOWN:
-                    unknown = True
-                    continue
-                if v.__class__ is str:  # the common answer: a code, or n/a that does not count
-                    if v == NA:
-                        continue
-                    if v not in favourable:
-                        return NOT_MET
-                    any_applicable = True
-                    continue
-                ok = sufficiency(v, favourable)
-                if ok is None:
-                    continue
-                if not ok:
-                    return NOT_MET
-                any_applicable = True
-            return UNKNOWN if unknown else MET if any_applicable else None
+            return _by_members(members, env.na, env.vals, env.scores)
         any_applicable = False
         unknown = False
         for member in score.of:
@@ -598,15 +605,16 @@ class Engine:
             out[sid] = tuple(members)
         return out
 
-    def _recheck_plan(self) -> list[tuple[CaseScore, str, bool, dict[str, Message]]]:
-        """Each criterion the inspector may judge: ``(score, judgement, settle_again, warning by judgement)``.
+    def _recheck_plan(self) -> list[tuple[CaseScore, str, Any, dict[str, Message]]]:
+        """Each criterion the inspector may judge: ``(score, judgement, members, warning by judgement)``.
 
         Its result by its indicators is what its members (and the scores and rules below them) give, which the
-        case's settled rules hold already; the rules are settled again without the judgement (``settle_again``)
-        only where something it rests on reads the judgement itself, or reads a per-category answer (whose
-        categories that do not apply are taken out only after the rules are settled)."""
+        case's settled rules hold already (``members``: its own, as :meth:`_members` lists them); the rules are
+        settled again without the judgement (``members`` is None) only where something it rests on reads the
+        judgement itself, or reads a per-category answer (whose categories that do not apply are taken out only
+        after the rules are settled)."""
         reread = {qid for qid, conds in self.category_conditions.items() if conds}
-        out: list[tuple[CaseScore, str, bool, dict[str, Message]]] = []
+        out: list[tuple[CaseScore, str, Any, dict[str, Message]]] = []
         for score in self.judged_scores:
             judgement = score.judgement
             if judgement is None:
@@ -640,7 +648,8 @@ class Engine:
                 given: Message(judgement, f"judged {given}, but by its indicators it is {other}; add a note saying why")
                 for given, other in ((MET, NOT_MET), (NOT_MET, MET))
             }
-            out.append((score, judgement, judgement in answers_read or not answers_read.isdisjoint(reread), disagrees))
+            settle_again = judgement in answers_read or not answers_read.isdisjoint(reread)
+            out.append((score, judgement, None if settle_again else self._case_members[score.id], disagrees))
         return out
 
     # -- one case
@@ -866,14 +875,15 @@ class Engine:
                 )
         # a criterion judged by the inspector against what its indicators give
         # (read from the rules as settled, or settled again without the judgement where they read it)
-        for score, judgement, settle_again, disagrees in self._rechecks if warn else ():
+        env_na, env_vals, env_scores = env.na, env.vals, env.scores
+        for score, judgement, members, disagrees in self._rechecks if warn else ():
             given = answers.get(judgement)
             if given not in (MET, NOT_MET) or notes.get(judgement):
                 continue
-            if settle_again:
+            if members is None:
                 computed = _Env(self, {k: v for k, v in answers.items() if k != judgement}).scores.get(score.id)
             else:
-                computed = self.by_indicators(score, env)
+                computed = _by_members(members, env_na, env_vals, env_scores)
             if computed not in (UNKNOWN, None) and computed != given:
                 warnings.append(disagrees[given])
         return Evaluation(
