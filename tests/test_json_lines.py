@@ -69,11 +69,26 @@ LINES = [
 ]
 
 
+def _in_full(raw: bytes, path: Path, number: int) -> Any:
+    try:
+        return loading.load_json(raw, str(path), number)
+    except InputError as exc:
+        return exc
+
+
 def _reference(path: Path, start: int = 0, end: int | None = None, first: int = 1) -> list[Any]:
     """What every line gives when read a line at a time and checked in full."""
     return [
-        (n, raw if isinstance(raw, InputError) else loading.load_json_line(raw, Location(str(path), n)))
+        (n, raw if isinstance(raw, InputError) else _in_full(raw, path, n))
         for n, raw in loading.raw_lines(path, start, end, first)
+    ]
+
+
+def _one_by_one(path: Path) -> list[Any]:
+    """What every line gives read a line at a time, each handed to ``load_json_line`` (as export's workers do)."""
+    return [
+        (n, raw if isinstance(raw, InputError) else loading.load_json_line(raw, Location(str(path), n)))
+        for n, raw in loading.raw_lines(path)
     ]
 
 
@@ -99,7 +114,7 @@ def test_every_line_reads_as_checking_it_in_full_gives_it(
     lines = [*LINES, GOOD[:-3]] if not last_newline else LINES
     path = _file(tmp_path, lines, last_newline)
     got = list(loading.json_lines(path))
-    assert _shown(got) == _shown(_reference(path))
+    assert _shown(got) == _shown(_reference(path)) == _shown(_one_by_one(path))
     assert [n for n, _ in got] == [n + 1 for n, line in enumerate(lines) if line.strip()] + [len(lines) + 1]
     for start, end, first in loading.line_starts(path, 5, 1000):
         assert _shown(list(loading.json_lines(path, start, end, first))) == _shown(_reference(path, start, end, first))
@@ -188,4 +203,4 @@ def test_any_line_reads_as_checking_it_in_full_gives_it(tmp_path_factory: Any, d
     path = tmp_path_factory.mktemp("lines") / "cases.jsonl"
     lines = ['{"answers":' + _nested(depth, _text(pairs) if pairs else "{}") + "}" for pairs, depth in docs]
     path.write_text("\n".join(lines) + "\n")
-    assert _shown(list(loading.json_lines(path))) == _shown(_reference(path))
+    assert _shown(list(loading.json_lines(path))) == _shown(_reference(path)) == _shown(_one_by_one(path))

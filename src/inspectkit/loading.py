@@ -272,15 +272,15 @@ def json_lines(path: Path, start: int = 0, end: int | None = None, first: int = 
                 except _OrjsonError:
                     if line.__class__ is int:
                         yield number, line_too_long(path, number, line)
-                    elif line.strip():  # checked again in full, for the very message load_json gives
-                        yield number, load_json_line(line + b"\n" if ended else line, Location(source, number))
+                    elif line.strip():  # read again in full, for the very message load_json gives
+                        yield number, _json_line(line + b"\n" if ended else line, source, number)
                     continue
                 if plain is None or not plain(doc, line):
                     doc = _checked_line(doc, line + b"\n" if ended else line, source, number)
                 yield number, doc
 
 
-def _checked_line(doc: Any, raw: bytes, source: str, number: int) -> Any:
+def _checked_line(doc: Any, raw: bytes, source: str, number: int | None) -> Any:
     """``doc``, parsed from the line ``raw``, checked in full: itself, or the InputError ``load_json`` gives."""
 
     def error(message: str, at: int | None = None, hint: str | None = None) -> InputError:
@@ -370,8 +370,20 @@ def load_document(path: Path) -> Any:
 
 def load_json_line(raw: bytes, location: Location) -> Any:
     """One line of a JSON Lines file: the document, or an InputError saying what is wrong with it (returned)."""
+    if _INTS_IN_RANGE:
+        try:
+            doc = _orjson_loads(raw)
+        except _OrjsonError:
+            pass
+        else:
+            return doc if _plainly_within_limits(doc, raw) else _checked_line(doc, raw, location.file or "", location.line)
+    return _json_line(raw, location.file or "", location.line)
+
+
+def _json_line(raw: bytes, source: str, number: int | None) -> Any:
+    """``load_json`` on one line: the document, or the InputError it raises."""
     try:
-        return load_json(raw, location.file or "", location.line)
+        return load_json(raw, source, number)
     except InputError as exc:
         return exc
 
