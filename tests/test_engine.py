@@ -475,6 +475,25 @@ def test_inspectkit_assess(framework: Any, make_case: Any) -> None:
     assert result.judgements["2.1.1"] == "yes"
 
 
+def test_a_case_result_is_frozen_and_works_with_attrs_pickle_and_copy(framework: Any, make_case: Any, answers: Any) -> None:
+    import copy
+    import pickle
+
+    import attrs
+
+    result = inspectkit.assess(framework, make_case(answers=answers(riks="x")))
+    assert attrs.has(type(result)) and [f.name for f in attrs.fields(type(result))][:2] == ["edition", "case_id"]
+    plain = attrs.asdict(result)
+    assert plain["errors"][0]["question"] == "riks" and plain["questions"]["start_date"]["status"] == "answered"
+    other = attrs.evolve(result, case_id="other")
+    assert other.case_id == "other" and other.questions == result.questions and other != result
+    assert pickle.loads(pickle.dumps(result)) == result == copy.deepcopy(result)
+    assert repr(result.errors[0]).startswith("Message(question='riks', message=")
+    with pytest.raises(AttributeError):
+        result.case_id = "changed"
+    assert result.case_id != "changed"
+
+
 def test_to_dict_has_the_contract_shape(framework: Any, make_case: Any, answers: Any) -> None:
     data = inspectkit.to_plain(inspectkit.assess(framework, make_case(answers=answers(riks="x"))))
     assert {"edition", "case_id", "questions", "judgements", "errors", "warnings"} <= set(data)

@@ -8,14 +8,14 @@ when a ``yes`` stands against an overriding factor without a note.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
-
-import attrs
 
 from inspectkit.errors import suggestion
 from inspectkit.expressions import NA, UNKNOWN, Expression, sufficiency, truth
 from inspectkit.model import MET, NOT_MET, CaseScore, Framework, InvalidAnswer, Item
+from inspectkit.records import FrozenInstanceError
 
 ANSWERED, NOT_APPLICABLE, MISSING, DERIVED = "answered", "not_applicable", "missing", "derived"
 CASE_KEYS = ("schema", "edition", "edition_version", "case_id", "answers", "notes", "history")
@@ -55,14 +55,91 @@ def case_id_text(value: Any) -> str | ValueError | None:
     return ValueError(f"case_id must be text (or a whole number), not {type(value).__name__}: {safe_repr(value)}")
 
 
-@attrs.frozen
-class Message:
+_SET = object.__setattr__
+_REQUIRED: Any = object()  # a field without a default
+_MADE: Any = object()  # a field made anew for each result (an empty mapping) when none is given
+
+
+class _AttrsFields:
+    """A result class's ``__attrs_attrs__``, described by attrs when first asked for (``attrs.fields``,
+    ``attrs.evolve``, ``attrs.asdict``, cattrs), so that an inspector's command, which never asks, does not
+    import attrs at all."""
+
+    def __get__(self, obj: Any, cls: type[_Result]) -> Any:
+        import attrs
+
+        these: dict[str, Any] = {
+            name: attrs.field(default=attrs.NOTHING if d is _REQUIRED else attrs.Factory(dict) if d is _MADE else d)
+            for name, d in cls._fields
+        }
+        described = attrs.fields(attrs.make_class(cls.__name__, these, frozen=True, slots=True))
+        type.__setattr__(cls, "__attrs_attrs__", described)
+        return described
+
+
+class _Result:
+    """The engine's results: frozen, compared and hashed by their fields in order, shown as ``Name(field=...)``.
+
+    They behave as the attrs classes they were (``attrs.fields``, ``evolve`` and ``asdict`` work on them), but
+    their methods are written here: attrs writes and compiles each class's methods as the module is imported,
+    about a millisecond a class, which every one-case command paid for at start-up.
+    """
+
+    __slots__ = ("__weakref__",)
+    _fields: tuple[tuple[str, Any], ...] = ()  # (name, default) in order
+    _values: tuple[Any, ...]  # the fields' values, in order (a property each class is given)
+    __attrs_attrs__: Any = _AttrsFields()
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return all(map(operator.eq, self._values, other._values))  # field by field, as attrs compares
+
+    def __hash__(self) -> int:
+        return hash((self.__class__.__qualname__, *self._values))
+
+    def __repr__(self) -> str:
+        values = ", ".join(f"{name}={value!r}" for (name, _), value in zip(self._fields, self._values, strict=True))
+        return f"{self.__class__.__qualname__}({values})"
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise FrozenInstanceError()
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError()
+
+    def _evolve(self, **changes: Any) -> Any:
+        """A copy with some fields changed (as ``attrs.evolve``)."""
+        return self.__class__(**{**self.__getstate__(), **changes})
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name, _ in self._fields}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            _SET(self, name, value)
+
+    def __init_subclass__(cls) -> None:
+        names = tuple(name for name, _ in cls._fields)
+        type.__setattr__(cls, "__match_args__", names)
+        type.__setattr__(cls, "_values", property(operator.attrgetter(*names)))
+
+
+class Message(_Result):
     """An error or warning about one case, on a question (or on the case as a whole: ``question=None``)."""
 
+    __slots__ = ("question", "message", "rule", "line")
+    _fields = (("question", _REQUIRED), ("message", _REQUIRED), ("rule", None), ("line", None))
     question: str | None
     message: str
-    rule: str | None = None
-    line: int | None = None  # in the case file, for YAML files
+    rule: str | None
+    line: int | None  # in the case file, for YAML files
+
+    def __init__(self, question: str | None, message: str, rule: str | None = None, line: int | None = None) -> None:
+        _SET(self, "question", question)
+        _SET(self, "message", message)
+        _SET(self, "rule", rule)
+        _SET(self, "line", line)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"question": self.question, "message": self.message}
@@ -79,30 +156,59 @@ class Message:
         return f"{where}: {text}" if where else text
 
 
-@attrs.frozen
-class QuestionResult:
+class QuestionResult(_Result):
+    __slots__ = ("status", "value", "non_answer", "suggested", "missing_categories", "waiting_for")
+    _fields = (
+        ("status", _REQUIRED),
+        ("value", None),
+        ("non_answer", None),
+        ("suggested", None),
+        ("missing_categories", ()),
+        ("waiting_for", ()),
+    )
     status: str
-    value: Any = None
-    non_answer: str | None = None  # n/a, not_recorded, missing, not_applicable, incomplete
-    suggested: Any = None
-    missing_categories: tuple[str, ...] = ()  # per category: the categories that apply but are not answered
-    waiting_for: tuple[str, ...] = ()  # a judgement the rules work out: the answers it still needs
+    value: Any
+    non_answer: str | None  # n/a, not_recorded, missing, not_applicable, incomplete
+    suggested: Any
+    missing_categories: tuple[str, ...]  # per category: the categories that apply but are not answered
+    waiting_for: tuple[str, ...]  # a judgement the rules work out: the answers it still needs
+
+    def __init__(
+        self,
+        status: str,
+        value: Any = None,
+        non_answer: str | None = None,
+        suggested: Any = None,
+        missing_categories: tuple[str, ...] = (),
+        waiting_for: tuple[str, ...] = (),
+    ) -> None:
+        _SET(self, "status", status)
+        _SET(self, "value", value)
+        _SET(self, "non_answer", non_answer)
+        _SET(self, "suggested", suggested)
+        _SET(self, "missing_categories", missing_categories)
+        _SET(self, "waiting_for", waiting_for)
 
 
 _NOT_APPLICABLE_RESULT = QuestionResult(NOT_APPLICABLE, None, "not_applicable")
 
 
-@attrs.frozen
-class JudgementAid:
+class JudgementAid(_Result):
     """What an inspector weighs for one summary judgement: the tally and any overriding factor."""
 
+    __slots__ = ("question", "tally", "overriding")
+    _fields = (("question", _REQUIRED), ("tally", _REQUIRED), ("overriding", ()))
     question: str
     tally: Mapping[str, Mapping[str, int]]
-    overriding: tuple[str, ...] = ()
+    overriding: tuple[str, ...]
+
+    def __init__(self, question: str, tally: Mapping[str, Mapping[str, int]], overriding: tuple[str, ...] = ()) -> None:
+        _SET(self, "question", question)
+        _SET(self, "tally", tally)
+        _SET(self, "overriding", overriding)
 
 
-@attrs.frozen
-class CaseResult:
+class CaseResult(_Result):
     """Everything the engine found for one case.
 
     ``questions`` maps each question id to its status (``answered``, ``not_applicable``, ``missing``,
@@ -111,21 +217,89 @@ class CaseResult:
     for a case the edition's sample rules leave out.
     """
 
+    __slots__ = (
+        "edition",
+        "case_id",
+        "questions",
+        "judgements",
+        "errors",
+        "warnings",
+        "in_sample",
+        "sample_undecided",
+        "excluded_reason",
+        "aids",
+        "not_applicable_answers",
+        "notes",
+        "score_status",
+        "source",
+        "edition_version",
+    )
+    _fields = (
+        ("edition", _REQUIRED),
+        ("case_id", _REQUIRED),
+        ("questions", _REQUIRED),
+        ("judgements", _REQUIRED),
+        ("errors", _REQUIRED),
+        ("warnings", _REQUIRED),
+        ("in_sample", True),
+        ("sample_undecided", ()),
+        ("excluded_reason", None),
+        ("aids", _MADE),
+        ("not_applicable_answers", ()),
+        ("notes", _MADE),
+        ("score_status", _MADE),
+        ("source", None),
+        ("edition_version", None),
+    )
     edition: str
     case_id: str | None
     questions: Mapping[str, QuestionResult]
     judgements: Mapping[str, Any]
     errors: tuple[Message, ...]
     warnings: tuple[Message, ...]
-    in_sample: bool = True
-    sample_undecided: tuple[str, ...] = ()  # sample rules that cannot be decided until more is answered
-    excluded_reason: str | None = None
-    aids: Mapping[str, JudgementAid] = attrs.field(factory=dict)
-    not_applicable_answers: tuple[str, ...] = ()
-    notes: Mapping[str, str] = attrs.field(factory=dict)
-    score_status: Mapping[str, str] = attrs.field(factory=dict)  # case score id -> met / not_met / not_applicable / undecided
-    source: str | None = None
-    edition_version: str | None = None  # the version of the edition that assessed the case
+    in_sample: bool
+    sample_undecided: tuple[str, ...]  # sample rules that cannot be decided until more is answered
+    excluded_reason: str | None
+    aids: Mapping[str, JudgementAid]
+    not_applicable_answers: tuple[str, ...]
+    notes: Mapping[str, str]
+    score_status: Mapping[str, str]  # case score id -> met / not_met / not_applicable / undecided
+    source: str | None
+    edition_version: str | None  # the version of the edition that assessed the case
+
+    def __init__(
+        self,
+        edition: str,
+        case_id: str | None,
+        questions: Mapping[str, QuestionResult],
+        judgements: Mapping[str, Any],
+        errors: tuple[Message, ...],
+        warnings: tuple[Message, ...],
+        in_sample: bool = True,
+        sample_undecided: tuple[str, ...] = (),
+        excluded_reason: str | None = None,
+        aids: Mapping[str, JudgementAid] = _MADE,
+        not_applicable_answers: tuple[str, ...] = (),
+        notes: Mapping[str, str] = _MADE,
+        score_status: Mapping[str, str] = _MADE,
+        source: str | None = None,
+        edition_version: str | None = None,
+    ) -> None:
+        _SET(self, "edition", edition)
+        _SET(self, "case_id", case_id)
+        _SET(self, "questions", questions)
+        _SET(self, "judgements", judgements)
+        _SET(self, "errors", errors)
+        _SET(self, "warnings", warnings)
+        _SET(self, "in_sample", in_sample)
+        _SET(self, "sample_undecided", sample_undecided)
+        _SET(self, "excluded_reason", excluded_reason)
+        _SET(self, "aids", {} if aids is _MADE else aids)
+        _SET(self, "not_applicable_answers", not_applicable_answers)
+        _SET(self, "notes", {} if notes is _MADE else notes)
+        _SET(self, "score_status", {} if score_status is _MADE else score_status)
+        _SET(self, "source", source)
+        _SET(self, "edition_version", edition_version)
 
     @property
     def ok(self) -> bool:
@@ -914,7 +1088,7 @@ class Engine:
         ]
         for qid, suggested in ev.suggested.items():
             if qid in questions:
-                questions[qid] = attrs.evolve(questions[qid], suggested=suggested)
+                questions[qid] = questions[qid]._evolve(suggested=suggested)
         aids: dict[str, JudgementAid] = {}
         labels = fw.weight_labels
         for summary in self.summaries:

@@ -109,9 +109,10 @@ def _is_path_finder(finder: Any) -> bool:
 
 def _normalized(name: str) -> str:
     """A distribution's name as ``importlib.metadata`` compares them (PEP 503, dashes as underscores)."""
-    import re
-
-    return re.sub(r"[-_.]+", "-", name).lower().replace("-", "_")
+    out = name.lower().replace("-", "_").replace(".", "_")  # each run of - _ . as one _ (no pattern to compile)
+    while "__" in out:
+        out = out.replace("__", "_")
+    return out
 
 
 def _read_small(path: str, limit: int = 1 << 20) -> str | None:
