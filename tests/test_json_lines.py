@@ -69,11 +69,14 @@ LINES = [
 ]
 
 
-def _in_full(raw: bytes, path: Path, number: int) -> Any:
-    try:
-        return loading.load_json(raw, str(path), number)
-    except InputError as exc:
-        return exc
+def _in_full(raw: bytes, path: Path, number: int | None = None, whole_file: bool = False) -> Any:
+    """``load_json`` walking the whole document, as it does when nothing is proved."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(loading, "_INTS_IN_RANGE", False)
+        try:
+            return loading.load_json(raw, str(path), number, whole_file)
+        except InputError as exc:
+            return exc
 
 
 def _reference(path: Path, start: int = 0, end: int | None = None, first: int = 1) -> list[Any]:
@@ -204,3 +207,23 @@ def test_any_line_reads_as_checking_it_in_full_gives_it(tmp_path_factory: Any, d
     lines = ['{"answers":' + _nested(depth, _text(pairs) if pairs else "{}") + "}" for pairs, depth in docs]
     path.write_text("\n".join(lines) + "\n")
     assert _shown(list(loading.json_lines(path))) == _shown(_reference(path)) == _shown(_one_by_one(path))
+
+
+def test_a_json_case_file_reads_as_checking_it_in_full_gives_it(tmp_path: Path) -> None:
+    """A .json case file is proved within the limits the same way: each line above, as a file of its own, gives
+    the same document or the same error as the full check, and a key given twice is still found on its line."""
+    for n, line in enumerate(LINES):
+        if not line.strip():
+            continue
+        path = tmp_path / f"case{n}.json"
+        path.write_text(line, encoding="utf-8", errors="surrogatepass")
+        try:
+            fast = loading.load_document(path)
+        except InputError as exc:
+            fast = exc
+        assert _shown([(0, fast)]) == _shown([(0, _in_full(path.read_bytes(), path, whole_file=True))]), line[:80]
+    twice = tmp_path / "twice.json"
+    twice.write_text('{\n  "case_id": "C1",\n  "answers": {\n    "risk": "low",\n    "risk": "high"\n  }\n}\n')
+    with pytest.raises(InputError) as info:
+        loading.load_document(twice)
+    assert info.value.message == "key 'risk' is given twice; keep one" and info.value.location.line == 5

@@ -106,7 +106,18 @@ def read_bytes(path: Path, limit: int | None = None) -> bytes:
     limit = MAX_DOCUMENT_BYTES if limit is None else limit
     with open_regular(path) as fh:
         try:
-            data = fh.read(limit + 1)
+            # a read of limit + 1 bytes would make a buffer that large for every file: the size the file gives is
+            # the first read's, and the reads go on (larger each time) to its end or past the limit
+            chunks = []
+            total, want = 0, os.fstat(fh.fileno()).st_size + 1
+            while total <= limit:
+                chunk = fh.read(min(max(want, 1 << 16), limit + 1 - total))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                total += len(chunk)
+                want = total
+            data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
         except OSError as exc:
             raise InputError(f"cannot be read: {exc.strerror or exc}", Location(str(path))) from None
     if len(data) > limit:
@@ -437,6 +448,8 @@ def load_json(raw: bytes | str, source: str, line: int | None = None, whole_file
         raise error(f"not valid JSON: {_json_problem(msg)}", return_line) from None
     except (ValueError, RecursionError, UnicodeDecodeError) as exc:  # pragma: no cover - without orjson
         raise error(f"not valid JSON: {exc}") from None
+    if _INTS_IN_RANGE and _plainly_within_limits(doc, raw):
+        return doc
     return _checked(doc, raw, error, whole_file)
 
 
