@@ -56,6 +56,7 @@ def case_id_text(value: Any) -> str | ValueError | None:
 
 
 _SET = object.__setattr__
+_BIND = object.__setattr__.__get__
 _REQUIRED: Any = object()  # a field without a default
 _MADE: Any = object()  # a field made anew for each result (an empty mapping) when none is given
 
@@ -136,10 +137,11 @@ class Message(_Result):
     line: int | None  # in the case file, for YAML files
 
     def __init__(self, question: str | None, message: str, rule: str | None = None, line: int | None = None) -> None:
-        _SET(self, "question", question)
-        _SET(self, "message", message)
-        _SET(self, "rule", rule)
-        _SET(self, "line", line)
+        set_ = _BIND(self)  # object.__setattr__, bound once (as attrs does)
+        set_("question", question)
+        set_("message", message)
+        set_("rule", rule)
+        set_("line", line)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"question": self.question, "message": self.message}
@@ -182,12 +184,13 @@ class QuestionResult(_Result):
         missing_categories: tuple[str, ...] = (),
         waiting_for: tuple[str, ...] = (),
     ) -> None:
-        _SET(self, "status", status)
-        _SET(self, "value", value)
-        _SET(self, "non_answer", non_answer)
-        _SET(self, "suggested", suggested)
-        _SET(self, "missing_categories", missing_categories)
-        _SET(self, "waiting_for", waiting_for)
+        set_ = _BIND(self)  # object.__setattr__, bound once (as attrs does)
+        set_("status", status)
+        set_("value", value)
+        set_("non_answer", non_answer)
+        set_("suggested", suggested)
+        set_("missing_categories", missing_categories)
+        set_("waiting_for", waiting_for)
 
 
 _NOT_APPLICABLE_RESULT = QuestionResult(NOT_APPLICABLE, None, "not_applicable")
@@ -203,9 +206,10 @@ class JudgementAid(_Result):
     overriding: tuple[str, ...]
 
     def __init__(self, question: str, tally: Mapping[str, Mapping[str, int]], overriding: tuple[str, ...] = ()) -> None:
-        _SET(self, "question", question)
-        _SET(self, "tally", tally)
-        _SET(self, "overriding", overriding)
+        set_ = _BIND(self)  # object.__setattr__, bound once (as attrs does)
+        set_("question", question)
+        set_("tally", tally)
+        set_("overriding", overriding)
 
 
 class CaseResult(_Result):
@@ -285,21 +289,22 @@ class CaseResult(_Result):
         source: str | None = None,
         edition_version: str | None = None,
     ) -> None:
-        _SET(self, "edition", edition)
-        _SET(self, "case_id", case_id)
-        _SET(self, "questions", questions)
-        _SET(self, "judgements", judgements)
-        _SET(self, "errors", errors)
-        _SET(self, "warnings", warnings)
-        _SET(self, "in_sample", in_sample)
-        _SET(self, "sample_undecided", sample_undecided)
-        _SET(self, "excluded_reason", excluded_reason)
-        _SET(self, "aids", {} if aids is _MADE else aids)
-        _SET(self, "not_applicable_answers", not_applicable_answers)
-        _SET(self, "notes", {} if notes is _MADE else notes)
-        _SET(self, "score_status", {} if score_status is _MADE else score_status)
-        _SET(self, "source", source)
-        _SET(self, "edition_version", edition_version)
+        set_ = _BIND(self)  # object.__setattr__, bound once (as attrs does)
+        set_("edition", edition)
+        set_("case_id", case_id)
+        set_("questions", questions)
+        set_("judgements", judgements)
+        set_("errors", errors)
+        set_("warnings", warnings)
+        set_("in_sample", in_sample)
+        set_("sample_undecided", sample_undecided)
+        set_("excluded_reason", excluded_reason)
+        set_("aids", {} if aids is _MADE else aids)
+        set_("not_applicable_answers", not_applicable_answers)
+        set_("notes", {} if notes is _MADE else notes)
+        set_("score_status", {} if score_status is _MADE else score_status)
+        set_("source", source)
+        set_("edition_version", edition_version)
 
     @property
     def ok(self) -> bool:
