@@ -79,7 +79,7 @@ _REQUIRED = object()
 _NAMES: dict[str, tuple[str, ...]] = {}
 _DEFAULTS: dict[str, tuple[Any, ...]] = {}
 # the fields past the first k, with how each is filled when an object is written without them
-_TAILS: dict[str, list[tuple[tuple[str, Any, Any], ...]]] = {}
+_TAILS: dict[str, list[tuple[tuple[str, Any, Any], ...] | None]] = {}
 for _name, _cls in _CLASSES.items():
     _specs = records.fields(_cls)
     _NAMES[_name] = tuple(f for f, _ in _specs)
@@ -87,7 +87,15 @@ for _name, _cls in _CLASSES.items():
         spec.factory() if spec.factory is not None else _REQUIRED if spec.default is records._NOTHING else spec.default
         for _, spec in _specs
     )
-    _TAILS[_name] = [tuple((f, spec.default, spec.factory) for f, spec in _specs[k:]) for k in range(len(_specs) + 1)]
+    _TAILS[_name] = [None] * (len(_specs) + 1)  # each worked out when first met (most never are)
+
+
+def _tail(name: str, given: int) -> tuple[tuple[str, Any, Any], ...]:
+    tail = tuple((f, spec.default, spec.factory) for f, spec in records.fields(_CLASSES[name])[given:])
+    _TAILS[name][given] = tail
+    return tail
+
+
 _PRIMITIVES = frozenset({str, int, float, bool, type(None)})
 
 
@@ -193,7 +201,8 @@ class _Reader:
             obj = object.__new__(cls)  # filled as its __init__ would fill it, from the fields in order
             for f, v in zip(_NAMES[name], value[2:], strict=False):
                 setter(obj, f, v if v.__class__ in prims else read(v, d))
-            for f, default, factory in _TAILS[name][given]:
+            tail = _TAILS[name][given]
+            for f, default, factory in _tail(name, given) if tail is None else tail:
                 if factory is not None:
                     default = factory()
                 elif default is records._NOTHING:
