@@ -544,6 +544,20 @@ def _tiny_copy(folder: Path, returns: str = "bool") -> types.ModuleType:
     return module
 
 
+def test_a_framework_read_from_the_cache_is_made_of_the_models_own_frozen_classes(cache: Path, tmp_path: Path) -> None:
+    from inspectkit import builtcache, model
+    from inspectkit.records import FrozenInstanceError
+
+    main = copy_instrument(tmp_path)
+    built = definition.load_framework(main)
+    read = definition.load_framework(main)  # the second from the cache
+    assert read is not built and builtcache.to_plain(read) == builtcache.to_plain(built)
+    item = next(iter(read.items.values()))
+    assert type(item) is model.Item and type(read) is model.Framework and item == built.items[item.id]
+    with pytest.raises(FrozenInstanceError):
+        item.title = "changed"  # type: ignore[misc]
+
+
 def test_a_changed_function_or_list_builds_the_framework_again(
     cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

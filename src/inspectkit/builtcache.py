@@ -27,6 +27,7 @@ import math
 import os
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +80,8 @@ _REQUIRED = object()
 _NAMES: dict[str, tuple[str, ...]] = {}
 _DEFAULTS: dict[str, tuple[Any, ...]] = {}
 # the fields past the first k, with how each is filled when an object is written without them
-_TAILS: dict[str, list[tuple[tuple[str, Any, Any], ...] | None]] = {}
+_TAILS: dict[str, list[Any]] = {}  # per class, per number of fields given: see _tail
+_TWINS: dict[str, type] = {}
 for _name, _cls in _CLASSES.items():
     _specs = records.fields(_cls)
     _NAMES[_name] = tuple(f for f, _ in _specs)
@@ -90,10 +92,40 @@ for _name, _cls in _CLASSES.items():
     _TAILS[_name] = [None] * (len(_specs) + 1)  # each worked out when first met (most never are)
 
 
-def _tail(name: str, given: int) -> tuple[tuple[str, Any, Any], ...]:
-    tail = tuple((f, spec.default, spec.factory) for f, spec in records.fields(_CLASSES[name])[given:])
+class _Made:
+    """The fields left out of a cached object where one is made anew by its factory, or has no default."""
+
+    __slots__ = ("specs",)
+
+    def __init__(self, specs: tuple[tuple[str, Any, Any], ...]) -> None:
+        self.specs = specs
+
+
+def _tail(name: str, given: int) -> tuple[Any, ...] | _Made:
+    """How the fields past the first ``given`` are filled: their defaults (a tuple), or each one's spec."""
+    specs = records.fields(_CLASSES[name])[given:]
+    tail: tuple[Any, ...] | _Made
+    if all(spec.factory is None and spec.default is not records._NOTHING for _, spec in specs):
+        tail = tuple(spec.default for _, spec in specs)
+    else:
+        tail = _Made(tuple((f, spec.default, spec.factory) for f, spec in specs))
     _TAILS[name][given] = tail
     return tail
+
+
+def _twin(name: str) -> type:
+    """A class laid out as ``name``'s (the same bases and slots) without its frozen ``__setattr__``, so plain
+    ``setattr`` fills an object's fields; the class itself where nothing refuses."""
+    cls = _CLASSES[name]
+    twin, plain_setattr = cls, object.__setattr__
+    refuses: Any = cls.__setattr__
+    if refuses is not plain_setattr:
+        twin = type(cls.__name__, cls.__bases__, {"__slots__": cls.__dict__.get("__slots__", ())})
+        refuses = twin.__setattr__
+        if refuses is not plain_setattr:  # a frozen base class too: not read back
+            raise ValueError(f"{name} cannot be read back")
+    _TWINS[name] = twin
+    return twin
 
 
 _PRIMITIVES = frozenset({str, int, float, bool, type(None)})
@@ -197,17 +229,27 @@ class _Reader:
             given = len(value) - 2
             if cls is None or given > len(_NAMES[name]):
                 raise ValueError("not a cached object")
-            prims, read, d, setter = _PRIMITIVES, self.read, depth + 1, object.__setattr__
-            obj = object.__new__(cls)  # filled as its __init__ would fill it, from the fields in order
-            for f, v in zip(_NAMES[name], value[2:], strict=False):
-                setter(obj, f, v if v.__class__ in prims else read(v, d))
+            prims, read, d = _PRIMITIVES, self.read, depth + 1
+            values = [v if v.__class__ in prims else read(v, d) for v in value[2:]]
             tail = _TAILS[name][given]
-            for f, default, factory in _tail(name, given) if tail is None else tail:
-                if factory is not None:
-                    default = factory()
-                elif default is records._NOTHING:
-                    raise ValueError(f"a cached {name} without its {f}")
-                setter(obj, f, default)
+            if tail is None:
+                tail = _tail(name, given)
+            if tail.__class__ is tuple:  # every field left out has a plain default
+                values += tail
+            else:
+                for f, default, factory in tail.specs:
+                    if factory is not None:
+                        default = factory()
+                    elif default is records._NOTHING:
+                        raise ValueError(f"a cached {name} without its {f}")
+                    values.append(default)
+            # filled as its __init__ would fill it, from the fields in order; a frozen class's object is filled as
+            # its twin (the same slots, without the __setattr__ that refuses), by one loop in C, then given its class
+            twin = _TWINS.get(name) or _twin(name)
+            obj = object.__new__(twin)
+            any(map(setattr, repeat(obj), _NAMES[name], values))
+            if twin is not cls:
+                obj.__class__ = cls
             return obj
         prims, read, d = _PRIMITIVES, self.read, depth + 1
         if tag == "R":
