@@ -506,8 +506,6 @@ def _count(tallies: list[ItemTally], codes: bytes) -> None:
 
 
 _COLUMN_BYTES = 1 << 16  # codes held before they are counted into the tallies
-_UNSURE = 255  # a code the tables of a _Plan cannot give: found by _code_of
-_NO_CODE = itertools.repeat(_UNSURE)
 _QUESTION = operator.itemgetter(2)  # of a warning (source, case id, question, message, line)
 
 
@@ -515,7 +513,7 @@ class _Plan:
     """What ``rate`` reads of each case of one edition: its feeds, their questions, and for each a table of
     the codes of its text answers (so that most of a case's codes are found by C-level maps)."""
 
-    __slots__ = ("feeds", "srcs", "tables", "scores", "counts")
+    __slots__ = ("feeds", "srcs", "tables", "scores", "counts", "rows")
 
     def __init__(
         self,
@@ -528,6 +526,7 @@ class _Plan:
         self.tables = tables
         self.scores = any(f[3] for f in feeds)  # some feed is a case score: every code is found by _code_of
         self.counts = counts  # (count id, question) of the edition's counts
+        self.rows = tuple(zip(self.srcs, tables, (f[2] for f in feeds), feeds, strict=True))  # what _codes reads of each feed
 
 
 def _code_of(feed: tuple[str, str, frozenset[str], bool], ev: Any, engine: Any) -> int:
@@ -557,27 +556,24 @@ def _code_of(feed: tuple[str, str, frozenset[str], bool], ev: Any, engine: Any) 
 
 
 def _codes(plan: _Plan, ev: Any, engine: Any) -> bytes:
-    """One code per feed of the plan: a text answer's from its feed's table, anything else by _code_of."""
-    feeds = plan.feeds
+    """One code per feed of the plan: a text answer's from its feed's table, other answers as
+    :func:`_code_of` finds them (this runs for every item of every case)."""
     incomplete = ev.incomplete
     if plan.scores or (incomplete and not incomplete.keys().isdisjoint(plan.srcs)):
-        return bytes([_code_of(feed, ev, engine) for feed in feeds])
-    srcs = plan.srcs
-    try:
-        codes = bytearray(map(dict.get, plan.tables, map(ev.answers.get, srcs), _NO_CODE))
-    except TypeError:  # an answer that is not hashable (a list, a mapping)
-        return bytes([_code_of(feed, ev, engine) for feed in feeds])
-    na = ev.env.na
-    if na:  # a question that does not apply: n/a, whatever its answer (applies is True, False or unknown)
-        applies = list(map(na.get, srcs))
-        i = -1
-        for _ in range(applies.count(False)):
-            i = applies.index(False, i + 1)
-            codes[i] = _NA
-    i = codes.find(_UNSURE)
-    while i >= 0:
-        codes[i] = _code_of(feeds[i], ev, engine)
-        i = codes.find(_UNSURE, i + 1)
+        return bytes([_code_of(feed, ev, engine) for feed in plan.feeds])
+    na_get, answer_get = ev.env.na.get, ev.answers.get
+    codes = bytearray()
+    append = codes.append
+    for src, table, sufficient, feed in plan.rows:
+        if na_get(src, True) is False:
+            append(_NA)
+        elif (value := answer_get(src)).__class__ is str:
+            append(table.get(value, _INSUFFICIENT))  # the table holds n/a and every sufficient answer
+        elif value is None or value is UNKNOWN:  # unanswered, or derived
+            append(_code_of(feed, ev, engine))
+        else:
+            ok = sufficiency(value, sufficient)
+            append(_NA if ok is None else _SUFFICIENT if ok else _INSUFFICIENT)
     return bytes(codes)
 
 
