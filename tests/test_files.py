@@ -181,3 +181,30 @@ def test_case_paths_in_folders(tmp_path: Path) -> None:
         p.write_text("{}", encoding="utf-8")
     found = [p.relative_to(tmp_path).as_posix() for p in files.iter_case_paths([tmp_path])]
     assert found == ["a.json", "b.yaml", "sub/c.jsonl", "sub/d.yml"]
+
+
+@pytest.mark.parametrize(
+    "text, message, line",
+    [
+        ("answers:\n  risk: low\n  needs: [a]\n  risk: high\n", "key 'risk' is given twice (first on line 2); keep one", 4),
+        ("items:\n  - id: a\n    id: b\n", "key 'id' is given twice (first on line 2); keep one", 3),
+        ("answers:\n  base: &b {x: 1}\n  more:\n    <<: *b\n", "merge keys (<<) are not part of the format", 4),
+        ("answers:\n  - 1\n  - " + "9" * 101 + "\n", "a number longer than 100 characters", 3),
+        ("answers:\n  a: .nan\n", ".nan is not a number a case can hold", 2),
+        ("answers:\n  a: !x 1\n", "the tag !x is not part of the format", 2),
+    ],
+)
+def test_yaml_mistakes_inside_mappings_and_lists(tmp_path: Path, text: str, message: str, line: int) -> None:
+    path = tmp_path / "case.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        files.load_yaml_lines(path)
+    assert info.value.message == message and info.value.location.line == line
+
+
+def test_yaml_values_and_their_lines(tmp_path: Path) -> None:
+    path = tmp_path / "case.yaml"
+    path.write_text("a: 1\nb:\n  c: yes\n  d: [0123, 10:30, '2', 2.5, ~]\n  e: x\n", encoding="utf-8")
+    doc = files.load_yaml_lines(path)
+    assert doc == {"a": 1, "b": {"c": True, "d": ["0123", "10:30", "2", 2.5, None], "e": "x"}}
+    assert (doc.lines, doc["b"].lines, doc["b"].line) == ({"a": 1, "b": 2}, {"c": 3, "d": 4, "e": 5}, 3)

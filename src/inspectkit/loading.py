@@ -779,10 +779,33 @@ def _build(parser: Any, source: str) -> Any:
     def fail(message: str, line: int, hint: str | None = None) -> InputError:
         return InputError(message, Location(source, line), hint=hint)
 
+    get_event, scalar_event, max_nodes = parser.get_event, yaml.ScalarEvent, MAX_NODES
     while True:
-        event = parser.get_event()
+        event = get_event()
         cls = event.__class__
         line = event.start_mark.line + 1
+        if cls is scalar_event and stack and nodes < max_nodes and event.tag is None and event.anchor is None:
+            # most of a document: plain text, a key or a value in a mapping or list, within every limit (the
+            # same steps as below, and as _add, in the same order, so the same errors)
+            text = event.value
+            if text.isascii():
+                nodes += 1
+                top = stack[-1]
+                target = top.value
+                if target.__class__ is list:
+                    target.append(_scalar(text, True, line, fail) if event.implicit[0] else text)
+                elif top.key is _NO_KEY:  # a key
+                    if event.implicit[0] and text == "<<":
+                        raise fail("merge keys (<<) are not part of the format", line, hint="write the keys out")
+                    if text in target:
+                        _add(top, text, line, fail)  # the error for a key given twice
+                    top.key = text
+                    top.key_line = line
+                else:
+                    target[top.key] = _scalar(text, True, line, fail) if event.implicit[0] else text
+                    target.lines[top.key] = top.key_line
+                    top.key = _NO_KEY
+                continue
         if cls is yaml.ScalarEvent:
             nodes += 1
             if event.tag is not None:
