@@ -743,6 +743,218 @@ def _ranked(node: Node) -> dict[str, int] | None:
     return {code: i for i, code in enumerate(order)} if order else None
 
 
+_ORDER_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+}
+_POOLED_KINDS = ("text", "number", "bool", "date")  # answers of these kinds are plain values, found in a set as by ==
+
+Test = tuple[str, frozenset[Any], bool]  # one answer against constants: (id, the values that pass, negated)
+
+
+def _as_test(n: Node) -> Test | None:
+    """``Q == "x"``, ``Q != "x"``, ``Q in ["x", "y"]``, ``Q not in [...]``, ``Q >= "medium"`` on an ordered scale:
+    each is true when the answer is (or, negated, is not) one of a few constants, and unknown when unanswered."""
+    if not isinstance(n, Compare) or not isinstance(n.left, Ref):
+        return None
+    op, right = n.op, n.right
+    if op in ("in", "notin"):
+        if isinstance(right, ListLit) and all(isinstance(i, Literal) for i in right.items):
+            return n.left.id, frozenset(i.value for i in right.items), op == "notin"  # type: ignore[attr-defined]
+        return None
+    if not isinstance(right, Literal):
+        return None
+    if op in ("==", "!="):
+        if n.left.type.kind not in _POOLED_KINDS:
+            return None
+        return n.left.id, frozenset((right.value,)), op == "!="
+    rank = _ranked(n.left) or _ranked(n.right)
+    if rank is None:
+        return None
+    fn, rb = _ORDER_OPS[op], rank.get(right.value)
+    # a code off the scale (n/a) is not ordered against anything: it never passes
+    return n.left.id, frozenset() if rb is None else frozenset(code for code, ra in rank.items() if fn(ra, rb)), False
+
+
+def _test(t: Test) -> Compiled:
+    qid, pool, negate = t
+    if negate:
+
+        def ref_not_in(env: Any) -> Any:
+            a = env.vals.get(qid, UNKNOWN)
+            return UNKNOWN if a is UNKNOWN else a not in pool
+
+        return ref_not_in
+
+    def ref_in(env: Any) -> Any:
+        a = env.vals.get(qid, UNKNOWN)
+        return UNKNOWN if a is UNKNOWN else a in pool
+
+    return ref_in
+
+
+def _all_tests(tests: list[Test]) -> Compiled:
+    """``and`` of tests, written out for two and three (the common shapes): no call per test."""
+    if len(tests) == 2:
+        (q1, p1, n1), (q2, p2, n2) = tests
+
+        def and_2(env: Any) -> Any:
+            get = env.vals.get
+            a = get(q1, UNKNOWN)
+            if a is UNKNOWN:
+                unknown = True
+            elif (a in p1) is n1:
+                return False
+            else:
+                unknown = False
+            a = get(q2, UNKNOWN)
+            if a is UNKNOWN:
+                return UNKNOWN
+            if (a in p2) is n2:
+                return False
+            return UNKNOWN if unknown else True
+
+        return and_2
+    if len(tests) == 3:
+        (q1, p1, n1), (q2, p2, n2), (q3, p3, n3) = tests
+
+        def and_3(env: Any) -> Any:
+            get = env.vals.get
+            a = get(q1, UNKNOWN)
+            if a is UNKNOWN:
+                unknown = True
+            elif (a in p1) is n1:
+                return False
+            else:
+                unknown = False
+            a = get(q2, UNKNOWN)
+            if a is UNKNOWN:
+                unknown = True
+            elif (a in p2) is n2:
+                return False
+            a = get(q3, UNKNOWN)
+            if a is UNKNOWN:
+                return UNKNOWN
+            if (a in p3) is n3:
+                return False
+            return UNKNOWN if unknown else True
+
+        return and_3
+    all_ = tuple(tests)
+
+    def and_n(env: Any) -> Any:
+        get = env.vals.get
+        unknown = False
+        for qid, pool, negate in all_:
+            a = get(qid, UNKNOWN)
+            if a is UNKNOWN:
+                unknown = True
+            elif (a in pool) is negate:
+                return False
+        return UNKNOWN if unknown else True
+
+    return and_n
+
+
+def _any_test(tests: list[Test]) -> Compiled:
+    """``or`` of tests, written out for two and three (the common shapes): no call per test."""
+    if len(tests) == 2:
+        (q1, p1, n1), (q2, p2, n2) = tests
+
+        def or_2(env: Any) -> Any:
+            get = env.vals.get
+            a = get(q1, UNKNOWN)
+            if a is UNKNOWN:
+                unknown = True
+            elif (a in p1) is not n1:
+                return True
+            else:
+                unknown = False
+            a = get(q2, UNKNOWN)
+            if a is UNKNOWN:
+                return UNKNOWN
+            if (a in p2) is not n2:
+                return True
+            return UNKNOWN if unknown else False
+
+        return or_2
+    if len(tests) == 3:
+        (q1, p1, n1), (q2, p2, n2), (q3, p3, n3) = tests
+
+        def or_3(env: Any) -> Any:
+            get = env.vals.get
+            a = get(q1, UNKNOWN)
+            if a is UNKNOWN:
+                unknown = True
+            elif (a in p1) is not n1:
+                return True
+            else:
+                unknown = False
+            a = get(q2, UNKNOWN)
+            if a is UNKNOWN:
+                unknown = True
+            elif (a in p2) is not n2:
+                return True
+            a = get(q3, UNKNOWN)
+            if a is UNKNOWN:
+                return UNKNOWN
+            if (a in p3) is not n3:
+                return True
+            return UNKNOWN if unknown else False
+
+        return or_3
+    all_ = tuple(tests)
+
+    def or_n(env: Any) -> Any:
+        get = env.vals.get
+        unknown = False
+        for qid, pool, negate in all_:
+            a = get(qid, UNKNOWN)
+            if a is UNKNOWN:
+                unknown = True
+            elif (a in pool) is not negate:
+                return True
+        return UNKNOWN if unknown else False
+
+    return or_n
+
+
+def _and_2(p1: Compiled, p2: Compiled) -> Compiled:
+    def and_2(env: Any) -> Any:
+        v = p1(env)
+        if v is not True and v is not False:
+            v = truth(v)
+        if v is False:
+            return False
+        w = p2(env)
+        if w is not True and w is not False:
+            w = truth(w)
+        if w is False:
+            return False
+        return True if v is True and w is True else UNKNOWN
+
+    return and_2
+
+
+def _or_2(p1: Compiled, p2: Compiled) -> Compiled:
+    def or_2(env: Any) -> Any:
+        v = p1(env)
+        if v is not True and v is not False:
+            v = truth(v)
+        if v is True:
+            return True
+        w = p2(env)
+        if w is not True and w is not False:
+            w = truth(w)
+        if w is True:
+            return True
+        return False if v is False and w is False else UNKNOWN
+
+    return or_2
+
+
 def compile_expr(node: Node, functions: Mapping[str, Function], lists: Mapping[str, ReferenceList]) -> Compiled:
     """Turn a checked tree into a closure ``f(env) -> value`` (True/False/UNKNOWN for conditions)."""
 
@@ -764,7 +976,12 @@ def compile_expr(node: Node, functions: Mapping[str, Function], lists: Mapping[s
             if n.op == "not":
 
                 def not_(env: Any) -> Any:
-                    v = truth(inner(env))
+                    v = inner(env)
+                    if v is True:
+                        return False
+                    if v is False:
+                        return True
+                    v = truth(v)
                     return v if v is UNKNOWN else not v
 
                 return not_
@@ -775,7 +992,12 @@ def compile_expr(node: Node, functions: Mapping[str, Function], lists: Mapping[s
 
             return neg
         if isinstance(n, BoolOp):
+            tests = [_as_test(o) for o in n.operands]
+            if all(t is not None for t in tests):  # answers against constants only: one closure reads them all
+                return _all_tests(tests) if n.op == "and" else _any_test(tests)  # type: ignore[arg-type]
             parts = [c(o) for o in n.operands]
+            if len(parts) == 2:
+                return _and_2(*parts) if n.op == "and" else _or_2(*parts)
             if n.op == "and":
 
                 def and_(env: Any) -> Any:
@@ -835,9 +1057,30 @@ def compile_expr(node: Node, functions: Mapping[str, Function], lists: Mapping[s
         if isinstance(n, IfElse):
             cond, then = c(n.cond), c(n.then)
             otherwise = c(n.otherwise) if n.otherwise is not None else (lambda env: UNKNOWN)
+            if isinstance(n.then, Literal) and (n.otherwise is None or isinstance(n.otherwise, Literal)):
+                yes_value = n.then.value
+                no_value = UNKNOWN if n.otherwise is None else n.otherwise.value  # type: ignore[attr-defined]
+
+                def if_const(env: Any) -> Any:
+                    v = cond(env)
+                    if v is True:
+                        return yes_value
+                    if v is False:
+                        return no_value
+                    v = truth(v)
+                    if v is UNKNOWN:
+                        return UNKNOWN
+                    return yes_value if v else no_value
+
+                return if_const
 
             def if_(env: Any) -> Any:
-                v = truth(cond(env))
+                v = cond(env)
+                if v is True:
+                    return then(env)
+                if v is False:
+                    return otherwise(env)
+                v = truth(v)
                 if v is UNKNOWN:
                     return UNKNOWN
                 return then(env) if v else otherwise(env)
@@ -846,6 +1089,9 @@ def compile_expr(node: Node, functions: Mapping[str, Function], lists: Mapping[s
         raise ExpressionError("unsupported expression")  # pragma: no cover
 
     def compile_compare(n: Compare) -> Compiled:
+        test = _as_test(n)
+        if test is not None:
+            return _test(test)
         left, right = c(n.left), c(n.right)
         op = n.op
         if op in ("in", "notin"):
@@ -870,6 +1116,19 @@ def compile_expr(node: Node, functions: Mapping[str, Function], lists: Mapping[s
                     return (v in pool) != negate
 
                 return in_const
+
+            if isinstance(n.left, Literal) and isinstance(n.right, Ref):  # the common "code in choices answered"
+                code, ref_id = n.left.value, n.right.id
+
+                def code_in_ref(env: Any) -> Any:
+                    pool = env.vals.get(ref_id, UNKNOWN)
+                    if pool is UNKNOWN:
+                        return UNKNOWN
+                    if pool == NA:
+                        return negate
+                    return (code in pool) != negate
+
+                return code_in_ref
 
             def in_(env: Any) -> Any:
                 v, pool = left(env), right(env)
@@ -916,6 +1175,37 @@ def compile_expr(node: Node, functions: Mapping[str, Function], lists: Mapping[s
                 return fn(ra, rb)
 
             return ordered
+
+        if isinstance(n.right, Literal):  # "count(Q) >= 2", "Q < 12": the right side is a constant
+            b_const = n.right.value
+            if b_const == NA:  # n/a is not ordered against anything
+
+                def never(env: Any) -> Any:
+                    return UNKNOWN if left(env) is UNKNOWN else False
+
+                return never
+            if isinstance(n.left, Ref):
+                ref_id = n.left.id
+
+                def ref_cmp_const(env: Any) -> Any:
+                    a = env.vals.get(ref_id, UNKNOWN)
+                    if a is UNKNOWN:
+                        return UNKNOWN
+                    if a == NA:
+                        return False
+                    return fn(a, b_const)
+
+                return ref_cmp_const
+
+            def cmp_const(env: Any) -> Any:
+                a = left(env)
+                if a is UNKNOWN:
+                    return UNKNOWN
+                if a == NA:
+                    return False
+                return fn(a, b_const)
+
+            return cmp_const
 
         def cmp(env: Any) -> Any:
             a, b = left(env), right(env)
@@ -964,10 +1254,51 @@ def compile_expr(node: Node, functions: Mapping[str, Function], lists: Mapping[s
         if fn.raw:
             ids = [a.id for a in n.args]  # type: ignore[attr-defined]
             impl = fn.impl
+            if len(ids) == 1:
+                only = ids[0]
+                return lambda env: impl(env, only)
             return lambda env: impl(env, *ids)
         args = [c(a) for a in n.args]
         impl = fn.impl
         date_params = [p == "date" for p in fn.params]
+        if len(args) == 1:  # count(Q), date(Q): one argument, without the loop
+            arg, is_date = args[0], date_params[0]
+
+            def call_1(env: Any) -> Any:
+                v = arg(env)
+                if v is UNKNOWN or v == NA:
+                    return UNKNOWN
+                if is_date and not isinstance(v, dt.date):
+                    v = _to_date(v)
+                    if v is UNKNOWN:
+                        return UNKNOWN
+                result = impl(v)
+                return UNKNOWN if result is None else result
+
+            return call_1
+        if len(args) == 2:  # days_between(A, B) and the like
+            arg1, arg2 = args
+            date1, date2 = date_params
+
+            def call_2(env: Any) -> Any:
+                v = arg1(env)
+                if v is UNKNOWN or v == NA:
+                    return UNKNOWN
+                if date1 and not isinstance(v, dt.date):
+                    v = _to_date(v)
+                    if v is UNKNOWN:
+                        return UNKNOWN
+                w = arg2(env)
+                if w is UNKNOWN or w == NA:
+                    return UNKNOWN
+                if date2 and not isinstance(w, dt.date):
+                    w = _to_date(w)
+                    if w is UNKNOWN:
+                        return UNKNOWN
+                result = impl(v, w)
+                return UNKNOWN if result is None else result
+
+            return call_2
 
         def call(env: Any) -> Any:
             values = []
