@@ -23,7 +23,6 @@ _CASE_KEY_SET = frozenset(CASE_KEYS)
 OTHER_VERSION = "written for version"  # how a case of another version of the edition is warned about (rate counts them)
 _NO_CODES: frozenset[str] = frozenset()
 
-_NOT_YET = object()
 _IN_PROGRESS = object()
 
 
@@ -352,42 +351,109 @@ class CaseResult(_Result):
         }
 
 
+_GATE, _ENTRY, _SCORE = 0, 1, 2  # the kinds of step in a settled plan
+
+
+def _plan_steps(plan: list[tuple[Any, ...]]) -> tuple[list[tuple[Any, ...]], int]:
+    """The plan as steps, each settling every question that takes the same applicability at once.
+
+    A condition shared by several questions is worked out once, where the first of them comes (what it reads
+    is settled by then), and decides at once each of them with no enclosing condition and no derived value;
+    those with the same enclosing condition as well are decided together where the first of them comes (the
+    enclosing one is settled by then); a question whose only condition is its enclosing one's applies exactly
+    when that one does, and is decided with it. A derived value is a step of its own. Each step is
+    ``(kind, closure, slot, id, ids decided with it, enclosing id, derived value's closure, case score)``, a
+    shared condition's result kept in its slot for the steps after it.
+    """
+    in_plan = {entry[0] for entry in plan if entry[5] is None}
+    together: dict[tuple[Any, Any], list[str]] = {}  # (condition text, enclosing id) -> the questions they decide
+    followers: dict[str, list[str]] = {}  # question -> the questions inside it with no condition of their own
+    for qid, _cond, key, parent, derive, score in plan:
+        if score is not None or derive is not None:
+            continue
+        if key is None and parent is not None and parent in in_plan:
+            followers.setdefault(parent, []).append(qid)
+        elif key is not None:
+            together.setdefault((key, parent), []).append(qid)
+    absorbed = {qid for ids in followers.values() for qid in ids} | {qid for ids in together.values() for qid in ids[1:]}
+    slots: dict[str, int] = {}
+    steps: list[tuple[Any, ...]] = []
+    for qid, cond, key, parent, derive, score in plan:
+        if score is not None:
+            steps.append((_SCORE, None, -1, qid, [], None, None, score))
+            continue
+        if qid in absorbed:
+            continue
+        slot = -1
+        if cond is not None:
+            if key not in slots:
+                slots[key] = len(slots)
+                steps.append((_GATE, cond, slots[key], None, together.get((key, None), []), None, None, None))
+            slot = slots[key]
+            if parent is None and derive is None:
+                continue  # decided by its condition's step
+        decided = [] if derive is not None else together.get((key, parent), [qid])[1:]
+        steps.append((_ENTRY, None, slot, qid, decided, parent, derive, None))
+    # each question decided takes along those inside it that have no condition of their own
+    for step in steps:
+        own = [step[3]] if step[3] is not None else []
+        for qid in own + list(step[4]):
+            step[4].extend(followers.get(qid, ()))
+    return [(kind, run, slot, qid, tuple(ids), *rest) for kind, run, slot, qid, ids, *rest in steps], len(slots)
+
+
 def plain_plan(engine: Engine) -> Any:
-    """The plan as one function, ``settle(env, vals, na, scores)``, that walks it entry by entry.
+    """The plan as one function, ``settle(env, vals, na, scores)``, that walks it step by step.
 
     No source is generated and nothing is executed but the rules' own compiled closures: a condition shared
-    by several questions is worked out once per case."""
-    plan, to_answer, compute_score = engine.plan, engine.to_answer, engine.compute_score
+    by several questions is worked out once per case, and decides them all at once (see ``_plan_steps``).
+    ``na`` is filled in the order the steps decide, not the plan's: ``Engine.plan_position`` gives the order."""
+    to_answer, compute_score = engine.to_answer, engine.compute_score
+    steps, n_slots = _plan_steps(engine.plan)
+    no_slots = [None] * n_slots
 
     def settle(env: Any, vals: dict[str, Any], na: dict[str, Any], scores: dict[str, Any]) -> None:
-        settled: dict[str, Any] = {}  # one result per distinct condition text (several questions share one)
-        for qid, cond, key, parent, derive, score in plan:
-            if score is not None:
+        results = no_slots.copy()  # each shared condition's result, by slot
+        pop = vals.pop
+        for kind, run, slot, qid, decided, parent, derive, score in steps:
+            if kind == _GATE:
+                applies = run(env)
+                if applies is not True:
+                    if applies is not False:
+                        applies = truth(applies)
+                    if applies is not True:
+                        for q in decided:
+                            na[q] = applies
+                        if applies is False:
+                            for q in decided:
+                                pop(q, None)
+                results[slot] = applies
+                continue
+            if kind == _SCORE:
                 v = compute_score(score, env)
                 scores[qid] = v
                 vals[qid] = UNKNOWN if v is None else v
                 continue
-            applies: Any = True
-            if cond is not None:
-                applies = settled.get(key, _NOT_YET)
-                if applies is _NOT_YET:
-                    applies = cond(env)
-                    if applies is not True and applies is not False:
-                        applies = truth(applies)
-                    settled[key] = applies
+            applies = True if slot < 0 else results[slot]
             if parent is not None:
                 above = na.get(parent, True)
                 if above is False or (above is UNKNOWN and applies is True):
                     applies = above
             if applies is not True:
                 na[qid] = applies
+                for q in decided:
+                    na[q] = applies
                 if applies is False:
-                    vals.pop(qid, None)
+                    pop(qid, None)
+                    for q in decided:
+                        pop(q, None)
                     continue
             if derive is not None:
-                v = to_answer(qid, derive(env))
+                v = derive(env)
+                if v is True or v is False:
+                    v = to_answer(qid, v)
                 if v is UNKNOWN:
-                    vals.pop(qid, None)
+                    pop(qid, None)
                 else:
                     vals[qid] = v
 
@@ -603,6 +669,7 @@ class Engine:
         self.known_ids = list(items)
         self.score_level = {s.id: self._level(s.id, set()) for s in framework.scoring.case_scores}
         self.plan = self._plan()
+        self.plan_position = {entry[0]: n for n, entry in enumerate(self.plan) if entry[5] is None}
         self.settle = plain_plan(self)
         # every id a condition, derived value or case score reads: answering anything else changes nothing else
         self.rule_inputs = frozenset(r for e in (*self.conditions.values(), *self.derives.values()) for r in e.reads) | frozenset(
@@ -929,12 +996,17 @@ class Engine:
         # everything else (numbers, lists, dates, text, and anything wrong) goes through its validator
         allowed_for = allowed.get
         slow = [k for k, v in raw_answers.items() if v.__class__ is not str or v not in allowed_for(k, _NO_CODES)]
+        # each answer checked is put back in its own place, or taken out: the answers stay a compact table,
+        # which the rules' copy of them clones whole
         answers: dict[str, Any] = dict(raw_answers)
-        for key in slow:
-            del answers[key]
+        moved: set[str] | None = None  # ids given under a key that is not text (YAML's 1:), answered as its text
         for key in slow:
             value = raw_answers[key]
-            qid = key if key.__class__ is str else str(key)
+            if key.__class__ is str:
+                qid = key
+            else:
+                qid = str(key)
+                del answers[key]
             validate = validators.get(qid)
             if validate is None:
                 text = self._unanswerable.get(qid)
@@ -943,11 +1015,9 @@ class Engine:
                     if len(self._unanswerable) < 4096:
                         self._unanswerable[qid] = text
                 errors.append(Message(qid, text, line=where("answers", key)))
-                continue
-            if value is None:
+            elif value is None:
                 not_recorded.add(qid)
-                continue
-            if qid in derives:
+            elif qid in derives:
                 warnings.append(
                     Message(
                         qid,
@@ -955,11 +1025,18 @@ class Engine:
                         line=where("answers", key),
                     )
                 )
-                continue
-            try:
-                answers[qid] = validate(value)
-            except InvalidAnswer as exc:
-                errors.append(Message(qid, str(exc), line=where("answers", key)))
+            else:
+                try:
+                    answers[qid] = validate(value)
+                except InvalidAnswer as exc:
+                    errors.append(Message(qid, str(exc), line=where("answers", key)))
+                else:
+                    if key is not qid:
+                        moved = moved or set()
+                        moved.add(qid)
+                    continue
+            if key is qid and (moved is None or qid not in moved):
+                del answers[qid]
         for qid in notes:
             if qid not in self.items and qid not in self.score_by_id:
                 hint = suggestion(qid, self.known_ids)
@@ -972,9 +1049,15 @@ class Engine:
                 )
 
         env = _Env(self, answers)
-        # answers to questions that the case's own answers make not applicable
-        for qid, applies in env.na.items():
-            if applies is False and (qid in answers or qid in not_recorded) and qid in validators:
+        # answers to questions that the case's own answers make not applicable, in the plan's order
+        wrong = [
+            qid
+            for qid, applies in env.na.items()
+            if applies is False and (qid in answers or qid in not_recorded) and qid in validators
+        ]
+        if wrong:
+            wrong.sort(key=self.plan_position.__getitem__)
+            for qid in wrong:
                 errors.append(Message(qid, self._why_not(qid, env), line=where("answers", qid)))
         incomplete: dict[str, tuple[str, ...]] = {}
         for qid, cats in self.categories.items():
