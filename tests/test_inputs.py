@@ -250,6 +250,14 @@ def test_the_size_limit_is_counted_while_reading(write: Any, monkeypatch: pytest
         loading.load_document(path)
 
 
+def test_a_file_that_says_it_is_empty_or_smaller_is_read_to_its_end(write: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """/proc files say they hold 0 bytes, and a file may grow between stat and read: all of it is read."""
+    text = HEAD + "  summary_text: " + "a" * 200_000 + "\n"
+    path = write("case.yaml", text)
+    monkeypatch.setattr(os, "fstat", _lying_fstat(os.fstat))
+    assert loading.read_bytes(path) == text.encode()
+
+
 def _lying_fstat(real: Any) -> Any:
     """fstat as /proc files and growing files show it: a size of 0, whatever is really there."""
 

@@ -106,17 +106,19 @@ def read_bytes(path: Path, limit: int | None = None) -> bytes:
     limit = MAX_DOCUMENT_BYTES if limit is None else limit
     with open_regular(path) as fh:
         try:
-            # a read of limit + 1 bytes would make a buffer that large for every file: the size the file gives is
-            # the first read's, and the reads go on (larger each time) to its end or past the limit
+            # a read of limit + 1 bytes would make a buffer that large for every file: the first read asks for a
+            # byte more than the file says it holds, and only a file that gives it all (it has grown, or says 0
+            # as /proc files do) is read on, larger each time, to its end or past the limit
             chunks = []
             total, want = 0, os.fstat(fh.fileno()).st_size + 1
             while total <= limit:
-                chunk = fh.read(min(max(want, 1 << 16), limit + 1 - total))
-                if not chunk:
-                    break
+                ask = min(want, limit + 1 - total)
+                chunk = fh.read(ask)
                 chunks.append(chunk)
                 total += len(chunk)
-                want = total
+                if len(chunk) < ask:  # the end of the file
+                    break
+                want = max(total, 1 << 16)
             data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
         except OSError as exc:
             raise InputError(f"cannot be read: {exc.strerror or exc}", Location(str(path))) from None
