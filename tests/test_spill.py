@@ -23,6 +23,14 @@ def test_a_spill_list_reads_back_in_order_what_it_wrote_to_disk() -> None:
     assert list(items)[-2:] == [(9, "case 9"), (10, "after reading")]
     with pytest.raises(IndexError):
         items[11]
+    # entries given as the file holds them (encoded) read back as the ones appended one by one
+    plain = SpillList(limit=3, encode=list, decode=tuple)
+    plain.extend_plain([[i, f"case {i}"] for i in range(5)])
+    plain.extend_plain([[i, f"case {i}"] for i in range(5, 10)])
+    assert len(plain) == 10 and plain.spilled == 7 and list(plain) == [(i, f"case {i}") for i in range(10)]
+    # a batch at a time, every entry as the file holds it (encoded: a list)
+    assert [len(b) for b in plain.batches(2)] == [2, 1, 7]
+    assert [e for b in plain.batches(2) for e in b] == [[i, f"case {i}"] for i in range(10)]
 
 
 @pytest.fixture

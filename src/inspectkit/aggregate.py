@@ -721,7 +721,7 @@ class Rater:
             if len(what) > 300:
                 what = what[:297] + "..."
             message = f"this case could not be assessed ({what}; run with --debug for the details)"
-            return (_ERRORS, case.source, None, [], [(None, message, None, None)])
+            return (_ERRORS, case.source, None, [], [[case.source, None, None, message, None, None]])
 
     def _plan_for(self, case_edition: str) -> _Plan:
         """How the codes of a case of one edition are found (made once per edition)."""
@@ -776,7 +776,14 @@ class Rater:
         source, case_id = case.source, ev.case_id
         warnings = [(source, case_id, m.question, m.message, m.line) for m in ev.warnings]
         if ev.errors:
-            return (_ERRORS, source, case_id, warnings, [(m.question, m.message, m.rule, m.line) for m in ev.errors])
+            # the errors as the report's list holds them past its first entries (_problem_to_plain)
+            return (
+                _ERRORS,
+                source,
+                case_id,
+                warnings,
+                [[source, case_id, m.question, m.message, m.rule, m.line] for m in ev.errors],
+            )
         if not ev.in_sample:
             return (_EXCLUDED, source, case_id, warnings, ev.reason)
         plan = self._plans.get(case_edition)
@@ -824,14 +831,20 @@ class Rater:
             report.warnings.extend(warnings)
             if None in map(_QUESTION, warnings) and any(w[2] is None and w[3].startswith(OTHER_VERSION) for w in warnings):
                 self.other_versions += 1
-        errors = [Message(q, m, r, line) for q, m, r, line in record[4]] if kind == _ERRORS else []
+        errors = record[4] if kind == _ERRORS else []
         if case_id is not None and not self._seen.add(case_id):
             errors.append(
-                Message(None, f"case_id {case_id!r} is used by an earlier case too; case ids are unique within an inspection")
+                [
+                    source,
+                    case_id,
+                    None,
+                    f"case_id {case_id!r} is used by an earlier case too; case ids are unique within an inspection",
+                    None,
+                    None,
+                ]
             )
         if errors:
-            for m in errors:
-                report.errors.append(CaseProblem(source, case_id, m))
+            report.errors.extend_plain(errors)
             report.excluded.append({"case_id": case_id, "source": source, "reason": f"{len(errors)} error(s) in the case file"})
             return
         if kind == _EXCLUDED:

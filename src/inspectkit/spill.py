@@ -101,6 +101,18 @@ class SpillList:
         if len(pending) >= _BATCH:
             self._flush()
 
+    def extend_plain(self, values: list[Any]) -> None:
+        """Add entries given as ``encode`` makes them: the ones held in memory are decoded, the rest go to
+        the file as they are (a batch of entries past the limit costs no object each)."""
+        if len(self._head) < self.limit:
+            for v in values:
+                self.append(self._decode(v))
+            return
+        self._pending += values
+        self._n += len(values)
+        if len(self._pending) >= _BATCH:
+            self._flush()
+
     def hand_over(self, fh: IO[bytes]) -> int:
         """Write every entry to ``fh`` as the temporary file holds them (for :meth:`take`); how many."""
         encode = self._encode
