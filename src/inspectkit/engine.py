@@ -695,6 +695,8 @@ class Engine:
             for i in self.case_items
             if i.answer is not None and i.answer.name in ("yes_no", "choice", "rating") and i.derive is None
         }
+        # every answerable id: its codes where it has one code, else nothing (what a hashed lookup cannot settle)
+        self._codes_of: dict[Any, Any] = {qid: () for qid in self.validators} | self.allowed
 
     def _plan(self) -> list[tuple[Any, ...]]:
         """Conditional questions, derived values and case scores, each after everything it depends on.
@@ -994,8 +996,12 @@ class Engine:
         not_recorded: set[str] = set()
         # the common case, a valid code for a one-choice question, is checked by set membership in one pass;
         # everything else (numbers, lists, dates, text, and anything wrong) goes through its validator
-        allowed_for = allowed.get
-        slow = [k for k, v in raw_answers.items() if v.__class__ is not str or v not in allowed_for(k, _NO_CODES)]
+        codes_of = self._codes_of
+        try:
+            slow = [k for k, v in raw_answers.items() if v not in codes_of[k] or v.__class__ is not str]
+        except (KeyError, TypeError):  # an id no question has, or a list or mapping where one code belongs
+            allowed_for = allowed.get
+            slow = [k for k, v in raw_answers.items() if v.__class__ is not str or v not in allowed_for(k, _NO_CODES)]
         # each answer checked is put back in its own place, or taken out: the answers stay a compact table,
         # which the rules' copy of them clones whole
         answers: dict[str, Any] = dict(raw_answers)
