@@ -91,3 +91,28 @@ def test_answers_that_do_not_apply_are_reported_in_the_plan_order(engine: Any) -
     assert [m.question for m in ev.errors] == plan_order
     assert set(plan_order) == set(answered)
     assert "because part does not" in next(m.message for m in ev.errors if m.question == "inside")
+
+
+def test_assess_gives_the_same_output_in_every_process(tmp_path: Path) -> None:
+    """The plan's order (and so the order of case scores in ``judgements``) does not depend on the hash seed."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from inspectkit.plugins import load_registry
+
+    edition = "adult_offending_2013"
+    if edition not in load_registry().editions():
+        pytest.skip(f"the {edition} edition is not installed")
+    lines = (Path(__file__).parent / "editions" / f"{edition}-cases.jsonl").read_text(encoding="utf-8").splitlines()
+    case = tmp_path / "case.json"
+    case.write_text(lines[0], encoding="utf-8")
+    exe = Path(sys.executable).with_name("inspectkit")
+    outputs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        run = subprocess.run([str(exe), "assess", "-e", edition, "--format", "json", str(case)], env=env, capture_output=True)
+        outputs.append(run.stdout)
+    assert outputs[0] == outputs[1]
+    assert len(json.loads(outputs[0])["judgements"]) > 1

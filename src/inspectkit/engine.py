@@ -704,7 +704,8 @@ class Engine:
         Nodes are ``("q", id)`` for a question or heading and ``("s", id)`` for a case score (a criterion may
         be both: the inspector's judgement and the score the rules compute, which rules then read).
         """
-        scores = {sid for sid, level in self.score_level.items() if level == "case"}
+        # in the definition's order, so that the plan (and what follows its order) is the same in every process
+        scores = dict.fromkeys(sid for sid, level in self.score_level.items() if level == "case")
 
         def node(ref: str) -> tuple[str, str]:
             return ("s", ref) if ref in scores else ("q", ref)
