@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -80,14 +81,37 @@ def test_workers_refuse_a_missing_file_as_one_process_does(registry, mixed_cases
             aggregate.rate_paths(registry, "tiny_2024", [*mixed_cases, tmp_path / "gone.jsonl"], jobs=jobs)
 
 
-def test_a_terminated_run_stops_its_workers_and_leaves_no_files(tmp_path: Path) -> None:
-    """``kill`` (SIGTERM) on a long run with workers ends it as Ctrl-C does: nothing left in the temporary folder."""
+def _stop_when_started(command: list[str], tmp: Path, started: Any) -> tuple[Any, bytes]:
+    """Run a command in a process group of its own, send it SIGTERM once ``started()``, and return the ended
+    process and its stderr; whatever of the group is left is killed, so a leak fails the test, not hangs it."""
     import os
     import signal
     import subprocess
-    import sys
     import time
 
+    env = dict(os.environ, TMPDIR=str(tmp), INSPECTKIT_START_METHOD="fork")
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not started() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        if proc.poll() is not None:
+            pytest.skip("the run ended before it could be stopped (a very fast machine)")
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)  # ends only when no worker holds stderr open any more
+        return proc, err
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+            left = True
+        except ProcessLookupError:  # the whole group has ended
+            left = False
+        proc.stderr.close()  # type: ignore[union-attr]
+        assert not left or proc.returncode is None, "a worker outlived the command it worked for"
+
+
+@pytest.fixture
+def long_run(tmp_path: Path) -> Path:
     from inspectkit.plugins import load_registry
 
     if EDITION not in load_registry().editions():
@@ -96,18 +120,69 @@ def test_a_terminated_run_stops_its_workers_and_leaves_no_files(tmp_path: Path) 
     with cases.open("w") as fh:
         for case in iter_synthetic(load_registry().engine(EDITION), 20000, seed=5):
             fh.write(json.dumps(case) + "\n")
+    return cases
+
+
+def test_a_terminated_run_stops_its_workers_and_leaves_no_files(tmp_path: Path, long_run: Path) -> None:
+    """``kill`` (SIGTERM) on a long run with workers ends it as Ctrl-C does: nothing left in the temporary folder."""
+    import signal
+    import sys
+
     tmp = tmp_path / "tmp"
     tmp.mkdir()
-    env = dict(os.environ, TMPDIR=str(tmp), INSPECTKIT_START_METHOD="fork")
     command = [sys.executable, "-m", "inspectkit", "rate", "--edition", EDITION, "--jobs", "2", "--format", "json"]
-    proc = subprocess.Popen([*command, str(cases)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while not any(tmp.glob("inspectkit-rate-*")) and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.02)
-    if proc.poll() is not None:
-        pytest.skip("the run ended before it could be stopped (a very fast machine)")
-    proc.send_signal(signal.SIGTERM)
-    proc.wait(timeout=60)
+    proc, err = _stop_when_started([*command, str(long_run)], tmp, lambda: any(tmp.glob("inspectkit-rate-*")))
     assert proc.returncode == 128 + signal.SIGTERM
-    assert b"Traceback" not in proc.stderr.read()
+    assert b"Traceback" not in err and b"terminated" in err
     assert list(tmp.iterdir()) == []
+
+
+def test_a_terminated_export_leaves_no_half_written_file_and_no_worker(tmp_path: Path, long_run: Path) -> None:
+    """``kill`` on an export with workers: exit 143, the output's temporary file removed, no traceback."""
+    import signal
+    import sys
+
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    out = tmp_path / "out"
+    out.mkdir()
+    target = out / "rows.csv"
+    command = [sys.executable, "-m", "inspectkit", "export", "--edition", EDITION, "--jobs", "2", "--shape", "long"]
+    command += ["--format", "csv", str(long_run), "-o", str(target)]
+    proc, err = _stop_when_started(command, tmp, lambda: any(out.iterdir()))
+    assert proc.returncode == 128 + signal.SIGTERM, err
+    assert b"Traceback" not in err and b"terminated" in err
+    assert list(out.iterdir()) == []  # neither the half-written temporary file nor a partial rows.csv
+
+
+def test_a_stop_while_workers_start_waits_until_the_pool_knows_them(tmp_path: Path) -> None:
+    """SIGTERM held while a pool starts is delivered once it has started, and reaches workers born holding it."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "held.py"
+    script.write_text(
+        """
+import multiprocessing, os, signal, sys, time
+from inspectkit.stopping import Terminated, exit_on_terminate, in_worker, terminate_held
+
+def pid(_):
+    return os.getpid(), signal.pthread_sigmask(signal.SIG_BLOCK, set())
+
+exit_on_terminate()
+try:
+    with terminate_held():
+        os.kill(os.getpid(), signal.SIGTERM)  # arrives while held: nothing happens yet
+        pool = multiprocessing.get_context("fork").Pool(2, initializer=in_worker)
+        print("still running", flush=True)
+except Terminated as exc:
+    workers = pool.map(pid, range(4))
+    assert all(signal.SIGTERM not in mask for _, mask in workers), workers
+    pool.terminate()
+    pool.join()
+    print("stopped", exc.code, flush=True)
+""",
+        encoding="utf-8",
+    )
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    assert done.stdout.split("\n")[:2] == ["still running", "stopped 143"], done.stderr

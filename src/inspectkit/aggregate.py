@@ -11,7 +11,7 @@ import datetime
 import itertools
 import operator
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -1325,6 +1325,9 @@ def _count_share(share: tuple[Any, ...], seen_before: list[int]) -> tuple[int, d
 def _share_worker(specs: Any, strict: bool, settings: dict[str, Any]) -> None:
     """In a spawned worker: load the same plugins once, for every share it counts."""
     from inspectkit.plugins import load_registry
+    from inspectkit.stopping import in_worker
+
+    in_worker()
 
     plugins = [(name, _import_plugin(module, file)) for name, module, file in specs]
     _PART.update(settings, registry=load_registry(plugins, entry_points=False, strict=strict))
@@ -1471,10 +1474,13 @@ def rate_paths(
                 done += 1
                 progress(done)
         return rater.finish(inspection, inspection_source)
+    import contextlib
     import shutil
     import tempfile
 
-    restore = _exit_on_terminate()
+    from inspectkit.stopping import exit_on_terminate, in_worker, terminate_held
+
+    restore = exit_on_terminate()  # the command has done this already; a program calling rate_paths may not
     folder = None
     try:
         folder = tempfile.mkdtemp(prefix="inspectkit-rate-")
@@ -1482,10 +1488,12 @@ def rate_paths(
         context = multiprocessing.get_context(method)
         if method == "fork":
             _PART.update(settings, registry=registry)  # forked workers share the loaded editions
-            pool_args: dict[str, Any] = {"initializer": _default_terminate}
+            pool_args: dict[str, Any] = {"initializer": in_worker}
         else:
             pool_args = {"initializer": _share_worker, "initargs": (specs, bool(getattr(registry, "strict", False)), settings)}
-        with context.Pool(jobs, **pool_args) as pool:
+        with contextlib.ExitStack() as stack:
+            with terminate_held():  # a stop while the workers start waits until the pool knows them all
+                pool = stack.enter_context(context.Pool(jobs, **pool_args))
             shares: list[tuple[Any, ...]] = []
             pending = []
             for share in _shares(paths, 4 * jobs):  # each share is counted as soon as it is cut
@@ -1512,33 +1520,6 @@ def rate_paths(
         if restore is not None:
             restore()
     return rater.finish(inspection, inspection_source)
-
-
-def _default_terminate() -> None:
-    """A forked worker ends on SIGTERM at once, as workers do (the pool stops them with it)."""
-    import signal
-
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
-def _exit_on_terminate() -> Callable[[], None] | None:
-    """Make a SIGTERM (a job stopped by a scheduler, ``kill``) end the run as Ctrl-C does: the workers are
-    stopped and their files removed on the way out, not left in the temporary folder. Returns what puts
-    the previous handler back; None where signals cannot be set (not the main thread, no SIGTERM)."""
-    import signal
-    import threading
-
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGTERM"):
-        return None
-
-    def stop(signum: int, frame: Any) -> None:
-        raise SystemExit(128 + signum)
-
-    previous = signal.getsignal(signal.SIGTERM)
-    if previous is not signal.SIG_DFL:  # ignored, or handled by a program that embeds inspectkit: leave it
-        return None
-    signal.signal(signal.SIGTERM, stop)
-    return lambda: signal.signal(signal.SIGTERM, previous)
 
 
 def rate(

@@ -151,7 +151,10 @@ def _run(fn: Callable[..., int | None]) -> Callable[..., None]:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> None:
+        from inspectkit.stopping import Terminated, exit_on_terminate
+
         state: _State = click.get_current_context().find_object(_State)  # type: ignore[assignment]
+        restore = exit_on_terminate()  # kill (SIGTERM) ends a command as Ctrl-C does: unwound, nothing left behind
         try:
             code = fn(*args, **kwargs) or 0
         except InspectkitError as exc:
@@ -163,6 +166,9 @@ def _run(fn: Callable[..., int | None]) -> Callable[..., None]:
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             code = 130
+        except Terminated as exc:
+            click.echo("terminated", err=True)
+            code = int(exc.code)  # type: ignore[arg-type]
         except BrokenPipeError:  # the reader (head, less) stopped reading: nothing more to say
             import os
 
@@ -173,6 +179,9 @@ def _run(fn: Callable[..., int | None]) -> Callable[..., None]:
                 raise
             click.echo(f"error: {type(exc).__name__}: {exc} (run with --debug for the details)", err=True)
             code = 1
+        finally:
+            if restore is not None:
+                restore()
         sys.exit(code)
 
     return wrapper

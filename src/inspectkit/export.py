@@ -17,6 +17,7 @@ inspectors' notes are never written unless asked for with ``include_personal``.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -420,7 +421,9 @@ def _spawned_worker(specs: list[tuple[str, str, str | None]], strict: bool, sett
     """In a spawned worker: load the same plugins, and build the exporter once."""
     from inspectkit.aggregate import _import_plugin
     from inspectkit.plugins import load_registry
+    from inspectkit.stopping import in_worker
 
+    in_worker()
     global _WORKER
     plugins = [(name, _import_plugin(module, file)) for name, module, file in specs]
     _WORKER = Exporter(load_registry(plugins, entry_points=False, strict=strict), **settings)
@@ -507,15 +510,19 @@ def export_paths(
         for case in iter_cases(paths):
             apply(exporter.judge(case))
         return summary
+    from inspectkit.stopping import in_worker, terminate_held
+
     _WORKER = exporter  # its engines and row plans are built: forked workers share them
-    pool_args: dict[str, Any] = {}
+    pool_args: dict[str, Any] = {"initializer": in_worker}
     if method != "fork":
         pool_args = {
             "initializer": _spawned_worker,
             "initargs": (specs, bool(getattr(exporter.registry, "strict", False)), exporter.settings),
         }
     try:
-        with multiprocessing.get_context(method).Pool(jobs, **pool_args) as pool:
+        with contextlib.ExitStack() as stack:
+            with terminate_held():  # a stop while the workers start waits until the pool knows them all
+                pool = stack.enter_context(multiprocessing.get_context(method).Pool(jobs, **pool_args))
             pending: deque[Any] = deque()
             for batch in _inputs(paths):
                 pending.append(pool.apply_async(_judge_batch, (batch,)))

@@ -19,6 +19,7 @@ import pluggy
 from inspectkit import hookspecs
 from inspectkit.errors import DefinitionError, DefinitionErrors, Location, PluginError, UsageError, suggestion
 from inspectkit.records import record
+from inspectkit.stopping import Terminated
 
 if TYPE_CHECKING:  # pragma: no cover
     from inspectkit.engine import Engine
@@ -285,7 +286,7 @@ class Registry:
         self.plugins[name] = PluginInfo(name, version, distribution)
         try:
             self.pm.register(obj, name=name)
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, Terminated):
             raise
         except BaseException as exc:  # noqa: BLE001 - a bad plugin is reported, not fatal (even sys.exit)
             self.fail(name, f"could not be registered: {_what(exc)}", exc)
@@ -300,7 +301,7 @@ class Registry:
                 continue
             try:
                 module = _load_entry_point(value)
-            except KeyboardInterrupt:
+            except (KeyboardInterrupt, Terminated):
                 raise
             except BaseException as exc:  # noqa: BLE001 - reported by name, the rest keep working (even sys.exit)
                 self.plugins[name] = PluginInfo(name, version, dist_name)
@@ -351,7 +352,7 @@ class Registry:
     def _call(self, plugin: str, fn: Callable[..., Any], register: Callable[..., None]) -> None:
         try:
             fn(register=register)
-        except (PluginError, KeyboardInterrupt):
+        except (PluginError, KeyboardInterrupt, Terminated):
             raise
         except BaseException as exc:  # noqa: BLE001 - even sys.exit in a hook is the plugin's failure
             self.fail(plugin, f"raised while registering: {_what(exc)}", exc)
