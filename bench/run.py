@@ -547,6 +547,11 @@ def fig_startup(cli: str, label: str, args: list[str], runs_n: int, work: Path, 
     if runs[-1].rc not in (0, 1):
         notes.append(f"WARNING: inspectkit {args[0]} exited {runs[-1].rc}: {runs[-1].err_head()}")
     t, b = median([m.cpu for m in runs]), median([m.cpu for m in bases])
+    own = median([r.cpu - m.cpu for r, m in zip(runs, bases, strict=True)])
+    notes.append(
+        f"inspectkit's own cost (the command less its imports, median of the paired differences): {fmt_seconds(own)}; "
+        "dropping a dependency lowers both sides, so read this beside the ratio"
+    )
     notes.append(
         f"baseline imports the {n_mods} modules the command imports, less inspectkit's and its plugins'; "
         f"wall {fmt_seconds(median([m.wall for m in runs]))} vs {fmt_seconds(median([m.wall for m in bases]))}; "
