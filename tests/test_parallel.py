@@ -186,3 +186,28 @@ except Terminated as exc:
     )
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
     assert done.stdout.split("\n")[:2] == ["still running", "stopped 143"], done.stderr
+
+
+def test_a_stop_that_python_drops_in_a_finaliser_is_still_known(tmp_path: Path) -> None:
+    """Python drops an exception raised while an object is finalised; the command still learns it was stopped."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "dropped.py"
+    script.write_text(
+        """
+import os, signal
+from inspectkit import stopping
+
+class Closing:
+    def __del__(self):
+        os.kill(os.getpid(), signal.SIGTERM)  # the handler runs here, inside the finaliser
+
+stopping.exit_on_terminate()
+Closing()
+print("went on", stopping.requested, flush=True)
+""",
+        encoding="utf-8",
+    )
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "went on True", done.stderr

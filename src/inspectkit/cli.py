@@ -151,12 +151,15 @@ def _run(fn: Callable[..., int | None]) -> Callable[..., None]:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> None:
+        from inspectkit import stopping
         from inspectkit.stopping import Terminated, exit_on_terminate
 
         state: _State = click.get_current_context().find_object(_State)  # type: ignore[assignment]
         restore = exit_on_terminate()  # kill (SIGTERM) ends a command as Ctrl-C does: unwound, nothing left behind
         try:
             code = fn(*args, **kwargs) or 0
+            if stopping.requested:  # the stop was dropped where Python drops exceptions (a finaliser): say so still
+                raise Terminated(143)
         except InspectkitError as exc:
             if state is not None and state.debug:
                 raise

@@ -17,6 +17,10 @@ class Terminated(SystemExit):
     """Raised in the main thread when the process is sent SIGTERM while :func:`exit_on_terminate` is on."""
 
 
+requested = False  # set when SIGTERM came: Python drops an exception raised while an object is finalised,
+# so a command that finishes after all still knows it was told to stop (see cli's ``_run``)
+
+
 def exit_on_terminate() -> Callable[[], None] | None:
     """Make SIGTERM raise :class:`Terminated` in the main thread. Returns what puts the previous handler
     back; None where nothing was changed: not the main thread, no SIGTERM on this platform, or a handler
@@ -25,11 +29,15 @@ def exit_on_terminate() -> Callable[[], None] | None:
         return None
 
     def stop(signum: int, frame: object) -> None:
+        global requested
+        requested = True
         raise Terminated(128 + signum)
 
+    global requested
     previous = signal.getsignal(signal.SIGTERM)
     if previous is not signal.SIG_DFL:
         return None
+    requested = False
     signal.signal(signal.SIGTERM, stop)
     return lambda: signal.signal(signal.SIGTERM, previous)
 
