@@ -156,26 +156,13 @@ class SpillList:
 
     def __iter__(self) -> Iterator[Any]:
         yield from self._head
-        self._flush()
-        if self._file is None:
-            return
-        fh = self._file
-        fh.flush()
         decode = self._decode
-        pos, rest = 0, b""
-        while True:  # read blocks at our own position: the file's own offset stays at the end, for appends
-            block = _read_at(fh, pos)
-            if not block:
-                break
-            pos += len(block)
-            lines = (rest + block).split(b"\n")
-            rest = lines.pop()
-            for line in lines:
-                if decode is _same:
-                    yield from _loads(line)
-                else:
-                    for value in _loads(line):
-                        yield decode(value)
+        for values in self._spilled():
+            if decode is _same:
+                yield from values
+            else:
+                for value in values:
+                    yield decode(value)
 
     def batches(self, size: int = _BATCH) -> Iterator[list[Any]]:
         """The entries in order, a list at a time, as plain data: encoded (``encode``), never decoded (a
@@ -183,13 +170,17 @@ class SpillList:
         head, encode = self._head, self._encode
         for start in range(0, len(head), size):
             yield head[start : start + size] if encode is _same else [encode(v) for v in head[start : start + size]]
+        yield from self._spilled()
+
+    def _spilled(self) -> Iterator[list[Any]]:
+        """What waits in the temporary file, in order, one stored line's entries at a time (as stored)."""
         self._flush()
         if self._file is None:
             return
         fh = self._file
         fh.flush()
         pos, rest = 0, b""
-        while True:
+        while True:  # read blocks at our own position: the file's own offset stays at the end, for appends
             block = _read_at(fh, pos)
             if not block:
                 break
