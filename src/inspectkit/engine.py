@@ -23,8 +23,6 @@ _CASE_KEY_SET = frozenset(CASE_KEYS)
 OTHER_VERSION = "written for version"  # how a case of another version of the edition is warned about (rate counts them)
 _NO_CODES: frozenset[str] = frozenset()
 
-_IN_PROGRESS = object()
-
 
 def safe_repr(value: Any) -> str:
     """A value for a message: shortened, and safe whatever it is (deeply nested, or a number with no repr)."""
