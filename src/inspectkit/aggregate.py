@@ -163,6 +163,17 @@ def _warnings() -> SpillList:
     return SpillList(decode=tuple)  # tuples are written as JSON arrays as they are
 
 
+def _listed(rows: Iterable[Any]) -> list[dict[str, Any]]:
+    """Messages as the report lists them, from (source, case_id, question, message, line) rows: the line only
+    where there is one (``Message.to_dict`` with the source and case)."""
+    return [
+        {"source": source, "case_id": case_id, "question": question, "message": message}
+        if line is None
+        else {"source": source, "case_id": case_id, "question": question, "message": message, "line": line}
+        for source, case_id, question, message, line in rows
+    ]
+
+
 @attrs.define(on_setattr=attrs.setters.NO_OP)  # set per case: no hook (the lists are converted when made)
 class RatingReport:
     """What ``rate`` found over a set of cases (and an inspection file, where the edition rates).
@@ -218,22 +229,12 @@ class RatingReport:
     def _warning_batches(self) -> Iterator[list[dict[str, Any]]]:
         """The warnings as :meth:`_warning_entries` gives them, a list at a time."""
         for batch in self.warnings.batches(1000):
-            yield [
-                {"source": source, "case_id": case_id, "question": question, "message": message}
-                if line is None
-                else {"source": source, "case_id": case_id, "question": question, "message": message, "line": line}
-                for source, case_id, question, message, line in batch
-            ]
+            yield _listed(batch)
 
     def _error_batches(self) -> Iterator[list[dict[str, Any]]]:
         """The errors as the report lists them (``Message.to_dict`` with the source and case), a list at a time."""
         for batch in self.errors.batches(1000):
-            yield [
-                {"source": source, "case_id": case_id, "question": question, "message": message}
-                if line is None
-                else {"source": source, "case_id": case_id, "question": question, "message": message, "line": line}
-                for source, case_id, question, message, _, line in batch
-            ]
+            yield _listed([(source, case_id, question, message, line) for source, case_id, question, message, _, line in batch])
 
     def _warning_entries(self) -> Iterator[dict[str, Any]]:
         """The warnings as the report lists them (``Message.to_dict`` with the source and case)."""
