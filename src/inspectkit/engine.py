@@ -22,6 +22,7 @@ CASE_KEYS = ("schema", "edition", "edition_version", "case_id", "answers", "note
 _CASE_KEY_SET = frozenset(CASE_KEYS)
 OTHER_VERSION = "written for version"  # how a case of another version of the edition is warned about (rate counts them)
 _NO_CODES: frozenset[str] = frozenset()
+_UNSET: Any = object()  # a condition not worked out yet
 
 
 def safe_repr(value: Any) -> str:
@@ -680,6 +681,20 @@ class Engine:
         self._check_runs = [(check, check.when.run) for check in framework.checks]
         self._error_check_runs = [(check, run) for check, run in self._check_runs if check.severity == "error"]
         self._sample_runs = [(rule, rule.exclude_when.run) for rule in framework.sample]
+        # per-category answers: each category's condition as a slot, one per condition text, so that a condition
+        # several questions share (the same list of categories) is worked out once per case; one that reads a
+        # per-category answer (which changes as the categories that do not apply are taken out) has none
+        slot_of: dict[str, int] = {}
+
+        def slot(cond: Expression | None) -> int | None:
+            if cond is None or not cond.reads.isdisjoint(self.categories):
+                return None
+            return slot_of.setdefault(cond.text, len(slot_of))
+
+        self._category_steps = [
+            (qid, tuple((code, cond, slot(cond)) for code, cond in cats)) for qid, cats in self.categories.items()
+        ]
+        self._category_slots: list[Any] = [_UNSET] * len(slot_of)
         self.judged_scores = [
             s for s in framework.scoring.case_scores if s.judgement is not None and self.score_level[s.id] == "case"
         ]
@@ -1065,17 +1080,47 @@ class Engine:
             for qid in wrong:
                 errors.append(Message(qid, self._why_not(qid, env), line=where("answers", qid)))
         incomplete: dict[str, tuple[str, ...]] = {}
-        for qid, cats in self.categories.items():
+        holds: list[Any] | None = None  # each shared category condition's result for this case, by slot
+        for qid, cats in self._category_steps:
             if qid in answers and env.na.get(qid, True) is not False:
-                value = answers[qid] = env.vals[qid] = self._categories(qid, answers[qid], cats, env, errors)
-                missing = tuple(c for c, cond in cats if c not in value and (cond is None or truth(cond(env)) is True))
+                # the categories that apply; an answer to one that does not is an error, unless it is the n/a
+                # the document tells inspectors to write there; one that applies left unanswered is missing
+                value = dict(answers[qid])
+                missing: list[str] = []
+                for code, cond, slot in cats:
+                    if cond is None:
+                        if code not in value:
+                            missing.append(code)
+                        continue
+                    if slot is None:
+                        applies = _UNSET
+                    else:
+                        if holds is None:
+                            holds = self._category_slots.copy()
+                        applies = holds[slot]
+                    if applies is _UNSET:
+                        applies = cond.run(env)
+                        if applies is not True and applies is not False:
+                            applies = truth(applies)
+                        if slot is not None:
+                            holds[slot] = applies  # type: ignore[index]
+                    if code in value:
+                        if applies is False:
+                            if value[code] != NA:
+                                errors.append(
+                                    Message(qid, f"category {code!r} does not apply to this case ({cond.text}); remove it")
+                                )
+                            del value[code]
+                    elif applies is True:
+                        missing.append(code)
+                answers[qid] = env.vals[qid] = value
                 if missing:
-                    incomplete[qid] = missing
+                    incomplete[qid] = found = tuple(missing)
                     warnings.append(
                         Message(
                             qid,
                             f"no answer for {', '.join(missing)}: answer every category that applies"
-                            f" ({'n/a where the guidance allows it; ' if self._na_allowed(qid, missing) else ''}"
+                            f" ({'n/a where the guidance allows it; ' if self._na_allowed(qid, found) else ''}"
                             "until then the answer counts as missing)",
                             line=where("answers", qid),
                         )
@@ -1257,17 +1302,6 @@ class Engine:
             m for m in score.of if m in self.items and env.applies(m) is not False and env.value(m) is UNKNOWN
         ) + tuple(m for m in score.of if m in self.score_by_id and env.scores.get(m) is UNKNOWN)
         return QuestionResult(DERIVED, None, "missing", waiting_for=waiting)
-
-    def _categories(self, qid: str, value: dict, cats: list, env: _Env, errors: list[Message]) -> dict:
-        """The categories that apply; an answer to one that does not is an error, unless it is the n/a the
-        document tells inspectors to write there."""
-        out = dict(value)
-        for code, cond in cats:
-            if cond is not None and code in out and truth(cond(env)) is False:
-                if out[code] != NA:
-                    errors.append(Message(qid, f"category {code!r} does not apply to this case ({cond.text}); remove it"))
-                del out[code]
-        return out
 
     def _in_words(self, qid: str) -> str:
         """A rule as an inspector reads it: the item's ``says:``, else where to see the rule itself."""
