@@ -681,6 +681,9 @@ class Engine:
         self._check_runs = [(check, check.when.run) for check in framework.checks]
         self._error_check_runs = [(check, run) for check, run in self._check_runs if check.severity == "error"]
         self._sample_runs = [(rule, rule.exclude_when.run) for rule in framework.sample]
+        # what the rules suggest: (id, compiled closure, whether True/False read as yes/no)
+        self._suggest_steps = [(qid, run, self._yes_no(qid)) for qid, _expr, run in self._suggest_runs]
+        self._suggestion_texts: dict[tuple[str, str, str], Message] = {}  # (id, given, suggested) -> its warning
         # per-category answers: each category's condition as a slot, one per condition text, so that a condition
         # several questions share (the same list of categories) is worked out once per case; one that reads a
         # per-category answer (which changes as the categories that do not apply are taken out) has none
@@ -784,6 +787,10 @@ class Engine:
             return summary.weighs
         siblings = self.items[summary.parent].children if summary.parent else ()
         return tuple(s for s in siblings if s != summary.id and self.items[s].per_case and self.items[s].kind != "summary")
+
+    def _yes_no(self, qid: str) -> bool:
+        item = self.items.get(qid)
+        return item is not None and item.answer is not None and item.answer.name == "yes_no"
 
     def to_answer(self, qid: str, value: Any) -> Any:
         """A derived value in the question's own terms (a yes/no question gets yes or no)."""
@@ -1128,23 +1135,29 @@ class Engine:
         # what the rules suggest, where the inspector answered otherwise
         suggested: dict[str, Any] = {}
         na = env.na
-        for qid, _expr, run in self._suggest_runs if warn else ():
+        texts = self._suggestion_texts
+        for qid, run, yes_no in self._suggest_steps if warn else ():
             if na.get(qid, True) is False:
                 continue
-            sv = self.to_answer(qid, run(env))
-            if sv is UNKNOWN:
+            sv = run(env)
+            if sv is True or sv is False:
+                if yes_no:
+                    sv = "yes" if sv else "no"
+            elif sv is UNKNOWN:
                 continue
             suggested[qid] = sv
             given = answers.get(qid)
             if given is not None and given != sv and given != NA and not notes.get(qid):
-                shown = sv.isoformat() if isinstance(sv, dt.date) else sv
-                warnings.append(
-                    Message(
-                        qid,
-                        f"the answer {given!r} differs from what the rules suggest ({shown!r}: {self._in_words(qid)});"
-                        " check it, or add a note saying why",
-                    )
-                )
+                if given.__class__ is str and sv.__class__ is str:  # codes: the same warning every time
+                    key = (qid, given, sv)
+                    message = texts.get(key)
+                    if message is None:
+                        message = self._differs(qid, given, sv)
+                        if len(texts) < 4096:
+                            texts[key] = message
+                    warnings.append(message)
+                else:
+                    warnings.append(self._differs(qid, given, sv))
         for check, when in self._check_runs if warn else self._error_check_runs:
             v = when(env)
             if v is True or (v is not False and truth(v) is True):
@@ -1302,6 +1315,14 @@ class Engine:
             m for m in score.of if m in self.items and env.applies(m) is not False and env.value(m) is UNKNOWN
         ) + tuple(m for m in score.of if m in self.score_by_id and env.scores.get(m) is UNKNOWN)
         return QuestionResult(DERIVED, None, "missing", waiting_for=waiting)
+
+    def _differs(self, qid: str, given: Any, suggested: Any) -> Message:
+        """The warning for an answer other than what the rules suggest."""
+        shown = suggested.isoformat() if isinstance(suggested, dt.date) else suggested
+        return Message(
+            qid,
+            f"the answer {given!r} differs from what the rules suggest ({shown!r}: {self._in_words(qid)}); check it, or add a note saying why",
+        )
 
     def _in_words(self, qid: str) -> str:
         """A rule as an inspector reads it: the item's ``says:``, else where to see the rule itself."""
