@@ -681,6 +681,12 @@ class Engine:
         self._check_runs = [(check, check.when.run) for check in framework.checks]
         self._error_check_runs = [(check, run) for check, run in self._check_runs if check.severity == "error"]
         self._sample_runs = [(rule, rule.exclude_when.run) for rule in framework.sample]
+        # each check's message is the same for every case it holds in: made once (messages are frozen)
+        self._check_steps = [
+            (run, check.severity == "error", check.question, Message(check.question, check.message, check.id))
+            for check, run in self._check_runs
+        ]
+        self._error_check_steps = [step for step in self._check_steps if step[1]]
         # what the rules suggest: (id, compiled closure, whether True/False read as yes/no)
         self._suggest_steps = [(qid, run, self._yes_no(qid)) for qid, _expr, run in self._suggest_runs]
         self._suggestion_texts: dict[tuple[str, str, str], Message] = {}  # (id, given, suggested) -> its warning
@@ -1158,22 +1164,26 @@ class Engine:
                     warnings.append(message)
                 else:
                     warnings.append(self._differs(qid, given, sv))
-        for check, when in self._check_runs if warn else self._error_check_runs:
+        for when, is_error, question, message in self._check_steps if warn else self._error_check_steps:
             v = when(env)
             if v is True or (v is not False and truth(v) is True):
-                if check.severity == "error":
-                    errors.append(Message(check.question, check.message, check.id))
-                elif not (check.question and notes.get(check.question)):  # a note on the question answers a warning
-                    warnings.append(Message(check.question, check.message, check.id))
+                if is_error:
+                    errors.append(message)
+                elif not (question and notes.get(question)):  # a note on the question answers a warning
+                    warnings.append(message)
         in_sample, reason = True, None
         undecided: list[Any] = []
         for rule, when in self._sample_runs:
             v = when(env)
-            if v is True or (v is not False and truth(v) is True):
+            if v is False:
+                continue
+            if v is not True:
+                v = truth(v)
+            if v is True:
                 in_sample, reason = False, rule.reason
                 undecided = []
                 break
-            if v is not False and truth(v) is UNKNOWN:
+            if v is UNKNOWN:
                 undecided.append(rule)
         for rule in undecided:
             needs = [r for r in sorted(rule.exclude_when.reads) if env.value(r) is UNKNOWN and env.applies(r) is not False]
