@@ -116,6 +116,25 @@ def test_a_suggestion_that_differs_is_a_warning(engine: Any, make_case: Any, ans
     assert "in needs" not in warning.message  # the rule's expression is for --explain, not for the inspector
 
 
+def test_a_warning_made_once_reads_the_same_for_every_case(engine: Any, make_case: Any, answers: Any) -> None:
+    """The suggestion and overriding-factor warnings are made once and kept: later cases get the same text."""
+    differs = answers(needs=["accommodation"], **{"2__1__1__d": "no"})
+    overridden = answers(risk="high", **{"2__1__1__c": "no", "2__1__1": "yes"})
+    for a, qid in ((differs, "2.1.1.d"), (overridden, "2.1.1")):
+        first, again = (engine.assess(make_case(answers=a, case_id=f"C{n}")) for n in (1, 2))
+        assert [w.message for w in again.warnings] == [w.message for w in first.warnings]
+        assert [w for w in again.warnings if w.question == qid]
+    (warning,) = [w for w in first.warnings if w.question == "2.1.1"]
+    assert warning.message == (
+        "judged yes, but the guidance says this outweighs the rest: The risk of harm was not analysed;"
+        " add a note saying why the judgement is yes"
+    )
+    assert engine._differs("2.1.1.d", "no", "yes").message == (
+        "the answer 'no' differs from what the rules suggest ('yes': expected where accommodation is one of the needs);"
+        " check it, or add a note saying why"
+    )
+
+
 def test_a_rule_without_words_points_to_explain(engine: Any, make_case: Any, answers: Any) -> None:
     result = engine.assess(make_case(answers=answers(risk_band="raised")))
     (warning,) = [w for w in result.warnings if w.question == "risk_band"]

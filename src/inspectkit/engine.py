@@ -690,6 +690,11 @@ class Engine:
         # what the rules suggest: (id, compiled closure, whether True/False read as yes/no)
         self._suggest_steps = [(qid, run, self._yes_no(qid)) for qid, _expr, run in self._suggest_runs]
         self._suggestion_texts: dict[tuple[str, str, str], Message] = {}  # (id, given, suggested) -> its warning
+        # each overriding factor as its sentence inside the warning (no full stop: it would read ".;") and its closure
+        self._override_steps = [
+            (s.id, tuple((o.message.strip().rstrip("."), o.when.run) for o in s.overriding)) for s in self.overridable
+        ]
+        self._override_texts: dict[tuple[str, ...], Message] = {}  # (summary, factors...) -> its warning
         # per-category answers: each category's condition as a slot, one per condition text, so that a condition
         # several questions share (the same list of categories) is worked out once per case; one that reads a
         # per-category answer (which changes as the categories that do not apply are taken out) has none
@@ -1195,19 +1200,28 @@ class Engine:
                     rule.id,
                 )
             )
-        for summary in self.overridable if warn else ():
-            sid = summary.id
-            if answers.get(sid) != "yes" or notes.get(sid) or env.na.get(sid, True) is False:
+        overriding = self._override_texts
+        for sid, factors_of in self._override_steps if warn else ():
+            if answers.get(sid) != "yes" or notes.get(sid) or na.get(sid, True) is False:
                 continue
-            # each factor is a sentence of the guidance; its full stop would read ".;" inside this one
-            factors = [o.message.strip().rstrip(".") for o in summary.overriding if truth(o.when.run(env)) is True]
-            if factors:
-                warnings.append(
-                    Message(
+            factors: list[str] | None = None
+            for text, run in factors_of:
+                v = run(env)
+                if v is True or (v is not False and truth(v) is True):
+                    if factors is None:
+                        factors = [sid]
+                    factors.append(text)
+            if factors is not None:
+                key = tuple(factors)
+                message = overriding.get(key)
+                if message is None:
+                    message = Message(
                         sid,
-                        f"judged yes, but the guidance says this outweighs the rest: {'; '.join(factors)}; add a note saying why the judgement is yes",
+                        f"judged yes, but the guidance says this outweighs the rest: {'; '.join(factors[1:])}; add a note saying why the judgement is yes",
                     )
-                )
+                    if len(overriding) < 4096:
+                        overriding[key] = message
+                warnings.append(message)
         # a criterion judged by the inspector against what its indicators give
         # (read from the rules as settled, or settled again without the judgement where they read it)
         env_na, env_vals, env_scores = env.na, env.vals, env.scores
