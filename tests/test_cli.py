@@ -121,9 +121,17 @@ def test_assess_leaves_the_cycle_collector_as_it_found_it(cli: Any, write: Any, 
 
     path = write("case.yaml", case_with(make_case, answers))
     assert cli("assess", "--edition", EDITION, path, "--format", "json").exit_code == 0
-    assert gc.isenabled()
+    assert gc.isenabled() and gc.get_freeze_count() == 0  # what it made is collectable still
     assert cli("assess", "--edition", "no_such_edition", path).exit_code == 2
-    assert gc.isenabled()
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    gc.freeze()  # a program that froze objects of its own (before forking workers, say) finds them frozen still
+    try:
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        assert cli("assess", "--edition", EDITION, path, "--format", "json").exit_code == 0
+        assert gc.get_freeze_count() >= frozen
+    finally:
+        gc.unfreeze()
     gc.disable()
     try:
         assert cli("assess", "--edition", EDITION, path).exit_code == 0
