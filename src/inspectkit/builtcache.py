@@ -129,6 +129,13 @@ def _twin(name: str) -> type:
 
 
 _PRIMITIVES = frozenset({str, int, float, bool, type(None)})
+# per class read back: (the class, its twin, its fields' names, its tails), made when first met
+_LAYOUTS: dict[str, tuple[type, type, tuple[str, ...], list[Any]]] = {}
+
+
+def _layout(name: str) -> tuple[type, type, tuple[str, ...], list[Any]]:
+    layout = _LAYOUTS[name] = (_CLASSES[name], _TWINS.get(name) or _twin(name), _NAMES[name], _TAILS[name])
+    return layout
 
 
 class NotPlain(ValueError):
@@ -209,6 +216,9 @@ def to_plain(framework: model.Framework) -> dict[str, Any]:
 
 
 class _Reader:
+    """Reads plain data back. Plain values (text, numbers, true/false, null) are taken as they are where they
+    are met, without a call; each class's layout is looked up once per object (see ``_layout``)."""
+
     def __init__(self, functions: Mapping[str, Function], lists: Mapping[str, ReferenceList]):
         self.functions = functions
         self.lists = lists
@@ -217,21 +227,25 @@ class _Reader:
     def read(self, value: Any, depth: int = 0) -> Any:
         if depth > _MAX_DEPTH:
             raise ValueError("nested too deeply")
-        cls = value.__class__
-        if cls is str or cls is bool or cls is int or cls is float or value is None:
+        prims = _PRIMITIVES
+        if value.__class__ in prims:
             return value
-        if cls is not list or not value or value[0].__class__ is not str:
+        if value.__class__ is not list or not value or value[0].__class__ is not str:
             raise ValueError("not a cached value")
-        tag = value[0]
+        tag, read, d = value[0], self.read, depth + 1
         if tag == "O":
             name = value[1]
-            cls = _CLASSES.get(name) if name.__class__ is str else None
+            layout = _LAYOUTS.get(name) if name.__class__ is str else None
+            if layout is None:
+                if name.__class__ is not str or name not in _CLASSES:
+                    raise ValueError("not a cached object")
+                layout = _layout(name)
+            cls, twin, names, tails = layout
             given = len(value) - 2
-            if cls is None or given > len(_NAMES[name]):
+            if given > len(names):
                 raise ValueError("not a cached object")
-            prims, read, d = _PRIMITIVES, self.read, depth + 1
             values = [v if v.__class__ in prims else read(v, d) for v in value[2:]]
-            tail = _TAILS[name][given]
+            tail = tails[given]
             if tail is None:
                 tail = _tail(name, given)
             if tail.__class__ is tuple:  # every field left out has a plain default
@@ -245,18 +259,18 @@ class _Reader:
                     values.append(default)
             # filled as its __init__ would fill it, from the fields in order; a frozen class's object is filled as
             # its twin (the same slots, without the __setattr__ that refuses), by one loop in C, then given its class
-            twin = _TWINS.get(name) or _twin(name)
             obj = object.__new__(twin)
-            any(map(setattr, repeat(obj), _NAMES[name], values))
+            any(map(setattr, repeat(obj), names, values))
             if twin is not cls:
                 obj.__class__ = cls
             return obj
-        prims, read, d = _PRIMITIVES, self.read, depth + 1
         if tag == "R":
             if len(value) != 2 or value[1].__class__ is not int or not 0 <= value[1] < len(self.shared):
                 raise ValueError("not a cached reference")
             return self.shared[value[1]]
         if tag == "T":
+            if len(value) == 1:  # most tuples an item holds are empty
+                return ()
             return tuple([v if v.__class__ in prims else read(v, d) for v in value[1:]])
         if tag == "L":
             return [v if v.__class__ in prims else read(v, d) for v in value[1:]]
@@ -265,7 +279,10 @@ class _Reader:
         if tag == "D":
             if len(value) % 2 != 1:
                 raise ValueError("not a cached mapping")
-            return {read(value[i], d): read(value[i + 1], d) for i in range(1, len(value), 2)}
+            return {
+                k if k.__class__ in prims else read(k, d): v if v.__class__ in prims else read(v, d)
+                for k, v in zip(value[1::2], value[2::2], strict=True)
+            }
         if tag == "Q":
             if len(value) != 3 or value[1].__class__ is not int or value[2].__class__ is not int or value[2] <= 0:
                 raise ValueError("not a cached fraction")
@@ -273,7 +290,7 @@ class _Reader:
         if tag == "E":
             if len(value) != 4 or value[1].__class__ is not str or value[3].__class__ is not list:
                 raise ValueError("not a cached rule")
-            tree = self.read(value[2], depth + 1)
+            tree = read(value[2], d)
             if not isinstance(tree, expressions.Node) or not all(r.__class__ is str for r in value[3]):
                 raise ValueError("not a cached rule")
             return Expression(value[1], tree, frozenset(value[3]), compile_expr(tree, self.functions, self.lists))
