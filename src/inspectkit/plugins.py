@@ -165,7 +165,11 @@ def _name_and_version(info: str) -> tuple[str, str]:
     else:
         text = _read_small(info, 1 << 16)  # an old egg-info written as a single file
     name = version = ""
-    for line in (text or "").splitlines():
+    head = text or ""
+    cut = head.find("\n\n")
+    if cut >= 0:  # the headers end at the first blank line at the latest: the description after it (the README) is not split
+        head = head[: cut + 1]
+    for line in head.splitlines():
         if not line.strip():
             break
         key, sep, value = line.partition(":")
