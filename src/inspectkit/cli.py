@@ -30,17 +30,79 @@ def _default_format() -> str:
 FORMAT_DEFAULT = "table on a terminal, else json"
 
 
+class _Declared:
+    """A command's parameter as declared (its click class, names and settings), made when the command needs it."""
+
+    __slots__ = ("cls", "decls", "attrs")
+
+    def __init__(self, cls: type[click.Parameter], decls: tuple[str, ...], attrs: dict[str, Any]) -> None:
+        self.cls = cls
+        self.decls = decls
+        self.attrs = attrs
+
+    def make(self) -> click.Parameter:
+        return self.cls(self.decls, **self.attrs)
+
+
+def _declare(cls: type[click.Parameter], decls: tuple[str, ...], attrs: dict[str, Any]) -> Callable[[Any], Any]:
+    def decorator(f: Any) -> Any:
+        if isinstance(f, click.Command):  # a command made already: as click.option would, at once
+            f.params.append(cls(decls, **attrs))
+        else:
+            if not hasattr(f, "__click_params__"):
+                f.__click_params__ = []
+            f.__click_params__.append(_Declared(cls, decls, attrs))
+        return f
+
+    return decorator
+
+
+def option(*decls: str, **attrs: Any) -> Callable[[Any], Any]:
+    """``click.option`` for a command of ``main``: the option is made when its command first needs it."""
+    return _declare(click.Option, decls, attrs)
+
+
+def argument(*decls: str, **attrs: Any) -> Callable[[Any], Any]:
+    """``click.argument`` for a command of ``main``: the argument is made when its command first needs it."""
+    return _declare(click.Argument, decls, attrs)
+
+
+class _Command(click.Command):
+    """A command whose parameters are made from their declarations when it first reads them (to parse its
+    command line, to write its help, to list them), not when the module defines it.
+
+    Making a click option costs some 35 us (its declarations parsed, its type and help worked out); the
+    commands have sixty-odd of them, and one run uses one command's: ``inspectkit assess`` now makes its ten,
+    ``frameworks`` one."""
+
+    _params: list[Any]
+    _declared: bool
+
+    @property  # type: ignore[override]
+    def params(self) -> list[click.Parameter]:
+        params = self._params
+        if self._declared:
+            params[:] = [p.make() if isinstance(p, _Declared) else p for p in params]
+            self._declared = False
+        return params
+
+    @params.setter
+    def params(self, value: list[Any]) -> None:
+        self._params = value
+        self._declared = any(isinstance(p, _Declared) for p in value)
+
+
 def format_option(choices: Iterable[str] = FORMATS, default: str = FORMAT_DEFAULT) -> Callable[[Any], Any]:
     """The ``--format`` option every output command has: the same help, naming the choices and the default."""
     choices = list(choices)
-    return click.option(
+    return option(
         "--format", "fmt", type=Choice(choices), default=None, help=f"Output format: {', '.join(choices)} (default: {default})."
     )
 
 
 def jobs_option() -> Callable[[Any], Any]:
     """``--jobs``: the worker processes of every command that reads many cases (rate, export)."""
-    return click.option(
+    return option(
         "--jobs",
         "-j",
         type=click.IntRange(min=0),
@@ -52,7 +114,7 @@ def jobs_option() -> Callable[[Any], Any]:
 
 def excel_option() -> Callable[[Any], Any]:
     """``--excel``: CSV as Excel reads it everywhere (a UTF-8 byte-order mark, Windows line ends)."""
-    return click.option(
+    return option(
         "--excel",
         is_flag=True,
         help="With --format csv: write CSV for Excel (a UTF-8 byte-order mark and CRLF line ends), so accents survive.",
@@ -286,6 +348,9 @@ def main(ctx: click.Context, debug: bool, strict_plugins: bool) -> None:
     ctx.obj = _State(debug, strict_plugins)
 
 
+main.command_class = _Command  # every command's parameters are made when it first needs them
+
+
 # ------------------------------------------------------------------------------------------ frameworks
 
 
@@ -352,11 +417,11 @@ def _kinds() -> tuple[str, ...]:
 
 
 @main.command()
-@click.option("--edition", "-e", required=True, help="The edition (see `inspectkit frameworks`).")
+@option("--edition", "-e", required=True, help="The edition (see `inspectkit frameworks`).")
 @format_option()
-@click.option("--matrix", is_flag=True, help="Print the edition's two-way matrix (where it has one).")
-@click.option("--id", "item_id", default=None, help="Show one item in full: text, guidance and rules.")
-@click.option("--kind", type=Choice(_kinds), default=None, help="Only questions of this kind.")
+@option("--matrix", is_flag=True, help="Print the edition's two-way matrix (where it has one).")
+@option("--id", "item_id", default=None, help="Show one item in full: text, guidance and rules.")
+@option("--kind", type=Choice(_kinds), default=None, help="Only questions of this kind.")
 @click.pass_obj
 @_run
 def questions(state: _State, edition: str, fmt: str | None, matrix: bool, item_id: str | None, kind: str | None) -> int:
@@ -544,27 +609,21 @@ def _show_matrix(fw: Any, fmt: str) -> int:
 
 
 @main.command()
-@click.option(
-    "--edition", "-e", default=None, help="The edition the case is assessed against (default: the one the case file names)."
-)
-@click.argument("case", type=PATH)
+@option("--edition", "-e", default=None, help="The edition the case is assessed against (default: the one the case file names).")
+@argument("case", type=PATH)
 @format_option()
-@click.option(
+@option(
     "--explain",
     "explain_ids",
     multiple=True,
     metavar="ID",
     help="Show the rule and answers that decided a question, score or check (repeatable).",
 )
-@click.option(
-    "--interactive", "-i", is_flag=True, help="Interview: ask each applicable question in turn, saving after every answer."
-)
-@click.option("--case-id", default=None, help="With --interactive: the case id for a new case file.")
-@click.option("--jump", "jump_to", default=None, metavar="ID", help="With --interactive: start at this question or section.")
-@click.option(
-    "--history", "show_history", is_flag=True, help="Show the case's changed and cleared answers (when, old, new, why)."
-)
-@click.option("--redact", is_flag=True, help="Withhold answers to questions that may hold personal data, and the notes' text.")
+@option("--interactive", "-i", is_flag=True, help="Interview: ask each applicable question in turn, saving after every answer.")
+@option("--case-id", default=None, help="With --interactive: the case id for a new case file.")
+@option("--jump", "jump_to", default=None, metavar="ID", help="With --interactive: start at this question or section.")
+@option("--history", "show_history", is_flag=True, help="Show the case's changed and cleared answers (when, old, new, why).")
+@option("--redact", is_flag=True, help="Withhold answers to questions that may hold personal data, and the notes' text.")
 @click.pass_obj
 @_run
 @_answers_at_once
@@ -801,23 +860,23 @@ def _print_case(engine: Any, result: Any, personal: frozenset[str], redact_notes
 
 
 @main.command()
-@click.option("--edition", "-e", required=True, help="The edition to rate or score for.")
-@click.argument("cases", nargs=-1, type=PATH)
-@click.option(
+@option("--edition", "-e", required=True, help="The edition to rate or score for.")
+@argument("cases", nargs=-1, type=PATH)
+@option(
     "--inspection",
     type=PATH,
     default=None,
     help="The inspection file (provider type, domain-one ratings, overrides).",
 )
 @format_option(["table", "json", "csv"], "table on a terminal, else json, or what the -o file's name says")
-@click.option(
+@option(
     "--output",
     "-o",
     type=PATH,
     default=None,
     help="Write the report to this file (atomically) instead of standard output.",
 )
-@click.option(
+@option(
     "--explain",
     "explain_ids",
     multiple=True,
@@ -825,14 +884,14 @@ def _print_case(engine: Any, result: Any, personal: frozenset[str], redact_notes
     help="Show how an item, a rating or 'overall' was reached (repeatable).",
 )
 @jobs_option()
-@click.option(
+@option(
     "--by",
     "by",
     default=None,
     metavar="DETAIL",
     help="Also break every item down by a case detail (e.g. sentence_type): one set of percentages per answer.",
 )
-@click.option(
+@option(
     "--table",
     "table",
     type=Choice(["items", "ratings", "overall", "all"]),
@@ -841,13 +900,13 @@ def _print_case(engine: Any, result: Any, personal: frozenset[str], redact_notes
     help="With --format csv: which table to write; 'all' writes one file each (FILE-items.csv ...) with -o.",
 )
 @excel_option()
-@click.option(
+@option(
     "--provider-name",
     default=None,
     metavar="NAME",
     help="The organisation inspected, as the inspection file's provider_name says it (this replaces it).",
 )
-@click.option(
+@option(
     "--inspection-date",
     default=None,
     metavar="DATE",
@@ -1170,9 +1229,9 @@ def _breakdown_table(report: Any) -> list[str]:
 
 
 @main.command()
-@click.argument("target")
+@argument("target")
 @format_option(default="table: problems are for people and CI logs")
-@click.option(
+@option(
     "--golden",
     type=PATH,
     default=None,
@@ -1268,16 +1327,16 @@ def _check_crosswalk_file(path: Path, registry: Any) -> int:
 
 
 @main.command()
-@click.option("--to", "target", required=True, metavar="EDITION[@VERSION]", help="The edition (and version) to migrate to.")
-@click.argument("cases", nargs=-1, required=True, type=PATH)
-@click.option(
+@option("--to", "target", required=True, metavar="EDITION[@VERSION]", help="The edition (and version) to migrate to.")
+@argument("cases", nargs=-1, required=True, type=PATH)
+@option(
     "-o",
     "--output",
     type=PATH,
     default=None,
     help="Write the migrated cases as new files in this folder (an existing file is never overwritten).",
 )
-@click.option("--in-place", is_flag=True, help="Rewrite the case files themselves (comments in them are not kept).")
+@option("--in-place", is_flag=True, help="Rewrite the case files themselves (comments in them are not kept).")
 @format_option()
 @click.pass_obj
 @_run
@@ -1344,9 +1403,9 @@ def migrate(state: _State, target: str, cases: tuple[Path, ...], output: Path | 
 
 
 @main.command("new-plugin")
-@click.argument("name")
-@click.argument("directory", required=False, type=PATH)
-@click.option("--title", default=None, help="The edition's title (default: made from NAME).")
+@argument("name")
+@argument("directory", required=False, type=PATH)
+@option("--title", default=None, help="The edition's title (default: made from NAME).")
 @_run
 def new_plugin(name: str, directory: Path | None, title: str | None) -> int:
     """Write a new edition plugin, ready to install and test, into DIRECTORY (default: ./NAME).
@@ -1376,10 +1435,10 @@ def new_plugin(name: str, directory: Path | None, title: str | None) -> int:
 
 
 @main.command()
-@click.option("--edition", "-e", required=True, help="The edition whose cases are made (see `inspectkit frameworks`).")
-@click.option("-n", "count", type=click.IntRange(min=1), default=10, show_default=True, help="How many cases.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Random seed (the same seed gives the same cases).")
-@click.option(
+@option("--edition", "-e", required=True, help="The edition whose cases are made (see `inspectkit frameworks`).")
+@option("-n", "count", type=click.IntRange(min=1), default=10, show_default=True, help="How many cases.")
+@option("--seed", type=int, default=0, show_default=True, help="Random seed (the same seed gives the same cases).")
+@option(
     "-o",
     "--output",
     type=PATH,

@@ -8,7 +8,20 @@ from typing import Any
 
 import click
 
-from inspectkit.cli import PATH, Choice, _check_cases, _inspection_document, _loc, _run, _State, format_option, jobs_option, main
+from inspectkit.cli import (
+    PATH,
+    Choice,
+    _check_cases,
+    _inspection_document,
+    _loc,
+    _run,
+    _State,
+    argument,
+    format_option,
+    jobs_option,
+    main,
+    option,
+)
 from inspectkit.errors import InputError, UsageError
 
 
@@ -24,24 +37,24 @@ def _inspection_id(inspection: Path | None, given: str | None) -> str | None:
 
 
 @main.command()
-@click.option("--edition", "-e", required=True, help="The edition whose cases (and its instruments' cases) are exported.")
-@click.argument("cases", nargs=-1, type=PATH)
+@option("--edition", "-e", required=True, help="The edition whose cases (and its instruments' cases) are exported.")
+@argument("cases", nargs=-1, type=PATH)
 @format_option(["csv", "jsonl"], "what the -o file's name says, else csv")
-@click.option(
+@option(
     "--shape",
     type=Choice(["long", "wide"]),
     default="long",
     show_default=True,
     help="long: a row per case and question (per choice or category); wide: a row per case, a column per question.",
 )
-@click.option("--output", "-o", type=PATH, default=None, help="Write to this file (atomically).")
-@click.option(
+@option("--output", "-o", type=PATH, default=None, help="Write to this file (atomically).")
+@option(
     "--include-personal",
     is_flag=True,
     help="Also write questions that may hold personal data (names, ids, free text about the person).",
 )
-@click.option("--inspection", type=PATH, default=None, help="Take the inspection_id from this file.")
-@click.option("--inspection-id", default=None, help="The inspection_id written on every row.")
+@option("--inspection", type=PATH, default=None, help="Take the inspection_id from this file.")
+@option("--inspection-id", default=None, help="The inspection_id written on every row.")
 @jobs_option()
 @click.pass_obj
 @_run
@@ -392,22 +405,22 @@ def _tabulate(rows: list[list[Any]], headers: list[str], markdown: bool) -> str:
 
 
 @main.command()
-@click.argument("inspections", nargs=-1, type=PATH)
+@argument("inspections", nargs=-1, type=PATH)
 @format_option(["table", "json", "csv", "markdown"], "table on a terminal, else json, or what the -o file's name says")
-@click.option(
+@option(
     "--map",
     "map_file",
     type=PATH,
     default=None,
     help="A YAML map that replaces the crosswalks: {EDITION: {ID: TARGET}} (or FIRST_ID: SECOND_ID for two).",
 )
-@click.option("--hide-unmapped", is_flag=True, help="Leave out the items that line up with nothing (they are counted).")
-@click.option(
+@option("--hide-unmapped", is_flag=True, help="Leave out the items that line up with nothing (they are counted).")
+@option(
     "--hide-items",
     is_flag=True,
     help="Show each key question's line only (one figure per inspection), not the items behind it (they are counted).",
 )
-@click.option("--output", "-o", type=PATH, default=None, help="Write to this file (atomically).")
+@option("--output", "-o", type=PATH, default=None, help="Write to this file (atomically).")
 @click.pass_obj
 @_run
 def compare(
@@ -472,16 +485,16 @@ def compare(
 
 
 @main.command()
-@click.argument("inputs", nargs=-1, type=PATH)
-@click.option("--output", "-o", type=PATH, required=True, help="The HTML file to write (atomically).")
-@click.option(
+@argument("inputs", nargs=-1, type=PATH)
+@option("--output", "-o", type=PATH, required=True, help="The HTML file to write (atomically).")
+@option(
     "--edition",
     "-e",
     default=None,
     help="Rate the INPUTS as the case files, folders and JSON Lines files of one inspection of this edition.",
 )
-@click.option("--inspection", type=PATH, default=None, help="With --edition: the inspection file.")
-@click.option("--title", default=None, help="The report's title (default: the inspections' names).")
+@option("--inspection", type=PATH, default=None, help="With --edition: the inspection file.")
+@option("--title", default=None, help="The report's title (default: the inspections' names).")
 @click.pass_obj
 @_run
 def report(
