@@ -391,6 +391,9 @@ def json_chunks(data: dict[str, Any]) -> Iterator[str]:
     yield "\n}\n"
 
 
+_IN_KEY, _KEY_END = len('{\n  "": ['), len("\n  ]\n}")  # around a list written as a key's value
+
+
 def _plain_list(entries: Iterable[Any], batches: Any = None) -> Iterator[str]:
     """A long list of plain entries (see :class:`_Lazy`) in the report's layout, a thousand entries per call
     to orjson (or the lists ``batches()`` makes); a batch orjson cannot write (text holding a lone surrogate)
@@ -405,11 +408,13 @@ def _plain_list(entries: Iterable[Any], batches: Any = None) -> Iterator[str]:
         if not batch:
             continue
         try:
-            text = _orjson_dumps(batch, option=_OPT_INDENT_2).decode("utf-8")
+            # written as the value of a key, orjson puts each entry four spaces in, as the report has it:
+            # '{\n  "": [' + '\n    {...},\n    {...}' + '\n  ]\n}'
+            text = str(memoryview(_orjson_dumps({"": batch}, option=_OPT_INDENT_2))[_IN_KEY:-_KEY_END], "utf-8")
         except (TypeError, ValueError):
-            text = json.dumps(batch, indent=2, ensure_ascii=False, default=str)
-        # "[\n  {...},\n  {...}\n]" -> each entry four spaces in, as a list inside the report
-        yield ("," if opened else "[") + text[1:-2].replace("\n", "\n  ")
+            # "[\n  {...},\n  {...}\n]" -> each entry four spaces in, as a list inside the report
+            text = json.dumps(batch, indent=2, ensure_ascii=False, default=str)[1:-2].replace("\n", "\n  ")
+        yield ("," if opened else "[") + text
         opened = True
     yield "\n  ]" if opened else "[]"
 
