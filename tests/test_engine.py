@@ -10,6 +10,7 @@ import pytest
 
 import inspectkit
 from inspectkit.errors import UsageError
+from inspectkit.model import AnswerType, Choice, InvalidAnswer
 
 
 def messages(result: Any, kind: str = "errors") -> list[str]:
@@ -383,6 +384,43 @@ def test_a_wrong_value_is_an_error_on_its_question(
     errors = [m for m in result.errors if m.question == qid]
     assert errors, messages(result)
     assert words in errors[0].message
+
+
+class _Text(str):
+    """Text that is not exactly ``str``: never taken for a code without the full check."""
+
+
+_ABC = tuple(Choice(code=c, label=c) for c in "abc")
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "outcome"),
+    [
+        ({"name": "number", "minimum": 0, "maximum": 100}, 50.5, 50.5),
+        ({"name": "number", "minimum": 0, "maximum": 100}, 100.5, "100.5 is above the maximum of 100"),
+        ({"name": "number"}, float("inf"), "inf is not a number a case can hold; give a finite number"),
+        ({"name": "number"}, float("nan"), "nan is not a number a case can hold; give a finite number"),
+        ({"name": "number"}, -(10**100) + 1, -(10**100) + 1),
+        ({"name": "number"}, True, "True is not a number"),
+        ({"name": "number", "integer": True}, 2.0, 2),
+        ({"name": "multi", "choices": _ABC}, [_Text("a")], "'a' is not one of: a, b, c; did you mean a?"),
+        ({"name": "multi", "choices": _ABC}, [["a"]], "['a'] is not one of: a, b, c"),
+        ({"name": "multi", "choices": _ABC}, ["b", "b"], "a choice is listed twice"),
+        ({"name": "multi", "choices": _ABC, "max_choices": 1}, ["a", "b"], "2 choices given; at most 1 allowed"),
+        ({"name": "multi", "choices": _ABC}, [], []),
+        ({"name": "text", "max_words": 2}, "one two three", "3 words; at most 2 allowed"),
+    ],
+)
+def test_the_quick_checks_of_common_answers_leave_the_rest_to_the_full_ones(kind: Any, value: Any, outcome: Any) -> None:
+    """Numbers, lists and text that the quick paths do not settle get the full checks' value or message."""
+    validate = AnswerType(**kind).make_validator()
+    if isinstance(outcome, str):
+        with pytest.raises(InvalidAnswer) as caught:
+            validate(value)
+        assert str(caught.value) == outcome
+    else:
+        got = validate(value)
+        assert got == outcome and type(got) is type(outcome)
 
 
 @pytest.mark.parametrize(

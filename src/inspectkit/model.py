@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import sys
 from collections.abc import Callable, Mapping
 from fractions import Fraction
 from typing import Any
@@ -150,6 +151,15 @@ class AnswerType:
             most = self.max_choices
 
             def many(value: Any) -> Any:
+                # the common case first: a list of distinct codes (a list that fails any of the checks goes
+                # the long way below, for its message)
+                if value.__class__ is list:
+                    for v in value:
+                        if v.__class__ is not str or v not in allowed:
+                            break
+                    else:
+                        if len(set(value)) == len(value) and (most is None or len(value) <= most):
+                            return value
                 if na and value == NA:
                     return NA
                 if isinstance(value, str):
@@ -169,15 +179,19 @@ class AnswerType:
         if name in ("number", "months"):
             lo, hi = self.minimum, self.maximum
             whole = self.integer or name == "months"
+            # the common cases, settled before the checks below: a whole number in range (and within _HUGE),
+            # or, where a fraction is allowed, a float in range and finite (within the largest float); a bound
+            # that is not a number (NaN) lets nothing through here, and the checks below decide
+            int_lo = -_HUGE + 1 if lo is None else max(lo, -_HUGE + 1)
+            int_hi = _HUGE - 1 if hi is None else min(hi, _HUGE - 1)
+            float_lo = math.inf if whole else -sys.float_info.max if lo is None else max(lo, -sys.float_info.max)
+            float_hi = -math.inf if whole else sys.float_info.max if hi is None else min(hi, sys.float_info.max)
 
             def number(value: Any) -> Any:
-                if (
-                    value.__class__ is int
-                    and -_HUGE < value < _HUGE
-                    and (lo is None or value >= lo)
-                    and (hi is None or value <= hi)
-                ):
-                    return value  # the common case, a whole number in range, settled before the checks below
+                if value.__class__ is int and int_lo <= value <= int_hi:
+                    return value
+                if value.__class__ is float and float_lo <= value <= float_hi:  # never, for a whole number
+                    return value
                 if na and value == NA:
                     return NA
                 if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -227,6 +241,8 @@ class AnswerType:
             most_words = self.max_words
 
             def text(value: Any) -> Any:
+                if value.__class__ is str and most_words is None:
+                    return value
                 if isinstance(value, (int, float)) and not isinstance(value, bool):
                     try:
                         value = str(value)
