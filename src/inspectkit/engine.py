@@ -1087,13 +1087,14 @@ class Engine:
                 )
 
         env = _Env(self, answers)
-        # answers to questions that the case's own answers make not applicable, in the plan's order
-        wrong = [
-            qid
-            for qid, applies in env.na.items()
-            if applies is False and (qid in answers or qid in not_recorded) and qid in validators
-        ]
-        if wrong:
+        # answers to questions that the case's own answers make not applicable, in the plan's order: the ids
+        # both settled (few) and answered are found by one set intersection, which walks the smaller side
+        na = env.na
+        given = na.keys() & answers.keys()
+        if not_recorded:
+            given |= na.keys() & not_recorded
+        if given:
+            wrong = [qid for qid in given if na[qid] is False and qid in validators]
             wrong.sort(key=self.plan_position.__getitem__)
             for qid in wrong:
                 errors.append(Message(qid, self._why_not(qid, env), line=where("answers", qid)))
