@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-import secrets
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -105,6 +104,8 @@ def _read_key(path: Path) -> Any:
 
 
 def _make_key(path: Path) -> None:
+    import secrets  # here, not at the top: a key is made once per user, and secrets imports random
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import sys
-import textwrap
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,9 @@ import click
 
 from inspectkit import __version__
 from inspectkit.errors import InspectkitError, UsageError
+
+# textwrap (about 1 ms to import: it compiles its patterns) is imported in the functions that wrap text, so that
+# a command writing JSON (assess, frameworks) does without it; likewise secrets in cache.py and traceback in plugins.py
 
 FORMATS = ["table", "json"]
 MAX_ERRORS_SHOWN = 200  # on the terminal; the JSON report keeps them all
@@ -314,6 +316,8 @@ def _fit_lines(text: str, width: int | None = None) -> str:
 
     Output to a pipe or file is left as it is, one line per line, unless ``COLUMNS`` says a width.
     """
+    import textwrap
+
     width = width or _known_width()
     if width is None:
         return text
@@ -429,6 +433,8 @@ def questions(state: _State, edition: str, fmt: str | None, matrix: bool, item_i
 
     Example: inspectkit questions --edition my_edition --kind summary
     """
+    import textwrap
+
     fw = state.registry.framework(edition)
     fmt = fmt or _default_format()
     if item_id is not None:
@@ -519,6 +525,8 @@ def _direction_text(item: Any) -> str | None:
 
 
 def _show_item(fw: Any, item_id: str, fmt: str) -> int:
+    import textwrap
+
     from inspectkit.errors import suggestion
 
     item = fw.items.get(item_id)
@@ -798,6 +806,8 @@ def _fit_table(rows: list[list[Any]], headers: list[str], width: int | None = No
 
 
 def _fill(text: str) -> str:
+    import textwrap
+
     return textwrap.fill(text, _terminal_width() - 1, break_on_hyphens=False, subsequent_indent="  ")
 
 
@@ -1348,6 +1358,8 @@ def migrate(state: _State, target: str, cases: tuple[Path, ...], output: Path | 
 
     Example: inspectkit migrate --to my_edition@1.1 cases/ -o migrated/
     """
+    import textwrap
+
     from inspectkit.migrate import migrate_files, parse_target
 
     edition, version = parse_target(target)

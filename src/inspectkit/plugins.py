@@ -9,7 +9,6 @@ for CI. ``INSPECTKIT_LOAD_PLUGINS=a,b`` loads only the named plugins (empty: non
 from __future__ import annotations
 
 import os
-import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -281,6 +280,8 @@ class Registry:
         info = self.plugins.setdefault(plugin, PluginInfo(plugin))
         info.error = message
         if exc is not None:
+            import traceback  # here, not at the top: only a plugin that fails needs it
+
             info.detail = "".join(traceback.format_exception(exc))
         if self.strict:
             raise PluginError(f"plugin {plugin!r} failed: {message}") from exc
