@@ -1011,8 +1011,18 @@ def rate(
             if isinstance(text, bytes):
                 click.echo(text, nl=False)  # bytes go out as they are
                 continue
-            for chunk in [text] if isinstance(text, str) else text:
-                click.echo(chunk, nl=False)
+            if isinstance(text, str):
+                click.echo(text, nl=False)
+                continue
+            # a JSON report's pieces: JSON escapes every control character, so there is no terminal code for
+            # click.echo to strip from them (it would search every piece for one); written to the stream
+            # click.echo writes to, and flushed once
+            stdout = getattr(click.utils, "_default_text_stdout", lambda: sys.stdout)()
+            if stdout is None:  # no standard output at all (pythonw on Windows)
+                continue
+            for chunk in text:
+                stdout.write(chunk)
+            stdout.flush()
         else:
             _write_output(path, text)
             click.echo(f"wrote the {what} to {path}", err=True)
