@@ -410,51 +410,64 @@ def plain_plan(engine: Engine) -> Any:
     to_answer, compute_score = engine.to_answer, engine.compute_score
     steps, n_slots = _plan_steps(engine.plan)
     no_slots = [None] * n_slots
+    # each step as four fields, the fewer to unpack on each: a gate ``(_GATE, closure, slot, ids decided)``,
+    # a question ``(_ENTRY, slot, id, (ids decided with it, enclosing id, derived value's closure))`` and a
+    # case score ``(_SCORE, id, score, None)``
+    walk: list[tuple[Any, ...]] = []
+    for kind, run, slot, qid, decided, parent, derive, score in steps:
+        if kind == _GATE:
+            walk.append((kind, run, slot, decided))
+        elif kind == _SCORE:
+            walk.append((kind, qid, score, None))
+        else:
+            walk.append((kind, slot, qid, (decided, parent, derive)))
 
     def settle(env: Any, vals: dict[str, Any], na: dict[str, Any], scores: dict[str, Any]) -> None:
         results = no_slots.copy()  # each shared condition's result, by slot
         pop = vals.pop
-        for kind, run, slot, qid, decided, parent, derive, score in steps:
-            if kind == _GATE:
-                applies = run(env)
+        for kind, a, b, c in walk:
+            if kind == _GATE:  # a: the condition's closure, b: its slot, c: the ids it decides
+                applies = a(env)
                 if applies is not True:
                     if applies is not False:
                         applies = truth(applies)
-                    if applies is not True:
-                        for q in decided:
+                    if applies is False:
+                        for q in c:
+                            na[q] = False
+                            pop(q, None)
+                    elif applies is not True:
+                        for q in c:
                             na[q] = applies
-                        if applies is False:
-                            for q in decided:
-                                pop(q, None)
-                results[slot] = applies
+                results[b] = applies
                 continue
-            if kind == _SCORE:
-                v = compute_score(score, env)
-                scores[qid] = v
-                vals[qid] = UNKNOWN if v is None else v
+            if kind == _SCORE:  # a: the score's id, b: the score
+                v = compute_score(b, env)
+                scores[a] = v
+                vals[a] = UNKNOWN if v is None else v
                 continue
-            applies = True if slot < 0 else results[slot]
+            decided, parent, derive = c  # a: the slot of the question's condition (-1: none), b: its id
+            applies = True if a < 0 else results[a]
             if parent is not None:
                 above = na.get(parent, True)
                 if above is False or (above is UNKNOWN and applies is True):
                     applies = above
             if applies is not True:
-                na[qid] = applies
+                na[b] = applies
                 for q in decided:
                     na[q] = applies
                 if applies is False:
-                    pop(qid, None)
+                    pop(b, None)
                     for q in decided:
                         pop(q, None)
                     continue
             if derive is not None:
                 v = derive(env)
                 if v is True or v is False:
-                    v = to_answer(qid, v)
+                    v = to_answer(b, v)
                 if v is UNKNOWN:
-                    pop(qid, None)
+                    pop(b, None)
                 else:
-                    vals[qid] = v
+                    vals[b] = v
 
     return settle
 
