@@ -10,7 +10,7 @@ import pytest
 
 import inspectkit
 from inspectkit.errors import UsageError
-from inspectkit.model import AnswerType, Choice, InvalidAnswer
+from inspectkit.model import AnswerType, Category, Choice, InvalidAnswer
 
 
 def messages(result: Any, kind: str = "errors") -> list[str]:
@@ -391,6 +391,11 @@ class _Text(str):
 
 
 _ABC = tuple(Choice(code=c, label=c) for c in "abc")
+_BY_CATEGORY = {
+    "name": "per_category",
+    "choices": tuple(Choice(code=c, label=c) for c in ("yes", "no")),
+    "categories": (Category(code="x", label="x"), Category(code="y", label="y", na=True)),
+}
 
 
 @pytest.mark.parametrize(
@@ -409,6 +414,9 @@ _ABC = tuple(Choice(code=c, label=c) for c in "abc")
         ({"name": "multi", "choices": _ABC, "max_choices": 1}, ["a", "b"], "2 choices given; at most 1 allowed"),
         ({"name": "multi", "choices": _ABC}, [], []),
         ({"name": "text", "max_words": 2}, "one two three", "3 words; at most 2 allowed"),
+        (_BY_CATEGORY, {"x": True, "y": "n/a"}, {"x": "yes", "y": "n/a"}),
+        (_BY_CATEGORY, {"x": _Text("yes")}, "x: 'yes' is not one of: yes, no"),
+        (_BY_CATEGORY, {"x": "n/a"}, "x: 'n/a' is not one of: yes, no"),
     ],
 )
 def test_the_quick_checks_of_common_answers_leave_the_rest_to_the_full_ones(kind: Any, value: Any, outcome: Any) -> None:

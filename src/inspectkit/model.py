@@ -262,8 +262,17 @@ class AnswerType:
             allowed = frozenset(self.codes + ((NA,) if na else ()))
             with_na = allowed | {NA}
             cat_na = {c.code for c in self.categories if c.na}
+            codes_for = {c: with_na if c in cat_na else allowed for c in cats}  # each category's answers
 
             def per_category(value: Any) -> Any:
+                # the common case first: a mapping of categories to their codes, copied as it is (anything
+                # else, a true or false to turn into yes or no included, goes the long way below)
+                if value.__class__ is dict:
+                    for k, v in value.items():
+                        if v.__class__ is not str or v not in codes_for.get(k, ()):
+                            break
+                    else:
+                        return dict(value)
                 if not isinstance(value, dict):
                     raise InvalidAnswer("expected one answer per category, as a mapping category: value")
                 out = {}
