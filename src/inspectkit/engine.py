@@ -690,18 +690,15 @@ class Engine:
         self.overridable = [s for s in self.summaries if s.overriding]
         self._unanswerable: dict[str, str] = {}  # id -> why it takes no answer (the same for every case)
         # the rules' compiled closures, called directly on the hot path (not through Expression.__call__)
-        self._suggest_runs = [(qid, expr, expr.run) for qid, expr in self.suggests.items()]
-        self._check_runs = [(check, check.when.run) for check in framework.checks]
-        self._error_check_runs = [(check, run) for check, run in self._check_runs if check.severity == "error"]
         self._sample_runs = [(rule, rule.exclude_when.run) for rule in framework.sample]
         # each check's message is the same for every case it holds in: made once (messages are frozen)
         self._check_steps = [
-            (run, check.severity == "error", check.question, Message(check.question, check.message, check.id))
-            for check, run in self._check_runs
+            (check.when.run, check.severity == "error", check.question, Message(check.question, check.message, check.id))
+            for check in framework.checks
         ]
         self._error_check_steps = [step for step in self._check_steps if step[1]]
         # what the rules suggest: (id, compiled closure, whether True/False read as yes/no)
-        self._suggest_steps = [(qid, run, self._yes_no(qid)) for qid, _expr, run in self._suggest_runs]
+        self._suggest_steps = [(qid, expr.run, self._yes_no(qid)) for qid, expr in self.suggests.items()]
         self._suggestion_texts: dict[tuple[str, str, str], Message] = {}  # (id, given, suggested) -> its warning
         # each overriding factor as its sentence inside the warning (no full stop: it would read ".;") and its closure
         self._override_steps = [
@@ -813,15 +810,14 @@ class Engine:
         return tuple(s for s in siblings if s != summary.id and self.items[s].per_case and self.items[s].kind != "summary")
 
     def _yes_no(self, qid: str) -> bool:
+        """Whether the question is answered yes or no (a rule's true or false then reads as yes or no)."""
         item = self.items.get(qid)
         return item is not None and item.answer is not None and item.answer.name == "yes_no"
 
     def to_answer(self, qid: str, value: Any) -> Any:
         """A derived value in the question's own terms (a yes/no question gets yes or no)."""
-        if value is True or value is False:
-            item = self.items.get(qid)
-            if item is not None and item.answer is not None and item.answer.name == "yes_no":
-                return "yes" if value else "no"
+        if (value is True or value is False) and self._yes_no(qid):
+            return "yes" if value else "no"
         return value
 
     # -- case scores
