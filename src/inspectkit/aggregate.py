@@ -11,6 +11,7 @@ import datetime
 import itertools
 import operator
 import re
+from collections import _count_elements  # type: ignore[attr-defined]  # Counter.update's loop, for plain dicts
 from collections.abc import Iterable, Iterator, Mapping
 from fractions import Fraction
 from pathlib import Path
@@ -881,10 +882,9 @@ class Rater:
                 group_tallies = self._group_tallies[key] = [table[t.id] for t in tallies]
             _count(group_tallies, codes)
         if counted:
+            counts = report.counts
             for count_id, qid, values in counted:
-                bucket = report.counts[count_id][qid]
-                for value in values:
-                    bucket[value] = bucket.get(value, 0) + 1
+                _count_elements(counts[count_id][qid], values)  # bucket[value] = bucket.get(value, 0) + 1, in C
 
     def _tallies_of(self, case_edition: str) -> list[ItemTally]:
         """The tallies a case of ``case_edition`` adds to, one per code of its record."""
