@@ -27,6 +27,7 @@ import os
 import re
 import stat
 from collections.abc import Callable, Iterator
+from io import BytesIO
 from pathlib import Path
 from typing import IO, Any
 
@@ -202,11 +203,15 @@ def raw_lines(path: Path, start: int = 0, end: int | None = None, first: int = 1
 _BLOCK_BYTES = 1 << 20  # JSON Lines are read this much at a time, and cut into lines in one call
 
 
-def _line_blocks(fh: IO[bytes], todo: int | None) -> Iterator[tuple[list[Any], bool]]:
-    """The lines from where ``fh`` stands, a block at a time: (lines, ended). A line is its bytes without the
-    newline, or, when it is over ``MAX_LINE_BYTES``, its size in bytes (newline included: the bytes are not
-    kept); ``ended`` is False only for the file's last line when no newline ends it. ``todo``: only the
-    lines that begin within that many bytes are read (the last of them to its end)."""
+def _line_blocks(fh: IO[bytes], todo: int | None) -> Iterator[list[Any]]:
+    """The lines from where ``fh`` stands, a block at a time. A line is its bytes with its newline (the file's
+    last line may have none), or, when it is over ``MAX_LINE_BYTES`` (its newline not counted), its size in
+    bytes (newline included: the bytes are not kept). ``todo``: only the lines that begin within that many
+    bytes are read (the last of them to its end).
+
+    A block is cut into lines by ``BytesIO.readlines``, which finds each newline with ``memchr`` and makes the
+    lines in C: for lines of a few kilobytes, about a tenth of the instructions ``bytes.split`` takes, which
+    looks at every byte in turn."""
     limit = MAX_LINE_BYTES
     carry = b""  # the start of a line that the next block goes on with
     over = 0  # the size so far of a line over the limit, whose bytes are dropped
@@ -225,20 +230,20 @@ def _line_blocks(fh: IO[bytes], todo: int | None) -> Iterator[tuple[list[Any], b
             return
         if not block:
             break
-        parts = block.split(b"\n")
-        tail = parts.pop()  # what follows the block's last newline: the start of a line
-        if parts:
+        lines = BytesIO(block).readlines()
+        tail = b"" if block[-1] == 10 else lines.pop()  # what follows the block's last newline: the start of a line
+        if lines:
             longer = len(block) > limit  # only then can a line within the block be over the limit
             if over:
-                parts[0] = over + len(parts[0]) + 1
+                lines[0] = over + len(lines[0])
                 over = 0
             elif carry:
-                parts[0] = carry + parts[0]
-                longer = longer or len(parts[0]) > limit
+                lines[0] = carry + lines[0]
+                longer = longer or len(lines[0]) > limit
             if longer:
-                for i, part in enumerate(parts):
-                    if part.__class__ is bytes and len(part) > limit:
-                        parts[i] = len(part) + 1
+                for i, line in enumerate(lines):
+                    if line.__class__ is bytes and len(line) > limit + 1:  # more than the limit before its newline
+                        lines[i] = len(line)
             carry = tail
         elif over:
             over += len(tail)
@@ -247,14 +252,14 @@ def _line_blocks(fh: IO[bytes], todo: int | None) -> Iterator[tuple[list[Any], b
             carry += tail
         if len(carry) > limit:
             over, carry = len(carry), b""
-        if parts:
-            yield parts, True
+        if lines:
+            yield lines
         if todo is not None and todo < 0:
             return
     if over:
-        yield [over], False
+        yield [over]
     elif carry:
-        yield [carry], False
+        yield [carry]
 
 
 def json_lines(path: Path, start: int = 0, end: int | None = None, first: int = 1) -> Iterator[tuple[int, Any]]:
@@ -277,7 +282,7 @@ def json_lines(path: Path, start: int = 0, end: int | None = None, first: int = 
     with open_regular(path) as fh:
         if start:
             fh.seek(start)
-        for lines, ended in _line_blocks(fh, None if end is None else end - start):
+        for lines in _line_blocks(fh, None if end is None else end - start):
             for line in lines:
                 number += 1
                 try:
@@ -286,10 +291,10 @@ def json_lines(path: Path, start: int = 0, end: int | None = None, first: int = 
                     if line.__class__ is int:
                         yield number, line_too_long(path, number, line)
                     elif line.strip():  # read again in full, for the very message load_json gives
-                        yield number, _json_line(line + b"\n" if ended else line, source, number)
+                        yield number, _json_line(line, source, number)
                     continue
                 if plain is None or not plain(doc, line):
-                    doc = _checked_line(doc, line + b"\n" if ended else line, source, number)
+                    doc = _checked_line(doc, line, source, number)
                 yield number, doc
 
 
