@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from inspectkit.errors import suggestion
-from inspectkit.expressions import NA, UNKNOWN, Expression, sufficiency, truth
+from inspectkit.expressions import NA, UNKNOWN, Expression, opening, sufficiency, truth
 from inspectkit.model import MET, NOT_MET, CaseScore, Framework, InvalidAnswer, Item
 from inspectkit.records import FrozenInstanceError
 
@@ -691,18 +692,44 @@ class Engine:
         self._unanswerable: dict[str, str] = {}  # id -> why it takes no answer (the same for every case)
         # the rules' compiled closures, called directly on the hot path (not through Expression.__call__)
         self._sample_runs = [(rule, rule.exclude_when.run) for rule in framework.sample]
+        # a condition that several checks and overriding factors open with (``A and ...``, the same A; the four
+        # most shared) is worked out once a case, before the checks: a rule that opens with A holds only where A
+        # holds, and there as the rest of it gives. The checks and the factors are listed for each combination of
+        # those conditions holding (a bit each), leaving out the rules whose opening condition does not hold and
+        # with only the rest of those whose does: a case walks the lists its conditions pick
+        rules = [check.when for check in framework.checks] + [o.when for s in self.overridable for o in s.overriding]
+        openings = {id(rule): opening(rule) for rule in rules}
+        opened = Counter(found[0] for found in openings.values() if found is not None)
+        bits = {key: 1 << n for n, (key, count) in enumerate(opened.most_common(4)) if count > 1}
+        self._openings: list[tuple[int, Callable[[Any], Any]]] = []  # (bit, closure) of each shared opening condition
+
+        def step_of(rule: Expression) -> tuple[int, Callable[[Any], Any]]:
+            """``(bit of its shared opening condition, the closure of the rest)``, or ``(0, the whole rule)``."""
+            found = openings[id(rule)]
+            if found is None or found[0] not in bits:
+                return 0, rule.run
+            bit = bits[found[0]]
+            first, rest = found[1]()
+            if all(b != bit for b, _ in self._openings):
+                self._openings.append((bit, first))
+            return bit, rest
+
         # each check's message is the same for every case it holds in: made once (messages are frozen)
-        self._check_steps = [
-            (check.when.run, check.severity == "error", check.question, Message(check.question, check.message, check.id))
+        checks = [
+            (*step_of(check.when), check.severity == "error", check.question, Message(check.question, check.message, check.id))
             for check in framework.checks
         ]
-        self._error_check_steps = [step for step in self._check_steps if step[1]]
+        self._check_steps = [[(run, *rest) for bit, run, *rest in checks if bit & mask == bit] for mask in range(1 << len(bits))]
+        self._error_check_steps = [[step for step in steps if step[1]] for steps in self._check_steps]
         # what the rules suggest: (id, compiled closure, whether True/False read as yes/no)
         self._suggest_steps = [(qid, expr.run, self._yes_no(qid)) for qid, expr in self.suggests.items()]
         self._suggestion_texts: dict[tuple[str, str, str], Message] = {}  # (id, given, suggested) -> its warning
         # each overriding factor as its sentence inside the warning (no full stop: it would read ".;") and its closure
+        # (by the shared opening conditions that hold, as the checks are; a summary with none left is left out)
+        factors = [(s.id, [(o.message.strip().rstrip("."), *step_of(o.when)) for o in s.overriding]) for s in self.overridable]
         self._override_steps = [
-            (s.id, tuple((o.message.strip().rstrip("."), o.when.run) for o in s.overriding)) for s in self.overridable
+            [(sid, found) for sid, of in factors if (found := tuple((t, run) for t, bit, run in of if bit & mask == bit))]
+            for mask in range(1 << len(bits))
         ]
         self._override_texts: dict[tuple[str, ...], Message] = {}  # (summary, factors...) -> its warning
         # per-category answers: each category's condition as a slot, one per condition text, so that a condition
@@ -1179,7 +1206,12 @@ class Engine:
                     warnings.append(message)
                 else:
                     warnings.append(self._differs(qid, given, sv))
-        for when, is_error, question, message in self._check_steps if warn else self._error_check_steps:
+        holds = 0  # the shared opening conditions that hold in this case, a bit each
+        for bit, first in self._openings:
+            v = first(env)
+            if v is True or (v is not False and truth(v) is True):
+                holds |= bit
+        for when, is_error, question, message in (self._check_steps if warn else self._error_check_steps)[holds]:
             v = when(env)
             if v is True or (v is not False and truth(v) is True):
                 if is_error:
@@ -1211,7 +1243,7 @@ class Engine:
                 )
             )
         overriding = self._override_texts
-        for sid, factors_of in self._override_steps if warn else ():
+        for sid, factors_of in self._override_steps[holds] if warn else ():
             if answers.get(sid) != "yes" or notes.get(sid) or na.get(sid, True) is False:
                 continue
             factors: list[str] | None = None

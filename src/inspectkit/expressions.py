@@ -1316,7 +1316,44 @@ def compile_expr(node: Node, functions: Mapping[str, Function], lists: Mapping[s
 
         return call
 
-    return c(node)
+    run = c(node)
+    if isinstance(node, BoolOp) and node.op == "and":
+        # a rule "A and B ...": A and the rest as closures of their own, compiled only when asked for (see
+        # ``opening``), for an engine to work out once a case an A that several of its rules open with
+        first, *rest = node.operands
+        rest_node = rest[0] if len(rest) == 1 else BoolOp(rest[0].pos, "and", rest, type=node.type)
+        run.conjuncts = lambda: (c(first), c(rest_node))  # type: ignore[attr-defined]
+    return run
+
+
+def shape(n: Node) -> Any:
+    """A checked tree as nested tuples: the same for the same rule, however it is spaced or wherever it stands."""
+    if isinstance(n, Literal):
+        return ("lit", n.value.__class__.__name__, n.value, n.type)
+    if isinstance(n, Ref):
+        return ("ref", n.id, n.type)
+    if isinstance(n, ListLit):
+        return ("list", n.type, *map(shape, n.items))
+    if isinstance(n, Unary):
+        return ("unary", n.op, n.type, shape(n.operand))
+    if isinstance(n, BoolOp):
+        return ("bool", n.op, n.type, *map(shape, n.operands))
+    if isinstance(n, (Compare, Arith)):
+        return (n.__class__.__name__, n.op, n.type, shape(n.left), shape(n.right))
+    if isinstance(n, Call):
+        return ("call", n.name, n.type, *map(shape, n.args))
+    if isinstance(n, IfElse):
+        return ("if", n.type, shape(n.cond), shape(n.then), None if n.otherwise is None else shape(n.otherwise))
+    raise ExpressionError("unsupported expression")  # pragma: no cover
+
+
+def opening(expr: Expression) -> tuple[Any, Callable[[], tuple[Compiled, Compiled]]] | None:
+    """For a rule ``A and B ...``: A's :func:`shape`, and a function that gives the closures of A and of the rest
+    (``B ...``). The rule holds exactly where A holds and the rest holds; None for a rule of another form."""
+    split = getattr(expr.run, "conjuncts", None)
+    if split is None or not isinstance(expr.tree, BoolOp):
+        return None
+    return shape(expr.tree.operands[0]), split
 
 
 @record
