@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -72,3 +73,49 @@ def test_repeated_case_ids_are_found_however_many_ids_wait_on_disk(monkeypatch) 
         held.add(case_id)
     assert len(seen._runs) > 20
     assert not seen.add("case-0" if "case-0" in held else next(iter(held)))
+
+
+def test_warnings_spilled_as_the_report_lists_them_read_back_and_write_the_same_text(tmp_path: Path) -> None:
+    odd = [
+        "plain",
+        "line\nbreak\ttab \x00 nul \x1f",
+        'quote " and \\ back',
+        "é ü 漢字 🙂" * 40,
+        "lone \ud800 surrogate",
+        "\u2028",
+        "",
+    ]
+    rows = [
+        (
+            f"cases.jsonl:{i}",
+            f"case {i}" if i % 3 else None,
+            odd[i % 7] if i % 2 else None,
+            odd[i * 5 % 7] * 30,
+            i if i % 5 == 0 else None,
+        )
+        for i in range(3000)
+    ]
+    items = aggregate._warnings()
+    items.limit = 7
+    items.extend(rows[:5])
+    for row in rows[5:2000]:
+        items.append(row)
+    items.extend(rows[2000:])
+    assert items.spilled == 2993 and list(items) == rows and items[2500] == rows[2500]
+
+    # the text is the standard library's, over several blocks read back (a character may straddle two)
+    def expected(rows: list[tuple[Any, ...]]) -> str:
+        return json.dumps({"": aggregate._listed(rows)}, indent=2, ensure_ascii=False)[len('{\n  "": ') : -len("\n}")]
+
+    assert items._file.seek(0, 2) > 3 << 20
+    assert "".join(aggregate._text_list(items.texts())) == expected(rows)
+    # handed to another process's list as the file holds it, then appended to
+    with open(tmp_path / "part", "wb") as fh:
+        assert items.hand_over(fh) == 3000
+    taken = aggregate._warnings()
+    with open(tmp_path / "part", "rb") as fh:
+        taken.take(fh, 3000)
+    taken.append(rows[0])
+    assert list(taken) == rows + rows[:1]
+    assert "".join(aggregate._text_list(taken.texts())) == expected(rows + rows[:1])
+    assert "".join(aggregate._text_list(aggregate._warnings().texts())) == "[]"

@@ -26,14 +26,12 @@ from inspectkit.intervals import rounded
 from inspectkit.jsontext import strict_dumps
 from inspectkit.model import MET, Band, Framework
 from inspectkit.spill import SeenIds as SeenIds  # export finds repeated ids with the same class
-from inspectkit.spill import SpillList
+from inspectkit.spill import SpillList, listed_text
 
-try:  # orjson writes the report's long lists (warnings, errors, cases left out) ten times faster
-    from orjson import OPT_INDENT_2 as _OPT_INDENT_2
+try:  # orjson writes the report's long lists (warnings, errors, cases left out) ten times faster (listed_text)
     from orjson import dumps as _orjson_dumps
 except ImportError:  # pragma: no cover - a platform without an orjson wheel
     _orjson_dumps = None  # type: ignore[assignment]
-    _OPT_INDENT_2 = 0
 
 # what a judged case is (records passed from judge() to apply())
 _UNREAD, _FOREIGN, _ERRORS, _EXCLUDED, _COUNTED = range(5)
@@ -161,7 +159,13 @@ def _problems() -> SpillList:
 
 
 def _warnings() -> SpillList:
-    return SpillList(decode=tuple)  # tuples are written as JSON arrays as they are
+    # (source, case id, question, message, line) tuples; past the first, written as the report lists them
+    return SpillList(listed=_listed, unlisted=_warning_of)
+
+
+def _entries() -> SpillList:
+    """A list of plain mappings (cases left out, undecided); past the first, written as the report lists them."""
+    return SpillList(listed=list)
 
 
 def _listed(rows: Iterable[Any]) -> list[dict[str, Any]]:
@@ -173,6 +177,11 @@ def _listed(rows: Iterable[Any]) -> list[dict[str, Any]]:
         else {"source": source, "case_id": case_id, "question": question, "message": message, "line": line}
         for source, case_id, question, message, line in rows
     ]
+
+
+def _warning_of(entry: dict[str, Any]) -> tuple[Any, ...]:
+    """A warning as :func:`_listed` lists it, as the tuple it was made from."""
+    return (entry["source"], entry["case_id"], entry["question"], entry["message"], entry.get("line"))
 
 
 @attrs.define(on_setattr=attrs.setters.NO_OP)  # set per case: no hook (the lists are converted when made)
@@ -189,9 +198,9 @@ class RatingReport:
     cases: int = 0
     # what is kept per case (left out, errors, warnings) is a SpillList: beyond its first entries, it waits in
     # a temporary file, so memory stays flat however many cases fail
-    excluded: SpillList = attrs.field(factory=SpillList, converter=_spill)
+    excluded: SpillList = attrs.field(factory=_entries, converter=lambda v: _spill(v, _entries))
     # counted cases whose sample rules cannot be decided from their answers: {case_id, source, rules}
-    undecided: SpillList = attrs.field(factory=SpillList, converter=_spill)
+    undecided: SpillList = attrs.field(factory=_entries, converter=lambda v: _spill(v, _entries))
     items: dict[str, ItemTally] = attrs.field(factory=dict)
     counts: dict[str, dict[str, dict[str, int]]] = attrs.field(factory=dict)
     ratings: dict[str, StandardRating] = attrs.field(factory=dict)
@@ -226,11 +235,6 @@ class RatingReport:
         """The warnings as problems to print (made one at a time: there may be very many)."""
         for source, case_id, question, message, line in self.warnings:
             yield CaseProblem(source, case_id, Message(question, message, None, line))
-
-    def _warning_batches(self) -> Iterator[list[dict[str, Any]]]:
-        """The warnings as :meth:`_warning_entries` gives them, a list at a time."""
-        for batch in self.warnings.batches(1000):
-            yield _listed(batch)
 
     def _error_batches(self) -> Iterator[list[dict[str, Any]]]:
         """The errors as the report lists them (``Message.to_dict`` with the source and case), a list at a time."""
@@ -270,8 +274,8 @@ class RatingReport:
         """The report as plain data. ``lazy``: the per-case lists (left out, errors, warnings) are iterables
         read as they are written (:func:`json_chunks`), not lists held whole."""
 
-        def listed(make: Any, batches: Any = None) -> Any:
-            return _Lazy(make, plain=True, batches=batches) if lazy else list(make())
+        def listed(make: Any, batches: Any = None, texts: Any = None) -> Any:
+            return _Lazy(make, plain=True, batches=batches, texts=texts) if lazy else list(make())
 
         out: dict[str, Any] = {
             "edition": self.edition,
@@ -279,8 +283,8 @@ class RatingReport:
             **{k: v for k, v in (("provider_name", self.provider_name), ("inspection_date", self.inspection_date)) if v},
             "cases": self.cases,
             "cases_by_edition": dict(self.by_edition),
-            "excluded": listed(lambda: iter(self.excluded), lambda: self.excluded.batches(1000)),
-            "undecided": listed(lambda: iter(self.undecided), lambda: self.undecided.batches(1000)),
+            "excluded": listed(lambda: iter(self.excluded), texts=self.excluded.texts),
+            "undecided": listed(lambda: iter(self.undecided), texts=self.undecided.texts),
             "minimum_cases": self.minimum_cases,
             "items": {i.id: i.record(self.minimum_cases) for i in self.items.values()},
             "item_records": self.item_records(),
@@ -289,7 +293,7 @@ class RatingReport:
                 self._error_batches,
             ),
             "error_count": len(self.errors),
-            "warnings": listed(self._warning_entries, self._warning_batches),
+            "warnings": listed(self._warning_entries, texts=self.warnings.texts),
             "warning_count": len(self.warnings),
         }
         if self.edition_version is not None:
@@ -334,10 +338,11 @@ class _Lazy:
     ``plain``: every entry is a mapping of text keys to text, whole numbers, null or lists of text, which
     orjson writes exactly as the standard library would, a thousand entries at a time."""
 
-    def __init__(self, make: Any, plain: bool = False, batches: Any = None):
+    def __init__(self, make: Any, plain: bool = False, batches: Any = None, texts: Any = None):
         self.make = make
         self.plain = plain
         self.batches = batches  # what makes the same entries a list at a time (plain ones only), or None
+        self.texts = texts  # what gives them as the report's text (SpillList.texts), or None
 
     def __iter__(self) -> Iterator[Any]:
         return iter(self.make())
@@ -377,6 +382,9 @@ def json_chunks(data: dict[str, Any]) -> Iterator[str]:
         if not isinstance(value, _Lazy):
             yield dumps(value, "  ")
             continue
+        if value.texts is not None:
+            yield from _text_list(value.texts())
+            continue
         if value.plain and _orjson_dumps is not None:
             yield from _plain_list(value, value.batches)
             continue
@@ -392,15 +400,9 @@ def json_chunks(data: dict[str, Any]) -> Iterator[str]:
     yield "\n}\n"
 
 
-_IN_KEY, _KEY_END = len('{\n  "": ['), len("\n  ]\n}")  # around a list written as a key's value
-
-
 def _plain_list(entries: Iterable[Any], batches: Any = None) -> Iterator[str]:
     """A long list of plain entries (see :class:`_Lazy`) in the report's layout, a thousand entries per call
-    to orjson (or the lists ``batches()`` makes); a batch orjson cannot write (text holding a lone surrogate)
-    is written by the standard library."""
-    import json
-
+    to orjson (or the lists ``batches()`` makes): :func:`listed_text`."""
     if batches is None:
         it = iter(entries)
         batches = lambda: iter(lambda: list(itertools.islice(it, 1000)), [])  # noqa: E731
@@ -408,14 +410,18 @@ def _plain_list(entries: Iterable[Any], batches: Any = None) -> Iterator[str]:
     for batch in batches():
         if not batch:
             continue
-        try:
-            # written as the value of a key, orjson puts each entry four spaces in, as the report has it:
-            # '{\n  "": [' + '\n    {...},\n    {...}' + '\n  ]\n}'
-            text = str(memoryview(_orjson_dumps({"": batch}, option=_OPT_INDENT_2))[_IN_KEY:-_KEY_END], "utf-8")
-        except (TypeError, ValueError):
-            # "[\n  {...},\n  {...}\n]" -> each entry four spaces in, as a list inside the report
-            text = json.dumps(batch, indent=2, ensure_ascii=False, default=str)[1:-2].replace("\n", "\n  ")
-        yield ("," if opened else "[") + text
+        yield ("," if opened else "[") + listed_text(batch).decode("utf-8", "surrogatepass")
+        opened = True
+    yield "\n  ]" if opened else "[]"
+
+
+def _text_list(texts: Iterable[str]) -> Iterator[str]:
+    """A long list in the report's layout from the pieces of :meth:`SpillList.texts` (a comma before every entry)."""
+    opened = False
+    for text in texts:
+        if not text:
+            continue
+        yield text if opened else "[" + text[1:]
         opened = True
     yield "\n  ]" if opened else "[]"
 

@@ -5,18 +5,26 @@ have a million of each. Holding them all would make memory grow with the batch; 
 holds the first ``limit`` entries and appends the rest, as JSON (a batch of entries to a line), to an anonymous temporary file (gone
 when the process ends), and reads them back in order when the report is written. Entries are plain data
 (or made so by ``encode``/``decode``); nothing read back is ever executed.
+
+A list given ``listed`` (what the report lists for a batch of entries) writes the rest as the report's text
+for them instead (:func:`listed_text`), each batch after a NUL byte (JSON text never holds one): writing the
+report then copies that text (:meth:`SpillList.texts`) rather than reading every entry back and writing it again.
 """
 
 from __future__ import annotations
 
+import codecs
 import itertools
 import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
 try:
+    from orjson import OPT_INDENT_2 as _OPT_INDENT_2
     from orjson import dumps as _dumps
     from orjson import loads as _loads
+
+    _indented = _dumps
 except ImportError:  # pragma: no cover - a platform without an orjson wheel
     import json as _json
 
@@ -24,6 +32,8 @@ except ImportError:  # pragma: no cover - a platform without an orjson wheel
         return _json.dumps(value, ensure_ascii=False).encode()
 
     _loads = _json.loads  # type: ignore[assignment]
+    _indented = None  # type: ignore[assignment]
+    _OPT_INDENT_2 = 0
 
 try:  # hashlib's own blake2b, without loading hashlib's OpenSSL part
     from _blake2 import blake2b as _blake2b
@@ -37,6 +47,41 @@ _BATCH = 500  # entries written to the file together, as one JSON array on one l
 
 def _same(value: Any) -> Any:
     return value
+
+
+_IN_KEY, _KEY_END = len('{\n  "": ['), len("\n  ]\n}")  # around a list written as a key's value
+_SEP = b"\x00"  # before each batch of a list's text in its file
+
+
+def listed_text(entries: list[Any]) -> bytes:
+    """Entries as a report lists them: ``\n    entry,\n    entry`` (UTF-8), four spaces in, as
+    ``json.dumps(report, indent=2, ensure_ascii=False, default=str)`` writes a list that is a top-level key's
+    value. orjson writes plain entries (mappings of text and whole numbers) as the standard library does; a batch
+    orjson cannot write (text holding a lone surrogate) is written by the standard library (kept by
+    ``surrogatepass``, as the report's text holds it)."""
+    if _indented is not None:
+        try:
+            # written as the value of a key, orjson puts each entry four spaces in, as the report has it:
+            # '{\n  "": [' + '\n    {...},\n    {...}' + '\n  ]\n}'
+            return _indented({"": entries}, option=_OPT_INDENT_2)[_IN_KEY:-_KEY_END]
+        except (TypeError, ValueError):
+            pass
+    import json
+
+    # "[\n  {...},\n  {...}\n]" -> each entry four spaces in, as a list inside the report
+    text = json.dumps(entries, indent=2, ensure_ascii=False, default=str)[1:-2].replace("\n", "\n  ")
+    return text.encode("utf-8", "surrogatepass")
+
+
+def _listed_entries(text: bytes) -> list[Any]:
+    """The entries :func:`listed_text` wrote, read back."""
+    text = b"[" + text + b"\n]"
+    try:
+        return _loads(text)
+    except ValueError:  # a lone surrogate, which orjson does not read
+        import json
+
+        return json.loads(text.decode("utf-8", "surrogatepass"))
 
 
 def _read_at(fh: IO[bytes], pos: int, size: int = 1 << 20) -> bytes:
@@ -53,7 +98,7 @@ def _read_at(fh: IO[bytes], pos: int, size: int = 1 << 20) -> bytes:
 class SpillList:
     """Append-only and iterable like a list; entries past ``limit`` wait in a temporary file."""
 
-    __slots__ = ("limit", "_encode", "_decode", "_head", "_file", "_n", "_pending")
+    __slots__ = ("limit", "_encode", "_decode", "_listed", "_unlisted", "_head", "_file", "_n", "_pending")
 
     def __init__(
         self,
@@ -61,10 +106,16 @@ class SpillList:
         limit: int | None = None,
         encode: Callable[[Any], Any] = _same,
         decode: Callable[[Any], Any] = _same,
+        listed: Callable[[list[Any]], list[Any]] | None = None,
+        unlisted: Callable[[Any], Any] = _same,
     ):
+        """``listed``: the report's entries for a batch of (encoded) entries, written to the file as the
+        report's text; ``unlisted`` makes one of them the encoded entry again, when the entries are read back."""
         self.limit = LIMIT if limit is None else limit
         self._encode = encode
         self._decode = decode
+        self._listed = listed
+        self._unlisted = unlisted
         self._head: list[Any] = []
         self._file: IO[bytes] | None = None
         self._n = 0
@@ -87,8 +138,14 @@ class SpillList:
             import tempfile
 
             self._file = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the list
-        self._file.write(_dumps(self._pending) + b"\n")
+        self._file.write(self._stored(self._pending))
         self._pending = []
+
+    def _stored(self, encoded: list[Any]) -> bytes:
+        """A batch of encoded entries as the file holds it."""
+        if self._listed is None:
+            return _dumps(encoded) + b"\n"
+        return _SEP + listed_text(self._listed(encoded))
 
     def extend(self, values: Iterable[Any]) -> None:
         if self._encode is not _same or len(self._head) < self.limit or not isinstance(values, list):
@@ -117,7 +174,7 @@ class SpillList:
         """Write every entry to ``fh`` as the temporary file holds them (for :meth:`take`); how many."""
         encode = self._encode
         for start in range(0, len(self._head), _BATCH):
-            fh.write(_dumps([v if encode is _same else encode(v) for v in self._head[start : start + _BATCH]]) + b"\n")
+            fh.write(self._stored([v if encode is _same else encode(v) for v in self._head[start : start + _BATCH]]))
         self._flush()
         if self._file is not None:
             self._file.flush()
@@ -172,23 +229,55 @@ class SpillList:
             yield head[start : start + size] if encode is _same else [encode(v) for v in head[start : start + size]]
         yield from self._spilled()
 
+    def texts(self) -> Iterator[str]:
+        """Every entry as the report lists it (a list given ``listed``), in pieces of text that together are
+        ``,\n    entry,\n    entry...`` (a comma before the first entry too): the entries held in memory are
+        written now, the file's text is copied as it is."""
+        head, encode, listed = self._head, self._encode, self._listed
+        assert listed is not None, "texts() is for a list given listed"
+        for start in range(0, len(head), 1000):
+            batch = head[start : start + 1000]
+            text = listed_text(listed(batch if encode is _same else [encode(v) for v in batch]))
+            yield "," + text.decode("utf-8", "surrogatepass")
+        self._flush()
+        if self._file is None:
+            return
+        self._file.flush()
+        decoder = codecs.getincrementaldecoder("utf-8")("surrogatepass")  # a block may end inside a character
+        pos = 0
+        while block := _read_at(self._file, pos):
+            pos += len(block)
+            yield decoder.decode(block.replace(_SEP, b","))
+        decoder.decode(b"", final=True)
+
     def _spilled(self) -> Iterator[list[Any]]:
-        """What waits in the temporary file, in order, one stored line's entries at a time (as stored)."""
+        """What waits in the temporary file, in order, one stored batch's entries at a time (encoded)."""
         self._flush()
         if self._file is None:
             return
         fh = self._file
         fh.flush()
+        sep = b"\n" if self._listed is None else _SEP
         pos, rest = 0, b""
         while True:  # read blocks at our own position: the file's own offset stays at the end, for appends
             block = _read_at(fh, pos)
             if not block:
                 break
             pos += len(block)
-            lines = (rest + block).split(b"\n")
+            lines = (rest + block).split(sep)
             rest = lines.pop()
             for line in lines:
-                yield _loads(line)
+                if line:
+                    yield self._read(line)
+        if rest:
+            yield self._read(rest)
+
+    def _read(self, stored: bytes) -> list[Any]:
+        if self._listed is None:
+            return _loads(stored)
+        unlisted = self._unlisted
+        entries = _listed_entries(stored)
+        return entries if unlisted is _same else [unlisted(e) for e in entries]
 
     def __getitem__(self, index: Any) -> Any:
         if isinstance(index, slice):
