@@ -1291,7 +1291,7 @@ def _shares(paths: list[Path], parts: int) -> Iterator[tuple[Any, ...]]:
     """The inputs cut into shares, in input order: ("lines", file, start, end, first line) for a byte range
     of a JSON Lines file, ("files", [paths]) for case files. Only newlines are counted here."""
     from inspectkit.files import iter_case_paths
-    from inspectkit.loading import line_starts
+    from inspectkit.loading import iter_line_starts
 
     files: list[str] = []
     for path in iter_case_paths(paths):
@@ -1299,7 +1299,7 @@ def _shares(paths: list[Path], parts: int) -> Iterator[tuple[Any, ...]]:
             if files:
                 yield ("files", files)
                 files = []
-            for start, end, first in line_starts(path, parts, _SMALLEST_SHARE):
+            for start, end, first in iter_line_starts(path, parts, _SMALLEST_SHARE):
                 yield ("lines", str(path), start, end, first)
         else:
             files.append(str(path))

@@ -342,10 +342,16 @@ def _plainly_within_limits(doc: Any, line: bytes) -> bool:
 def line_starts(path: Path, parts: int, smallest: int = 1 << 20) -> list[tuple[int, int, int]]:
     """A file cut into about ``parts`` byte ranges of at least ``smallest`` bytes, each starting at a line:
     (start, end, number of its first line). Only the file's newlines are counted, a block at a time."""
+    return list(iter_line_starts(path, parts, smallest))
+
+
+def iter_line_starts(path: Path, parts: int, smallest: int = 1 << 20) -> Iterator[tuple[int, int, int]]:
+    """:func:`line_starts`, each range given as soon as the newline that ends it is found: a worker can count
+    the first share while the rest of the file is read."""
     with open_regular(path) as fh:  # a missing file, a folder or a pipe: the same error as reading it
         size = os.fstat(fh.fileno()).st_size
         step = max(smallest, -(-size // max(parts, 1)))
-        cuts: list[tuple[int, int]] = [(0, 1)]  # (offset, line number there)
+        start, first = 0, 1  # the range not yet given: its offset, and the number of its first line
         target, offset, lines = step, 0, 0
         while target < size:
             block = fh.read(1 << 20)
@@ -357,11 +363,12 @@ def line_starts(path: Path, parts: int, smallest: int = 1 << 20) -> list[tuple[i
                     break
                 cut = offset + i + 1
                 if cut < size:
-                    cuts.append((cut, lines + block.count(b"\n", 0, i + 1) + 1))
+                    yield (start, cut, first)
+                    start, first = cut, lines + block.count(b"\n", 0, i + 1) + 1
                 target = cut + step
             lines += block.count(b"\n")
             offset += len(block)
-    return [(start, cuts[k + 1][0] if k + 1 < len(cuts) else size, line) for k, (start, line) in enumerate(cuts)]
+    yield (start, size, first)
 
 
 def line_too_long(path: Path, number: int, size: int) -> InputError:
