@@ -211,3 +211,25 @@ print("went on", stopping.requested, flush=True)
     )
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "went on True", done.stderr
+
+
+def test_ids_repeated_across_shares_are_found_however_many_blocks_their_files_hold(tmp_path: Path) -> None:
+    import random
+    from array import array
+
+    rng = random.Random(3)
+    shares: list[list[int]] = []
+    for size in (20000, 0, 9000, 1, 30000):  # blocks of 8,192 hashes: some shares hold several
+        top = 1 << 64 if len(shares) % 2 else 60000  # wide hashes, or many repeated ones
+        shares.append(sorted({rng.randrange(top) for _ in range(size)} | ({0, (1 << 64) - 1} if size > 1 else set())))
+    files = []
+    for i, keys in enumerate(shares):
+        (tmp_path / str(i)).write_bytes(array("Q", keys).tobytes())
+        files.append((str(tmp_path / str(i)), len(keys)))
+    expected, before = [], set()
+    for keys in shares:
+        expected.append(sorted(before.intersection(keys)))
+        before.update(keys)
+    assert aggregate._repeated_across(files) == expected
+    assert sum(map(len, expected)) > 5000 and expected[1] == [] and expected[2]
+    assert aggregate._repeated_across(files[:1] + files[3:4]) == [[], []]

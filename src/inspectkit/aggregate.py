@@ -1347,26 +1347,39 @@ def _share_worker(specs: Any, strict: bool, settings: dict[str, Any]) -> None:
 
 def _repeated_across(id_files: list[tuple[str, int]]) -> list[list[int]]:
     """For each share, the hashes of its case ids that an earlier share holds too (each share's file holds its
-    ids' hashes sorted, each once): merged a block at a time."""
-    import heapq
+    ids' hashes sorted, each once). The files are read a block at a time; every hash up to the lowest of the
+    blocks' last ones is settled at once: sorted together and compared with the next (in C), and only where two
+    are equal are the shares that hold them looked for (most sets of shares repeat no id at all)."""
+    import contextlib
     from array import array
-
-    def keys(index: int, name: str, count: int) -> Iterator[tuple[int, int]]:
-        with open(name, "rb") as fh:
-            while block := fh.read(8 << 13):  # a block of each share's hashes at a time: 64 KiB each
-                data = array("Q")
-                data.frombytes(block)
-                for key in data:
-                    yield key, index
+    from bisect import bisect_right
 
     repeated: list[list[int]] = [[] for _ in id_files]
-    last, first_share = None, -1
-    for key, index in heapq.merge(*(keys(i, name, count) for i, (name, count) in enumerate(id_files))):
-        if key == last:
-            if index != first_share:
-                repeated[index].append(key)
-        else:
-            last, first_share = key, index
+    with contextlib.ExitStack() as stack:
+        files = [stack.enter_context(open(name, "rb")) for name, _ in id_files]
+
+        def block(fh: Any) -> Any:  # a share's next hashes: 64 KiB of them
+            data = array("Q")
+            data.frombytes(fh.read(8 << 13))
+            return data
+
+        blocks = [block(fh) for fh in files]
+        while any(blocks):
+            edge = min(b[-1] for b in blocks if b)  # no share holds a hash up to this one in a later block
+            now = []
+            for index, data in enumerate(blocks):
+                if data:
+                    cut = bisect_right(data, edge)
+                    now.append((index, data[:cut]))
+                    blocks[index] = data[cut:] if cut < len(data) else block(files[index])
+            merged = sorted(itertools.chain.from_iterable(keys for _, keys in now))
+            if not any(map(operator.eq, merged, itertools.islice(merged, 1, None))):
+                continue  # no hash is in two shares (each share holds a hash once)
+            seen: set[int] = set()
+            for index, keys in now:
+                if not seen.isdisjoint(keys):
+                    repeated[index].extend(sorted(seen.intersection(keys)))
+                seen.update(keys)
     return repeated
 
 
