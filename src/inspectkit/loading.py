@@ -336,7 +336,16 @@ def _plainly_within_limits(doc: Any, line: bytes) -> bool:
             keys += sum(map(len, level))
         if keys != colons:  # pragma: no cover - keys are never more than colons
             return False
-    return depth + line.count(b"[") < MAX_DEPTH
+    # depth + [ < MAX_DEPTH: the [ are found one at a time by memchr (bytes.find), and only as many as could
+    # keep within the limit, where bytes.count would look at every byte (a case holds few lists)
+    room = MAX_DEPTH - depth
+    at = -1
+    while room > 0:
+        at = line.find(b"[", at + 1)
+        if at < 0:
+            return True
+        room -= 1
+    return False
 
 
 def line_starts(path: Path, parts: int, smallest: int = 1 << 20) -> list[tuple[int, int, int]]:
