@@ -631,3 +631,33 @@ def test_a_yaml_case_file_round_trip(registry: Any, tmp_path: Path) -> None:
     assert result.questions["2.1.1.a"].value == "n/a"
     assert result.questions["2.1.1"].value == "yes"
     assert result.questions["start_date"].value == dt.date(2024, 1, 1)
+
+
+class _Text(str):
+    """Text of a subclass of str, which no JSON parser gives."""
+
+
+def test_a_case_parsed_from_json_is_checked_as_any_mapping_is(engine: Any, make_case: Any, answers: Any) -> None:
+    """rate tells evaluate that a JSON line's case holds only plain text, so that an answer equal to one of its
+    codes is taken by set membership alone: whatever the answers hold, the result is the one for any mapping."""
+    import json
+
+    unusual = [
+        answers(),
+        answers(risk="LOW", case_ended=True, **{"2.1.1": False}),  # true and false read as yes and no
+        answers(risk=["low"]),
+        answers(risk={"low": "yes"}),
+        answers(risk=None, age=None),
+        answers(risk=1, case_ended=0.0),
+        answers(nope="yes", risk="nope"),
+        answers(age="30", order_months=6.0, needs="drugs"),
+        answers(risk_band="raised"),
+    ]
+    for given in unusual:
+        doc = json.loads(json.dumps(make_case(answers=given)))
+        fast, full = engine.evaluate(doc, from_json=True), engine.evaluate(doc)
+        assert fast.errors == full.errors and fast.warnings == full.warnings
+        assert list(fast.answers.items()) == list(full.answers.items()) and fast.not_recorded == full.not_recorded
+    # text of a subclass of str, equal to a code: made the plain code, as it always was
+    result = engine.evaluate(make_case(answers=answers(risk=_Text("low"))))
+    assert result.answers["risk"] == "low" and result.answers["risk"].__class__ is str

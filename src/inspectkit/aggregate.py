@@ -435,6 +435,7 @@ class CaseInput(NamedTuple):
     document: Any
     error: InputError | None = None
     line_of: Any = None
+    from_json: bool = False  # the document was parsed from JSON text (see Engine.evaluate)
 
 
 def _aggregated(fw: Framework, item: Any) -> bool:
@@ -785,7 +786,7 @@ class Rater:
                 line = case.line_of(("edition",)) if case.line_of else None
                 return (_FOREIGN, case.source, cid if isinstance(cid, str) else None, msg, line)
             engine = self.engines[case_edition] = self.registry.engine(case_edition)
-        ev = engine.evaluate(doc, line_of=case.line_of)
+        ev = engine.evaluate(doc, line_of=case.line_of, from_json=case.from_json)
         source, case_id = case.source, ev.case_id
         warnings = [(source, case_id, m.question, m.message, m.line) for m in ev.warnings]
         if ev.errors:
@@ -1250,7 +1251,7 @@ def _line_cases(path: Path, start: int = 0, end: int | None = None, first: int =
     name = str(path)
     for number, doc in json_lines(path, start, end, first):
         source = f"{name}:{number}"
-        yield CaseInput(source, None, doc) if isinstance(doc, InputError) else CaseInput(source, doc)
+        yield CaseInput(source, None, doc) if isinstance(doc, InputError) else CaseInput(source, doc, None, None, True)
 
 
 # -------------------------------------------------------------------------------------------- many processes

@@ -969,7 +969,7 @@ class Engine:
         return out
 
     # -- one case
-    def evaluate(self, case: Any, line_of: Any = None, warn: bool = True) -> Evaluation:
+    def evaluate(self, case: Any, line_of: Any = None, warn: bool = True, from_json: bool = False) -> Evaluation:
         """Check one case and settle its rules: errors, warnings, the sample, applicability and values.
 
         This is all ``rate`` needs; :meth:`assess` adds the per-question view and the judgement aids.
@@ -979,6 +979,9 @@ class Engine:
         a judgement against its indicators, which settles the rules again for each such judgement), so the
         errors, the sample, applicability, derived values and scores are the same and only some warnings
         and the suggestions are left out.
+        ``from_json=True`` says the case was parsed from JSON text (as ``rate`` reads a JSON Lines file): its text
+        is then all of class str, never a subclass, so an answer equal to one of its question's codes is that
+        code, and the check for a subclass is skipped. Anything else gives the same result either way.
         """
         fw = self.framework
         errors: list[Message] = []
@@ -1066,7 +1069,10 @@ class Engine:
         # everything else (numbers, lists, dates, text, and anything wrong) goes through its validator
         codes_of = self._codes_of
         try:
-            slow = [k for k, v in raw_answers.items() if v not in codes_of[k] or v.__class__ is not str]
+            if from_json:  # no subclass of str: a value equal to a code is one (a number, true or null is not)
+                slow = [k for k, v in raw_answers.items() if v not in codes_of[k]]
+            else:
+                slow = [k for k, v in raw_answers.items() if v not in codes_of[k] or v.__class__ is not str]
         except (KeyError, TypeError):  # an id no question has, or a list or mapping where one code belongs
             allowed_for = allowed.get
             slow = [k for k, v in raw_answers.items() if v.__class__ is not str or v not in allowed_for(k, _NO_CODES)]
