@@ -351,7 +351,7 @@ class CaseResult(_Result):
         }
 
 
-_GATE, _ENTRY, _SCORE = 0, 1, 2  # the kinds of step in a settled plan
+_IN, _GATE, _ENTRY, _SCORE = 3, 0, 1, 2  # the kinds of step in a settled plan
 
 
 def _plan_steps(plan: list[tuple[Any, ...]]) -> tuple[list[tuple[Any, ...]], int]:
@@ -411,13 +411,21 @@ def plain_plan(engine: Engine) -> Any:
     to_answer, compute_score = engine.to_answer, engine.compute_score
     steps, n_slots = _plan_steps(engine.plan)
     no_slots = [None] * n_slots
-    # each step as four fields, the fewer to unpack on each: a gate ``(_GATE, closure, slot, ids decided)``,
-    # a question ``(_ENTRY, slot, id, (ids decided with it, enclosing id, derived value's closure))`` and a
-    # case score ``(_SCORE, id, score, None)``
+    # a condition that is one answer against constants (``Q == "yes"``, ``Q in [...]``: its compiled closure
+    # names the test) is read in the walk itself, as that closure would read it, without a call
+    decides: list[tuple[str, ...]] = [()] * n_slots  # by slot: the ids a test decides (read when it is not true)
+    # each step as four fields, the fewer to unpack on each: a test ``(_IN, id read, codes that pass, slot)``, a
+    # gate ``(_GATE, closure, slot, ids decided)``, a question ``(_ENTRY, slot, id, (ids decided with it,
+    # enclosing id, derived value's closure))`` and a case score ``(_SCORE, id, score, None)``
     walk: list[tuple[Any, ...]] = []
     for kind, run, slot, qid, decided, parent, derive, score in steps:
         if kind == _GATE:
-            walk.append((kind, run, slot, decided))
+            read, codes, negated = getattr(run, "test", (None, None, True))  # a negated one keeps its closure
+            if not negated:
+                decides[slot] = decided
+                walk.append((_IN, read, codes, slot))
+            else:
+                walk.append((kind, run, slot, decided))
         elif kind == _SCORE:
             walk.append((kind, qid, score, None))
         else:
@@ -425,50 +433,63 @@ def plain_plan(engine: Engine) -> Any:
 
     def settle(env: Any, vals: dict[str, Any], na: dict[str, Any], scores: dict[str, Any]) -> None:
         results = no_slots.copy()  # each shared condition's result, by slot
-        pop = vals.pop
+        pop, get = vals.pop, vals.get
         for kind, a, b, c in walk:
-            if kind == _GATE:  # a: the condition's closure, b: its slot, c: the ids it decides
+            if kind == _IN:  # a: the id the condition reads, b: the values that make it true, c: its slot
+                applies = get(a, UNKNOWN)
+                if applies is not UNKNOWN:
+                    if applies in b:
+                        results[c] = True
+                        continue
+                    applies = False
+                results[c] = applies
+                ids = decides[c]
+            elif kind == _GATE:  # a: the condition's closure, b: its slot, c: the ids it decides
                 applies = a(env)
-                if applies is not True:
-                    if applies is not False:
-                        applies = truth(applies)
-                    if applies is False:
-                        for q in c:
-                            na[q] = False
-                            pop(q, None)
-                    elif applies is not True:
-                        for q in c:
-                            na[q] = applies
+                if applies is not True and applies is not False:
+                    applies = truth(applies)
                 results[b] = applies
-                continue
-            if kind == _SCORE:  # a: the score's id, b: the score
+                if applies is True:
+                    continue
+                ids = c
+            elif kind == _SCORE:  # a: the score's id, b: the score
                 v = compute_score(b, env)
                 scores[a] = v
                 vals[a] = UNKNOWN if v is None else v
                 continue
-            decided, parent, derive = c  # a: the slot of the question's condition (-1: none), b: its id
-            applies = True if a < 0 else results[a]
-            if parent is not None:
-                above = na.get(parent, True)
-                if above is False or (above is UNKNOWN and applies is True):
-                    applies = above
-            if applies is not True:
-                na[b] = applies
-                for q in decided:
-                    na[q] = applies
-                if applies is False:
-                    pop(b, None)
+            else:
+                decided, parent, derive = c  # a: the slot of the question's condition (-1: none), b: its id
+                applies = True if a < 0 else results[a]
+                if parent is not None:
+                    above = na.get(parent, True)
+                    if above is False or (above is UNKNOWN and applies is True):
+                        applies = above
+                if applies is not True:
+                    na[b] = applies
                     for q in decided:
-                        pop(q, None)
-                    continue
-            if derive is not None:
-                v = derive(env)
-                if v is True or v is False:
-                    v = to_answer(b, v)
-                if v is UNKNOWN:
-                    pop(b, None)
-                else:
-                    vals[b] = v
+                        na[q] = applies
+                    if applies is False:
+                        pop(b, None)
+                        for q in decided:
+                            pop(q, None)
+                        continue
+                if derive is not None:
+                    v = derive(env)
+                    if v is True or v is False:
+                        v = to_answer(b, v)
+                    if v is UNKNOWN:
+                        pop(b, None)
+                    else:
+                        vals[b] = v
+                continue
+            # a condition that does not hold, or cannot be told: the questions it decides
+            if applies is False:
+                for q in ids:
+                    na[q] = False
+                    pop(q, None)
+            else:
+                for q in ids:
+                    na[q] = applies
 
     return settle
 

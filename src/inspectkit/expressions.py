@@ -792,6 +792,7 @@ def _test(t: Test) -> Compiled:
         a = env.vals.get(qid, UNKNOWN)
         return UNKNOWN if a is UNKNOWN else a in pool
 
+    ref_in.test = t  # type: ignore[attr-defined]  # what it reads, for a caller to read the same in a loop of its own
     return ref_in
 
 
