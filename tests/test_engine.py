@@ -661,3 +661,41 @@ def test_a_case_parsed_from_json_is_checked_as_any_mapping_is(engine: Any, make_
     # text of a subclass of str, equal to a code: made the plain code, as it always was
     result = engine.evaluate(make_case(answers=answers(risk=_Text("low"))))
     assert result.answers["risk"] == "low" and result.answers["risk"].__class__ is str
+
+
+TEXT_DEFINITION = """\
+schema: 1
+edition: text_2024
+title: Text
+items:
+  - {id: seen, kind: case_detail, type: yes_no}
+  - {id: said, kind: background, type: text}
+  - {id: brief, kind: background, type: text, max_words: 2}
+  - {id: echo, kind: background, type: text, derive: said}
+scoring:
+  aggregate_kinds: [evidence]
+"""
+
+
+def test_text_where_any_will_do_is_taken_as_it_is(tmp_path: Path, registry_of: Any) -> None:
+    """An answer that is text, to a question any text answers, is taken in the pass that checks the codes: anything
+    else there (a number, a list, null, text of a subclass of str), and text with a word limit or to a derived
+    question, still goes through its check, with the result and messages that check gives."""
+    import json
+
+    path = tmp_path / "framework.yaml"
+    path.write_text(TEXT_DEFINITION, encoding="utf-8")
+    engine = registry_of(inspectkit.load_framework(path)).engine("text_2024")
+    for said in ("anything: at all", "", 12, 1.5, True, None, ["a"], {"a": "b"}):
+        for more in ({}, {"brief": "one two three"}, {"echo": "x"}, {"brief": 3, "echo": None}):
+            doc = {"case_id": "C1", "answers": {"seen": "yes", "said": said, **more}}
+            full = engine.evaluate(doc)
+            fast = engine.evaluate(json.loads(json.dumps(doc)), from_json=True)
+            assert fast.errors == full.errors and fast.warnings == full.warnings
+            assert list(fast.answers.items()) == list(full.answers.items()) and fast.not_recorded == full.not_recorded
+    result = engine.evaluate({"case_id": "C1", "answers": {"said": 12, "brief": "one two three", "echo": "x"}})
+    assert result.answers["said"] == "12" and "brief" not in result.answers
+    assert messages(result) == ["brief: 3 words; at most 2 allowed"]
+    assert [m.message.split(" (")[0] for m in result.warnings] == ["echo is worked out by the rules"]
+    text = _Text("as given")
+    assert engine.evaluate({"case_id": "C1", "answers": {"said": text}}).answers["said"] is text

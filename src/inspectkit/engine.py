@@ -26,6 +26,16 @@ _NO_CODES: frozenset[str] = frozenset()
 _UNSET: Any = object()  # a condition not worked out yet
 
 
+class _AnyText:
+    """What ``in`` finds every text in: the "codes" of a question whose answer is any text (``isinstance(v, str)``,
+    called in C: a subclass of str is in it too, which the caller checks for where it may be given one)."""
+
+    __contains__ = staticmethod(str.__instancecheck__)
+
+
+_ANY_TEXT = _AnyText()
+
+
 def safe_repr(value: Any) -> str:
     """A value for a message: shortened, and safe whatever it is (deeply nested, or a number with no repr)."""
     try:
@@ -780,8 +790,17 @@ class Engine:
             for i in self.case_items
             if i.answer is not None and i.answer.name in ("yes_no", "choice", "rating") and i.derive is None
         }
-        # every answerable id: its codes where it has one code, else nothing (what a hashed lookup cannot settle)
-        self._codes_of: dict[Any, Any] = {qid: () for qid in self.validators} | self.allowed
+        # every answerable id: its codes where it has one code, any text where text of any length is its answer
+        # as it is (not derived: an answer to that is warned about), else nothing (what its validator settles)
+        self._codes_of: dict[Any, Any] = (
+            {qid: () for qid in self.validators}
+            | self.allowed
+            | {
+                i.id: _ANY_TEXT
+                for i in self.case_items
+                if i.answer is not None and i.answer.name == "text" and i.answer.max_words is None and i.derive is None
+            }
+        )
 
     def _plan(self) -> list[tuple[Any, ...]]:
         """Conditional questions, derived values and case scores, each after everything it depends on.
@@ -1086,8 +1105,9 @@ class Engine:
         allowed = self.allowed
         derives = self.derives
         not_recorded: set[str] = set()
-        # the common case, a valid code for a one-choice question, is checked by set membership in one pass;
-        # everything else (numbers, lists, dates, text, and anything wrong) goes through its validator
+        # the common cases, a valid code for a one-choice question and text where any text will do, are checked
+        # by membership in one pass; everything else (numbers, lists, dates, and anything wrong) goes through
+        # its validator
         codes_of = self._codes_of
         try:
             if from_json:  # no subclass of str: a value equal to a code is one (a number, true or null is not)
