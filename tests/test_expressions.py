@@ -246,6 +246,25 @@ def test_is_na_only_for_n_a(ev: Any) -> None:
     assert cond(ev, "is_na({2.1.1.a})") is False
 
 
+def _kleene(op: str, a: Any, b: Any) -> Any:
+    if op == "and":
+        return False if False in (a, b) else True if (a, b) == (True, True) else UNKNOWN
+    return True if True in (a, b) else False if (a, b) == (False, False) else UNKNOWN
+
+
+@pytest.mark.parametrize("op", ["and", "or"])
+def test_a_test_opening_and_or_or_reads_as_kleene_logic(ev: Any, op: str) -> None:
+    """``Q == "yes" and/or R`` (the test read inside the closure) gives what each side gives, combined in
+    three-valued logic, for every answer, n/a and unanswered included, and for a side that reads n/a."""
+    for first in (None, "yes", "no", "n/a"):
+        for second in (None, "yes", "no", "n/a"):
+            answers = {k: v for k, v in (("2__1__1__a", first), ("2__1__1__b", second)) if v is not None}
+            for right in ("{2.1.1.b}", "is_na({2.1.1.b})", "not is_na({2.1.1.b})"):
+                text = f'{{2.1.1.a}} == "yes" {op} {right}'
+                want = _kleene(op, cond(ev, '{2.1.1.a} == "yes"', **answers), cond(ev, right, **answers))
+                assert cond(ev, text, **answers) is want, (text, answers)
+
+
 def test_count_of_a_multi_answer(ev: Any) -> None:
     assert ev("count(needs)", needs=["drugs", "alcohol"]) == 2
     assert ev("count(needs)", needs=[]) == 0

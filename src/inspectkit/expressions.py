@@ -482,12 +482,16 @@ def _to_date(value: Any) -> Any:
         return UNKNOWN
 
 
+def _is_na(env: Any, qid: str) -> bool:
+    return env.value(qid) == NA
+
+
 def builtin_functions() -> dict[str, Function]:
     fns = [
         Function(
             "answered", lambda env, qid: env.answered(qid), ("ref",), "bool", "the case gives an answer (n/a included)", raw=True
         ),
-        Function("is_na", lambda env, qid: env.value(qid) == NA, ("ref",), "bool", "the question was answered n/a", raw=True),
+        Function("is_na", _is_na, ("ref",), "bool", "the question was answered n/a", raw=True),
         Function(
             "count",
             lambda v: len(v) if isinstance(v, (list, tuple)) else 0,
@@ -956,6 +960,50 @@ def _or_2(p1: Compiled, p2: Compiled) -> Compiled:
     return or_2
 
 
+def _and_test(t: Test, p2: Compiled) -> Compiled:
+    """``test and p2``, as ``_and_2`` gives it, the test read without a call."""
+    qid, pool, negate = t
+
+    def and_test(env: Any) -> Any:
+        a = env.vals.get(qid, UNKNOWN)
+        if a is UNKNOWN:
+            unknown = True
+        elif (a in pool) is negate:
+            return False
+        else:
+            unknown = False
+        w = p2(env)
+        if w is not True and w is not False:
+            w = truth(w)
+        if w is False:
+            return False
+        return UNKNOWN if unknown or w is UNKNOWN else True
+
+    return and_test
+
+
+def _or_test(t: Test, p2: Compiled) -> Compiled:
+    """``test or p2``, as ``_or_2`` gives it, the test read without a call."""
+    qid, pool, negate = t
+
+    def or_test(env: Any) -> Any:
+        a = env.vals.get(qid, UNKNOWN)
+        if a is UNKNOWN:
+            unknown = True
+        elif (a in pool) is not negate:
+            return True
+        else:
+            unknown = False
+        w = p2(env)
+        if w is not True and w is not False:
+            w = truth(w)
+        if w is True:
+            return True
+        return UNKNOWN if unknown or w is UNKNOWN else False
+
+    return or_test
+
+
 def compile_expr(node: Node, functions: Mapping[str, Function], lists: Mapping[str, ReferenceList]) -> Compiled:
     """Turn a checked tree into a closure ``f(env) -> value`` (True/False/UNKNOWN for conditions)."""
 
@@ -998,6 +1046,8 @@ def compile_expr(node: Node, functions: Mapping[str, Function], lists: Mapping[s
                 return _all_tests(tests) if n.op == "and" else _any_test(tests)  # type: ignore[arg-type]
             parts = [c(o) for o in n.operands]
             if len(parts) == 2:
+                if tests[0] is not None:  # "Q == 'x' and ...": the test read in the closure itself
+                    return _and_test(tests[0], parts[1]) if n.op == "and" else _or_test(tests[0], parts[1])
                 return _and_2(*parts) if n.op == "and" else _or_2(*parts)
             if n.op == "and":
 
@@ -1252,6 +1302,9 @@ def compile_expr(node: Node, functions: Mapping[str, Function], lists: Mapping[s
                 return v.get(code, UNKNOWN)
 
             return category
+        if fn.impl is _is_na:  # the built-in is_na(Q): the value the rules read is n/a (as env.value gives it)
+            qid = n.args[0].id  # type: ignore[attr-defined]
+            return lambda env: env.vals.get(qid, UNKNOWN) == NA
         if fn.raw:
             ids = [a.id for a in n.args]  # type: ignore[attr-defined]
             impl = fn.impl
