@@ -520,7 +520,6 @@ def _count(tallies: list[ItemTally], codes: bytes) -> None:
 
 
 _COLUMN_BYTES = 1 << 16  # codes held before they are counted into the tallies
-_QUESTION = operator.itemgetter(2)  # of a warning (source, case id, question, message, line)
 
 
 class _Plan:
@@ -843,8 +842,10 @@ class Rater:
         if warnings:
             report.warned_cases += 1
             report.warnings.extend(warnings)
-            if None in map(_QUESTION, warnings) and any(w[2] is None and w[3].startswith(OTHER_VERSION) for w in warnings):
-                self.other_versions += 1
+            for w in warnings:  # a warning on the case as a whole (no question) that it is of another version
+                if w[2] is None and w[3].startswith(OTHER_VERSION):
+                    self.other_versions += 1
+                    break
         errors = record[4] if kind == _ERRORS else []
         if case_id is not None and not self._seen.add(case_id):
             errors.append(
