@@ -387,3 +387,35 @@ def test_explain_a_rating(registry: Any, rate: Any, cases: Any) -> None:
     text = "\n".join(aggregate.explain(registry, report, "2.1"))
     assert "2.1.1: 4 sufficient of 5 applicable = 80.0%" in text
     assert "by the rules: outstanding" in text
+
+
+def test_a_per_category_answer_counts_as_sufficiency_says() -> None:
+    from inspectkit.aggregate import _INSUFFICIENT, _NA, _SUFFICIENT, _code_by
+    from inspectkit.expressions import UNKNOWN, sufficiency
+
+    sufficient = frozenset({"yes", "met"})
+    answers = [
+        {"public": "yes", "staff": "yes"},
+        {"public": "yes", "staff": "no"},
+        {"public": "n/a", "staff": "yes"},
+        {"public": "n/a", "staff": "n/a"},
+        {},
+        {"public": ["yes"], "staff": "yes"},  # not plain: sufficiency() itself
+        {"public": ["yes"], "staff": "no"},
+        {"public": UNKNOWN, "staff": "yes"},
+        {"public": float("nan")},
+        ["yes", "no"],
+        3,
+        "n/a",
+    ]
+
+    def outcome(how: Any, value: Any) -> Any:
+        try:
+            return how(value)
+        except TypeError as exc:  # a list where one answer was expected: the same error either way
+            return str(exc)
+
+    for value in answers:
+        ok = outcome(lambda v: sufficiency(v, sufficient), value)
+        want = ok if isinstance(ok, str) else _NA if ok is None else _SUFFICIENT if ok else _INSUFFICIENT
+        assert outcome(lambda v: _code_by(v, sufficient), value) == want, value
