@@ -539,7 +539,7 @@ class _Plan:
         self.tables = tables
         self.scores = any(f[3] for f in feeds)  # some feed is a case score: every code is found by _code_of
         self.counts = counts  # (count id, question) of the edition's counts
-        # what _codes reads of each feed (the sufficient answers as a set, for _code_by)
+        # what _codes reads of each feed (the sufficient answers as a set, for sufficiency)
         self.rows = tuple(zip(self.srcs, tables, (frozenset(f[2]) for f in feeds), feeds, strict=True))
 
 
@@ -586,23 +586,9 @@ def _codes(plan: _Plan, ev: Any, engine: Any) -> bytes:
         elif value is None or value is UNKNOWN:  # unanswered, or derived
             append(_code_of(feed, ev, engine))
         else:
-            append(_code_by(value, sufficient))
+            ok = sufficiency(value, sufficient)
+            append(_NA if ok is None else _SUFFICIENT if ok else _INSUFFICIENT)
     return bytes(codes)
-
-
-def _code_by(value: Any, sufficient: frozenset[str]) -> int:
-    """The code of an answer that is neither text nor missing, by :func:`sufficiency`: for a per-category
-    answer (sufficient when every category judged, not n/a, is), with sets."""
-    if value.__class__ is dict:
-        try:
-            judged = set(value.values())
-        except TypeError:  # a category's answer that is not plain data: sufficiency() says
-            pass
-        else:
-            judged.discard(NA)
-            return _NA if not judged else _SUFFICIENT if judged <= sufficient else _INSUFFICIENT
-    ok = sufficiency(value, sufficient)
-    return _NA if ok is None else _SUFFICIENT if ok else _INSUFFICIENT
 
 
 class Rater:

@@ -722,6 +722,13 @@ def sufficiency(value: Any, sufficient: frozenset[str] | set[str]) -> Any:
     A per-category answer is sufficient when every category that was judged (not n/a) is.
     """
     if isinstance(value, dict):
+        try:  # with sets, where every category's answer is plain data (it always is, read from a case file)
+            judged = set(value.values())
+        except TypeError:
+            pass
+        else:
+            judged.discard(NA)
+            return judged.issubset(sufficient) if judged else None
         judged = [v for v in value.values() if v != NA]
         if not judged:
             return None
