@@ -203,7 +203,7 @@ class Exporter:
             )
             cid = doc.get("case_id") if isinstance(doc, dict) else None
             return ("error", case.source, None if cid is None else str(cid), [(None, msg, None)])
-        ev = engine.evaluate(doc, line_of=case.line_of, warn=False)  # export reports no warnings
+        ev = engine.evaluate(doc, line_of=case.line_of, warn=False, from_json=case.from_json)  # export reports no warnings
         if ev.errors:
             return ("error", case.source, ev.case_id, [(m.question, m.message, m.line) for m in ev.errors])
         if not ev.in_sample:
@@ -442,7 +442,7 @@ def _judge_batch(batch: list[tuple[str, str, Any]]) -> list[tuple[Any, ...]]:
         elif kind == "line":
             file, _, number = source.rpartition(":")
             doc = parse_json_line(raw, Location(file, int(number)))
-            case = CaseInput(source, None, doc) if isinstance(doc, InputError) else CaseInput(source, doc)
+            case = CaseInput(source, None, doc) if isinstance(doc, InputError) else CaseInput(source, doc, None, None, True)
         else:
             case = case_from_file(Path(source))
         out.append(exporter.judge(case))
