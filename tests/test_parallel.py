@@ -137,6 +137,41 @@ def test_a_terminated_run_stops_its_workers_and_leaves_no_files(tmp_path: Path, 
     assert list(tmp.iterdir()) == []
 
 
+@pytest.mark.skipif(not hasattr(__import__("os"), "getuid"), reason="POSIX only: a process is asked after with signal 0")
+def test_a_run_with_workers_removes_what_a_killed_run_left(
+    registry, mixed_cases: list[Path], tmp_path: Path, monkeypatch
+) -> None:
+    """``kill -9`` gives a run no chance to remove its folder: the next run with workers removes it, and leaves
+    alone the folder of a run still going and anything else in the temporary folder."""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    going = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    try:
+        killed = tmp / f"inspectkit-rate-{gone.pid}-x1y2"
+        killed.mkdir()
+        (killed / "share-3.warnings").write_bytes(b"x" * 4096)
+        running = tmp / f"inspectkit-rate-{going.pid}-a1b2"
+        running.mkdir()
+        other = tmp / "inspectkit-rate-notes"
+        other.mkdir()
+        report = aggregate.rate_paths(registry, "tiny_2024", mixed_cases, jobs=2, method="fork")
+    finally:
+        going.kill()
+        going.wait()
+    assert report.cases > 1000
+    assert not killed.exists()
+    assert running.exists() and other.exists()
+    assert not [p for p in tmp.iterdir() if p.name.startswith(f"inspectkit-rate-{os.getpid()}-")]  # its own, removed
+
+
 def test_a_terminated_export_leaves_no_half_written_file_and_no_worker(tmp_path: Path, long_run: Path) -> None:
     """``kill`` on an export with workers: exit 143, the output's temporary file removed, no traceback."""
     import signal

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import itertools
 import operator
+import os
 import re
 from collections import _count_elements  # type: ignore[attr-defined]  # Counter.update's loop, for plain dicts
 from collections.abc import Iterable, Iterator, Mapping
@@ -1462,6 +1463,39 @@ def _import_plugin(module_name: str, file: str | None) -> Any:
     return module
 
 
+_FOLDER_PREFIX = "inspectkit-rate-"  # a run with workers: its folder, named with the pid of the process that made it
+
+
+def _sweep_stale_folders() -> None:
+    """Remove the folders of runs with workers whose process no longer exists (stopped with ``kill -9``, or
+    the machine lost power), which no one else would: the shares' warnings and errors they hold can be large.
+    Only on POSIX, where signal 0 asks whether a process exists; a folder of another user's process, or of
+    a process alive under a reused id, is left alone, as is any this process made."""
+    import re
+    import shutil
+    import tempfile
+
+    if os.name != "posix":
+        return
+    named = re.compile(re.escape(_FOLDER_PREFIX) + r"(\d+)-")
+    try:
+        entries = list(os.scandir(tempfile.gettempdir()))
+    except OSError:
+        return
+    for entry in entries:
+        found = named.match(entry.name)
+        if found is None or int(found.group(1)) == os.getpid():
+            continue
+        try:
+            if not entry.is_dir(follow_symlinks=False) or entry.stat(follow_symlinks=False).st_uid != os.getuid():
+                continue
+            os.kill(int(found.group(1)), 0)
+        except ProcessLookupError:
+            shutil.rmtree(entry.path, ignore_errors=True)
+        except (OSError, OverflowError, ValueError):  # alive (another user's), or gone from under us
+            continue
+
+
 def rate_paths(
     registry: Any,
     edition: str,
@@ -1487,6 +1521,7 @@ def rate_paths(
     import multiprocessing
 
     paths = [Path(p) for p in paths]
+    _sweep_stale_folders()  # what a run with workers stopped by kill -9 left, whether or not this one has workers
     rater = Rater(registry, edition, by=by, contain_errors=contain_errors)
     done = 0
     method = start_method(method)
@@ -1511,7 +1546,7 @@ def rate_paths(
     restore = exit_on_terminate()  # the command has done this already; a program calling rate_paths may not
     folder = None
     try:
-        folder = tempfile.mkdtemp(prefix="inspectkit-rate-")
+        folder = tempfile.mkdtemp(prefix=f"{_FOLDER_PREFIX}{os.getpid()}-")
         settings = {"edition": edition, "by": by, "contain": contain_errors, "folder": folder}
         context = multiprocessing.get_context(method)
         if method == "fork":
