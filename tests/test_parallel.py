@@ -101,11 +101,23 @@ def _stop_when_started(command: list[str], tmp: Path, started: Any) -> tuple[Any
         _, err = proc.communicate(timeout=60)  # ends only when no worker holds stderr open any more
         return proc, err
     finally:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-            left = True
-        except ProcessLookupError:  # the whole group has ended
-            left = False
+        # a worker that has closed stderr may still be ending, or waiting to be reaped, on a loaded machine:
+        # it has a few seconds to be gone before it counts as having outlived the command
+        grace = time.monotonic() + (10 if proc.returncode is not None else 0)
+        while True:
+            try:
+                os.killpg(proc.pid, 0)
+            except ProcessLookupError:  # the whole group has ended
+                left = False
+                break
+            if time.monotonic() >= grace:
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    left = True
+                except ProcessLookupError:  # gone just now
+                    left = False
+                break
+            time.sleep(0.05)
         proc.stderr.close()  # type: ignore[union-attr]
         assert not left or proc.returncode is None, "a worker outlived the command it worked for"
 
