@@ -153,12 +153,13 @@ def test_a_terminated_run_stops_its_workers_and_leaves_no_files(tmp_path: Path, 
 def test_a_run_with_workers_removes_what_a_killed_run_left(
     registry, mixed_cases: list[Path], tmp_path: Path, monkeypatch
 ) -> None:
-    """``kill -9`` gives a run no chance to remove its folder: the next run with workers removes it, and leaves
-    alone the folder of a run still going and anything else in the temporary folder."""
+    """``kill -9`` gives a run no chance to remove its folder: a later run removes it once it has not changed for
+    an hour, and leaves alone the folder of a run still going, a newer one, and anything else."""
     import os
     import subprocess
     import sys
     import tempfile
+    import time
 
     tmp = tmp_path / "tmp"
     tmp.mkdir()
@@ -174,13 +175,18 @@ def test_a_run_with_workers_removes_what_a_killed_run_left(
         running.mkdir()
         other = tmp / "inspectkit-rate-notes"
         other.mkdir()
+        hour_ago = time.time() - 3700
+        for folder in (killed, running, other):
+            os.utime(folder, (hour_ago, hour_ago))
+        recent = tmp / f"inspectkit-rate-{gone.pid}-r3c3"  # as a run in another PID namespace could look
+        recent.mkdir()
         report = aggregate.rate_paths(registry, "tiny_2024", mixed_cases, jobs=2, method="fork")
     finally:
         going.kill()
         going.wait()
     assert report.cases > 1000
     assert not killed.exists()
-    assert running.exists() and other.exists()
+    assert running.exists() and other.exists() and recent.exists()
     assert not [p for p in tmp.iterdir() if p.name.startswith(f"inspectkit-rate-{os.getpid()}-")]  # its own, removed
 
 

@@ -1466,17 +1466,24 @@ def _import_plugin(module_name: str, file: str | None) -> Any:
 _FOLDER_PREFIX = "inspectkit-rate-"  # a run with workers: its folder, named with the pid of the process that made it
 
 
+_STALE_AFTER = 3600  # seconds since a run's folder last changed before it may be taken for a stopped run's
+
+
 def _sweep_stale_folders() -> None:
     """Remove the folders of runs with workers whose process no longer exists (stopped with ``kill -9``, or
     the machine lost power), which no one else would: the shares' warnings and errors they hold can be large.
-    Only on POSIX, where signal 0 asks whether a process exists; a folder of another user's process, or of
-    a process alive under a reused id, is left alone, as is any this process made."""
+    Only on POSIX, where signal 0 asks whether a process exists, and only a folder unchanged for an hour (a
+    process in another PID namespace sharing the temporary folder is not seen from here: its run writes to
+    its folder as its shares end). A folder of another user's, or of a process alive under a reused id, is
+    left alone, as is any this process made."""
     import re
     import shutil
     import tempfile
+    import time
 
     if os.name != "posix":
         return
+    before = time.time() - _STALE_AFTER
     named = re.compile(re.escape(_FOLDER_PREFIX) + r"(\d+)-")
     try:
         entries = list(os.scandir(tempfile.gettempdir()))
@@ -1487,7 +1494,10 @@ def _sweep_stale_folders() -> None:
         if found is None or int(found.group(1)) == os.getpid():
             continue
         try:
-            if not entry.is_dir(follow_symlinks=False) or entry.stat(follow_symlinks=False).st_uid != os.getuid():
+            if not entry.is_dir(follow_symlinks=False):
+                continue
+            stat = entry.stat(follow_symlinks=False)
+            if stat.st_uid != os.getuid() or stat.st_mtime > before:
                 continue
             os.kill(int(found.group(1)), 0)
         except ProcessLookupError:
